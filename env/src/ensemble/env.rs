@@ -1,0 +1,369 @@
+//! `EnsembleEnv`: one step per time index; action = combination weights.
+
+use super::stats::SeriesStats;
+use super::{
+    ActionMap, EnsembleEnvConfig, EpisodeStart, FeatureContext, FeatureFn, NegSquaredError,
+    Predictions, PredictionsPanel, RewardContext, RewardFn, Softmax,
+};
+use crate::{BoxSpace, Env, EpisodeGuard, Error, Info, Result, Space, Step};
+use rand::rngs::StdRng;
+use rand::Rng;
+use std::sync::Arc;
+
+/// Lower bound of block B in log mode: RMSEs below `1e-8` scale units are floored there.
+const LOG_RMSE_FLOOR: f64 = 1e-8;
+
+/// The ensemble-weighting env of DESIGN.md.
+///
+/// At step `t` the agent sees (all built from `target[..t]` and `pred[..=t]`, scaled by `s_t`,
+/// the RMS of the last W one-step changes of the target):
+/// block A, each model's predicted move `(pred[t][k] - target[t-1]) / s_t`;
+/// block B, each model's RMSE over the last W steps `/ s_t` (or its `ln`);
+/// block C, each model's last error `(pred[t-1][k] - target[t-1]) / s_t`;
+/// block D, the previous weights; block E, optional user features.
+/// The action becomes weights `w` through the [`ActionMap`] `M`; the forecast is
+/// `sum_k w_k pred[t][k]`; the reward comes from the [`RewardFn`]; `info` has `forecast`,
+/// `target`, `error`, `scale`, `t`, `series` and the vector `weights`.
+///
+/// Episodes are truncated (never terminated) after `episode_len` steps or at the end of the
+/// range. When the range ends at the end of the data, the final observation (used only for
+/// bootstrapping) has block A set to 0: there are no predictions past the data.
+///
+/// Cloning is cheap: data, statistics, reward and features are shared (`Arc`), so a vector env
+/// of many copies holds one copy of the data.
+#[derive(Clone)]
+pub struct EnsembleEnv<M: ActionMap = Softmax> {
+    data: Arc<PredictionsPanel>,
+    stats: Arc<Vec<SeriesStats>>,
+    config: EnsembleEnvConfig,
+    map: M,
+    reward: Arc<dyn RewardFn>,
+    features: Option<Arc<dyn FeatureFn>>,
+    selection: Vec<usize>,
+    ranges: Vec<(usize, usize)>,
+    obs_space: BoxSpace,
+    act_space: M::Space,
+    rng: Option<StdRng>,
+    guard: EpisodeGuard,
+    next_series: usize,
+    // Episode state.
+    series: usize,
+    t: usize,
+    episode_end: usize,
+    weights: Vec<f64>,
+    prev_weights: Vec<f64>,
+    prev_forecast: Option<f64>,
+    scale: f64,
+    log_rmse: Vec<f64>,
+    rmse_scaled: Vec<f64>,
+}
+
+impl<M: ActionMap> std::fmt::Debug for EnsembleEnv<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnsembleEnv")
+            .field("series", &self.data.len())
+            .field("models", &self.data.model_names())
+            .field("config", &self.config)
+            .field("action_map", &self.map.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EnsembleEnv<Softmax> {
+    /// An env over one series with the default (softmax) action map.
+    pub fn single(data: Predictions, config: EnsembleEnvConfig) -> Result<Self> {
+        Self::new(
+            Arc::new(PredictionsPanel::new(vec![data])?),
+            config,
+            Softmax,
+        )
+    }
+}
+
+impl<M: ActionMap> EnsembleEnv<M> {
+    /// An env over a panel (one series is a panel of one), with reward
+    /// [`NegSquaredError`] and no user features. Validates the config against the data:
+    /// every selected series must contain its range, and the range must start at
+    /// `window + 1` or later.
+    pub fn new(data: Arc<PredictionsPanel>, config: EnsembleEnvConfig, map: M) -> Result<Self> {
+        config.validate()?;
+        let w = config.window;
+        let selection = config
+            .series
+            .clone()
+            .unwrap_or_else(|| (0..data.len()).collect());
+        let mut ranges = Vec::with_capacity(selection.len());
+        for &i in &selection {
+            let s = data.series().get(i).ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "series index {i} is out of range (the panel has {})",
+                    data.len()
+                ))
+            })?;
+            let name = s
+                .id()
+                .map(|id| format!("series '{id}'"))
+                .unwrap_or(format!("series {i}"));
+            let start = config.range_start.unwrap_or(w + 1);
+            let end = config.range_end.unwrap_or(s.len());
+            if start < w + 1 {
+                return Err(Error::InvalidConfig(format!(
+                    "{name}: range_start {start} is before window + 1 = {} (the first step with a full window)",
+                    w + 1
+                )));
+            }
+            if end > s.len() || start >= end {
+                return Err(Error::InvalidConfig(format!(
+                    "{name}: range [{start}, {end}) is empty or exceeds the series length {} (window {w})",
+                    s.len()
+                )));
+            }
+            ranges.push((start, end));
+        }
+        let k = data.model_names().len();
+        let stats = Arc::new(data.series().iter().map(SeriesStats::new).collect());
+        let act_space = map.space(k);
+        let mut env = Self {
+            obs_space: BoxSpace::new(vec![], vec![])?,
+            act_space,
+            data,
+            stats,
+            config,
+            map,
+            reward: Arc::new(NegSquaredError),
+            features: None,
+            selection,
+            ranges,
+            rng: None,
+            guard: EpisodeGuard::NotReset,
+            next_series: 0,
+            series: 0,
+            t: 0,
+            episode_end: 0,
+            weights: vec![1.0 / k as f64; k],
+            prev_weights: vec![1.0 / k as f64; k],
+            prev_forecast: None,
+            scale: 1.0,
+            log_rmse: vec![0.0; k],
+            rmse_scaled: vec![0.0; k],
+        };
+        env.obs_space = env.build_obs_space()?;
+        Ok(env)
+    }
+
+    /// Replaces the reward (any [`RewardFn`], including a closure).
+    pub fn with_reward(mut self, reward: impl RewardFn + 'static) -> Self {
+        self.reward = Arc::new(reward);
+        self
+    }
+
+    /// Replaces the reward with a boxed one (e.g. from [`super::RewardSpec::build`]).
+    pub fn with_boxed_reward(mut self, reward: Box<dyn RewardFn>) -> Self {
+        self.reward = Arc::from(reward);
+        self
+    }
+
+    /// Adds block E, the user features.
+    pub fn with_features(mut self, features: impl FeatureFn + 'static) -> Result<Self> {
+        self.features = Some(Arc::new(features));
+        self.obs_space = self.build_obs_space()?;
+        Ok(self)
+    }
+
+    /// The data.
+    pub fn data(&self) -> &Arc<PredictionsPanel> {
+        &self.data
+    }
+
+    /// The config.
+    pub fn config(&self) -> &EnsembleEnvConfig {
+        &self.config
+    }
+
+    /// The action map.
+    pub fn action_map(&self) -> &M {
+        &self.map
+    }
+
+    /// Number of models K.
+    pub fn num_models(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The time index of the next decision.
+    pub fn current_t(&self) -> usize {
+        self.t
+    }
+
+    /// Index (in the panel) of the current episode's series.
+    pub fn current_series(&self) -> usize {
+        self.series
+    }
+
+    /// Number of series the env draws from.
+    pub fn num_selected_series(&self) -> usize {
+        self.selection.len()
+    }
+
+    fn build_obs_space(&self) -> Result<BoxSpace> {
+        let k = self.num_models();
+        let e = self.features.as_ref().map_or(0, |f| f.dim());
+        let inf = f64::INFINITY;
+        let b_low = if self.config.log_rmse {
+            LOG_RMSE_FLOOR.ln()
+        } else {
+            0.0
+        };
+        let mut low = Vec::with_capacity(4 * k + e);
+        let mut high = Vec::with_capacity(4 * k + e);
+        for (lo, hi) in [(-inf, inf), (b_low, inf), (-inf, inf), (0.0, 1.0)] {
+            low.extend(std::iter::repeat_n(lo, k));
+            high.extend(std::iter::repeat_n(hi, k));
+        }
+        low.extend(std::iter::repeat_n(-inf, e));
+        high.extend(std::iter::repeat_n(inf, e));
+        BoxSpace::new(low, high)
+    }
+
+    /// Computes `s_t` and the models' recent RMSE at the current `t`, then the observation.
+    fn observe(&mut self) -> Result<Vec<f64>> {
+        let (t, w, k) = (self.t, self.config.window, self.num_models());
+        let data = &self.data.series()[self.series];
+        let stats = &self.stats[self.series];
+        let y = data.target();
+        self.scale = stats.rms_diff(t, w) + self.config.scale_epsilon * y[t - 1].abs() + 1e-12;
+        for j in 0..k {
+            let r = stats.rmse(t, w, j) / self.scale;
+            self.rmse_scaled[j] = r;
+            self.log_rmse[j] = r.max(LOG_RMSE_FLOOR).ln();
+        }
+        let mut obs = Vec::with_capacity(self.obs_space.dim());
+        match data.len() > t {
+            true => obs.extend(data.pred(t).iter().map(|p| (p - y[t - 1]) / self.scale)),
+            false => obs.extend(std::iter::repeat_n(0.0, k)),
+        }
+        if self.config.log_rmse {
+            obs.extend_from_slice(&self.log_rmse);
+        } else {
+            obs.extend_from_slice(&self.rmse_scaled);
+        }
+        obs.extend(data.pred(t - 1).iter().map(|p| (p - y[t - 1]) / self.scale));
+        obs.extend_from_slice(&self.prev_weights);
+        if let Some(f) = &self.features {
+            let start = obs.len();
+            obs.resize(start + f.dim(), 0.0);
+            let ctx = FeatureContext::new(data, t, self.scale, self.series);
+            f.features(&ctx, &mut obs[start..]);
+            if let Some(i) = obs[start..].iter().position(|v| !v.is_finite()) {
+                return Err(Error::InvalidData(format!(
+                    "user feature {i} is {} at t = {t} (series {})",
+                    obs[start + i],
+                    self.series
+                )));
+            }
+        }
+        Ok(obs)
+    }
+}
+
+impl<M: ActionMap> Env for EnsembleEnv<M> {
+    type Obs = Vec<f64>;
+    type Act = <M::Space as Space>::Elem;
+    type ObsSpace = BoxSpace;
+    type ActSpace = M::Space;
+
+    fn observation_space(&self) -> &BoxSpace {
+        &self.obs_space
+    }
+
+    fn action_space(&self) -> &M::Space {
+        &self.act_space
+    }
+
+    fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<f64>, Info)> {
+        if seed.is_some() {
+            self.next_series = 0;
+        }
+        let rng = crate::envs::reseed(&mut self.rng, seed);
+        let pick = match self.config.start {
+            EpisodeStart::Random => rng.random_range(0..self.selection.len()),
+            EpisodeStart::Beginning => {
+                let i = self.next_series % self.selection.len();
+                self.next_series = (self.next_series + 1) % self.selection.len();
+                i
+            }
+        };
+        let (start, end) = self.ranges[pick];
+        let len = self.config.episode_len.unwrap_or(usize::MAX);
+        let t0 = match self.config.start {
+            EpisodeStart::Random => {
+                let last_start = end.saturating_sub(len).max(start);
+                rng.random_range(start..=last_start)
+            }
+            EpisodeStart::Beginning => start,
+        };
+        self.series = self.selection[pick];
+        self.t = t0;
+        self.episode_end = end.min(t0.saturating_add(len));
+        let k = self.num_models();
+        self.prev_weights.fill(1.0 / k as f64);
+        self.prev_forecast = None;
+        let obs = self.observe()?;
+        self.guard = EpisodeGuard::Running;
+        let mut info = Info::new();
+        info.set("series", self.series as f64);
+        info.set("t", t0 as f64);
+        Ok((obs, info))
+    }
+
+    fn step(&mut self, action: &Self::Act) -> Result<Step<Vec<f64>>> {
+        self.guard.check_step()?;
+        self.act_space.validate(action)?;
+        let t = self.t;
+        self.map.weights(action, &self.log_rmse, &mut self.weights);
+        let data = &self.data.series()[self.series];
+        let preds = data.pred(t);
+        let forecast: f64 = self.weights.iter().zip(preds).map(|(w, p)| w * p).sum();
+        let target = data.target()[t];
+        let ctx = RewardContext {
+            t,
+            target,
+            prev_target: data.target()[t - 1],
+            history: &data.target()[..t],
+            preds,
+            weights: &self.weights,
+            prev_weights: &self.prev_weights,
+            forecast,
+            prev_forecast: self.prev_forecast,
+            scale: self.scale,
+        };
+        let reward = self.reward.reward(&ctx);
+        if !reward.is_finite() {
+            return Err(Error::InvalidData(format!(
+                "the reward function returned {reward} at t = {t} (series {})",
+                self.series
+            )));
+        }
+        let mut info = Info::new();
+        info.set("t", t as f64);
+        info.set("series", self.series as f64);
+        info.set("forecast", forecast);
+        info.set("target", target);
+        info.set("error", forecast - target);
+        info.set("scale", self.scale);
+        info.set_vec("weights", self.weights.clone());
+        self.prev_weights.copy_from_slice(&self.weights);
+        self.prev_forecast = Some(forecast);
+        self.t += 1;
+        let truncated = self.t >= self.episode_end;
+        let obs = self.observe()?;
+        self.guard.record(truncated);
+        Ok(Step {
+            obs,
+            reward,
+            terminated: false,
+            truncated,
+            info,
+        })
+    }
+}

@@ -1,0 +1,20 @@
+//! The ensemble-weighting environment: an agent picks combination weights for K base
+//! forecasts at each time step and is rewarded by the combined forecast's accuracy.
+
+mod action_map;
+mod config;
+mod env;
+mod features;
+mod predictions;
+mod reward;
+mod stats;
+
+pub use action_map::{softmax_into, ActionMap, ActionMapKind, Residual, Select, Simplex, Softmax};
+pub use config::{EnsembleEnvConfig, EpisodeStart};
+pub use env::EnsembleEnv;
+pub use features::{FeatureContext, FeatureFn};
+pub use predictions::{Predictions, PredictionsPanel};
+pub use reward::{
+    DirectionalHit, ImprovementOverEqual, NegAbsError, NegSquaredError, RewardContext, RewardFn,
+    RewardSpec, TradingPnl, TurnoverPenalty,
+};

@@ -1,0 +1,21 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+/// Path of a file under `tests/data/`.
+pub fn data_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// Parses a JSON file under `tests/data/`.
+pub fn read_json(rel: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(data_path(rel)).expect("test data file is readable");
+    serde_json::from_str(&text).expect("test data file is valid JSON")
+}
+
+/// `|a - b| <= tol * max(1, |b|)`.
+pub fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1.0)
+}
