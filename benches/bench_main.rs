@@ -1,1 +1,7 @@
-fn main() {}
+//! metablend's criterion benchmarks: `cargo bench --bench bench_main [-- FILTER]`.
+
+mod benchmarks;
+
+criterion::criterion_main! {
+    benchmarks::env::benches,
+}

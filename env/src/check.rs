@@ -113,3 +113,71 @@ where
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envs::{CartPole, Pendulum};
+    use crate::wrappers::*;
+    use crate::{BoxSpace, Info, Step};
+
+    #[test]
+    fn classic_envs_pass_wrapped_and_unwrapped() {
+        check_env(&mut CartPole::new(), 0, 600).unwrap();
+        check_env(&mut CartPole::v1(), 1, 600).unwrap();
+        check_env(&mut Pendulum::new(), 2, 50).unwrap();
+        check_env(&mut Pendulum::v1(), 3, 300).unwrap();
+        check_env(&mut RecordEpisodeStatistics::new(CartPole::v1()), 4, 600).unwrap();
+        check_env(
+            &mut TransformReward::new(CartPole::v1(), |r| 2.0 * r),
+            5,
+            600,
+        )
+        .unwrap();
+        let mut norm = NormalizeObservation::new(Pendulum::v1(), 5.0).unwrap();
+        norm.set_training(false);
+        check_env(&mut norm, 6, 300).unwrap();
+        let mut nr = NormalizeReward::new(CartPole::v1(), 0.99, 10.0).unwrap();
+        nr.set_training(false);
+        check_env(&mut nr, 7, 600).unwrap();
+        check_env(&mut ClipAction::new(Pendulum::v1()), 8, 300).unwrap();
+        check_env(
+            &mut RescaleAction::new(Pendulum::v1(), -1.0, 1.0).unwrap(),
+            9,
+            300,
+        )
+        .unwrap();
+    }
+
+    /// An env that breaks the contract: it accepts NaN actions.
+    struct Sloppy(Pendulum);
+    impl Env for Sloppy {
+        type Obs = Vec<f64>;
+        type Act = Vec<f64>;
+        type ObsSpace = BoxSpace;
+        type ActSpace = BoxSpace;
+        fn observation_space(&self) -> &BoxSpace {
+            self.0.observation_space()
+        }
+        fn action_space(&self) -> &BoxSpace {
+            self.0.action_space()
+        }
+        fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<f64>, Info)> {
+            self.0.reset(seed)
+        }
+        fn step(&mut self, a: &Vec<f64>) -> Result<Step<Vec<f64>>> {
+            let a = if a.len() == 1 && a[0].is_nan() {
+                vec![0.0]
+            } else {
+                a.clone()
+            };
+            self.0.step(&a)
+        }
+    }
+
+    #[test]
+    fn a_contract_breach_is_reported() {
+        let err = check_env(&mut Sloppy(Pendulum::new()), 0, 10).unwrap_err();
+        assert!(err.to_string().contains("malformed action"), "{err}");
+    }
+}

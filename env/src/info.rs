@@ -19,6 +19,15 @@ impl Info {
         Self::default()
     }
 
+    /// An empty info with room for `scalars` scalars and `vectors` vectors, so filling it
+    /// allocates once per kind.
+    pub fn with_capacity(scalars: usize, vectors: usize) -> Self {
+        Self {
+            scalars: Vec::with_capacity(scalars),
+            vectors: Vec::with_capacity(vectors),
+        }
+    }
+
     /// Sets (or replaces) a named scalar.
     pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: f64) {
         let key = key.into();

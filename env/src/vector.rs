@@ -131,3 +131,76 @@ impl<E: Env> SyncVectorEnv<E> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envs::CartPole;
+    use crate::wrappers::{RecordEpisodeStatistics, TimeLimit};
+
+    fn make(limit: usize) -> SyncVectorEnv<RecordEpisodeStatistics<TimeLimit<CartPole>>> {
+        SyncVectorEnv::from_fn(4, |_| {
+            Ok(RecordEpisodeStatistics::new(TimeLimit::new(
+                CartPole::new(),
+                limit,
+            )?))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn truncated_sub_episode_exposes_its_final_observation() {
+        let mut venv = make(5);
+        let (mut obs, _) = venv.reset(Some(3)).unwrap();
+        for step in 1..=5 {
+            let actions: Vec<usize> = (0..4).map(|i| (i + step) % 2).collect();
+            let prev = obs.clone();
+            let out = venv.step(&actions).unwrap();
+            if step < 5 {
+                assert!(out.final_obs.iter().all(Option::is_none));
+                obs = out.obs;
+                continue;
+            }
+            for i in 0..4 {
+                assert!(out.truncated[i] && !out.terminated[i]);
+                let fin = out.final_obs[i].as_ref().expect("final obs kept");
+                assert_ne!(
+                    fin, &out.obs[i],
+                    "obs is the new episode's first observation"
+                );
+                assert_ne!(fin, &prev[i]);
+                assert_eq!(out.infos[i].get("episode_length"), Some(5.0));
+                assert!(out.reset_infos[i].is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_gives_identical_runs() {
+        let run = |seed| {
+            let mut venv = make(500);
+            let mut log = vec![venv.reset(Some(seed)).unwrap().0];
+            for t in 0..300 {
+                let a: Vec<usize> = (0..4).map(|i| (t * 7 + i * 3) % 2).collect();
+                let out = venv.step(&a).unwrap();
+                log.push(out.obs);
+            }
+            log
+        };
+        assert_eq!(run(11), run(11));
+        assert_ne!(run(11), run(12));
+    }
+
+    #[test]
+    fn wrong_number_of_actions_is_an_error() {
+        let mut venv = make(10);
+        venv.reset(Some(0)).unwrap();
+        assert!(venv.step(&[0, 1]).is_err());
+        assert!(venv
+            .step(&[0, 1, 0, 9])
+            .unwrap_err()
+            .to_string()
+            .contains("sub-env 3"));
+        assert!(SyncVectorEnv::<CartPole>::new(vec![]).is_err());
+    }
+}

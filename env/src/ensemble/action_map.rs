@@ -18,6 +18,11 @@ pub trait ActionMap: Clone + Send + Sync + 'static {
 
     /// Which map this is.
     fn kind(&self) -> ActionMapKind;
+
+    /// Whether [`ActionMap::weights`] reads `log_rmse` (the env skips computing it otherwise).
+    fn uses_log_rmse(&self) -> bool {
+        false
+    }
 }
 
 /// The four maps, by name (for configs and CLIs).
@@ -85,6 +90,9 @@ impl ActionMap for Residual {
     }
     fn kind(&self) -> ActionMapKind {
         ActionMapKind::Residual
+    }
+    fn uses_log_rmse(&self) -> bool {
+        true
     }
 }
 

@@ -232,10 +232,13 @@ impl<M: ActionMap> EnsembleEnv<M> {
         let stats = &self.stats[self.series];
         let y = data.target();
         self.scale = stats.rms_diff(t, w) + self.config.scale_epsilon * y[t - 1].abs() + 1e-12;
+        let need_log = self.config.log_rmse || self.map.uses_log_rmse();
         for j in 0..k {
             let r = stats.rmse(t, w, j) / self.scale;
             self.rmse_scaled[j] = r;
-            self.log_rmse[j] = r.max(LOG_RMSE_FLOOR).ln();
+            if need_log {
+                self.log_rmse[j] = r.max(LOG_RMSE_FLOOR).ln();
+            }
         }
         let mut obs = Vec::with_capacity(self.obs_space.dim());
         match data.len() > t {
@@ -344,7 +347,7 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
                 self.series
             )));
         }
-        let mut info = Info::new();
+        let mut info = Info::with_capacity(6, 1);
         info.set("t", t as f64);
         info.set("series", self.series as f64);
         info.set("forecast", forecast);

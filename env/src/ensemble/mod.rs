@@ -18,3 +18,6 @@ pub use reward::{
     DirectionalHit, ImprovementOverEqual, NegAbsError, NegSquaredError, RewardContext, RewardFn,
     RewardSpec, TradingPnl, TurnoverPenalty,
 };
+
+#[cfg(test)]
+mod tests;

@@ -18,3 +18,95 @@ pub use rescale_action::RescaleAction;
 pub use running_mean_std::RunningMeanStd;
 pub use time_limit::TimeLimit;
 pub use transform_reward::TransformReward;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envs::{CartPole, Pendulum};
+    use crate::{Env, Error, Space};
+
+    #[test]
+    fn time_limit_truncates_and_then_refuses_steps() {
+        let mut env = TimeLimit::new(Pendulum::new(), 3).unwrap();
+        env.reset(Some(0)).unwrap();
+        let flags: Vec<bool> = (0..3)
+            .map(|_| env.step(&vec![0.0]).unwrap().truncated)
+            .collect();
+        assert_eq!(flags, vec![false, false, true]);
+        assert!(matches!(env.step(&vec![0.0]), Err(Error::StepAfterDone)));
+        assert!(TimeLimit::new(Pendulum::new(), 0).is_err());
+    }
+
+    #[test]
+    fn rescale_and_clip_map_actions_like_gymnasium() {
+        // RescaleAction [-1, 1] -> [-2, 2]: 0.5 means torque 1.0.
+        let mut a = RescaleAction::new(Pendulum::new(), -1.0, 1.0).unwrap();
+        let mut b = Pendulum::new();
+        a.reset(Some(5)).unwrap();
+        b.reset(Some(5)).unwrap();
+        assert_eq!(a.step(&vec![0.5]).unwrap(), b.step(&vec![1.0]).unwrap());
+        // ClipAction: 50 is clipped to 2; its space is unbounded.
+        let mut c = ClipAction::new(Pendulum::new());
+        assert!(c.action_space().contains(&vec![50.0]));
+        c.reset(Some(5)).unwrap();
+        b.reset(Some(5)).unwrap();
+        assert_eq!(c.step(&vec![50.0]).unwrap(), b.step(&vec![2.0]).unwrap());
+        assert!(c.step(&vec![f64::NAN]).is_err());
+        assert!(RescaleAction::new(Pendulum::new(), 1.0, 1.0).is_err());
+    }
+
+    #[test]
+    fn normalize_reward_divides_by_the_return_spread() {
+        let mut env =
+            NormalizeReward::new(TransformReward::new(CartPole::v1(), |r| 10.0 * r), 0.9, 1e9)
+                .unwrap();
+        env.reset(Some(0)).unwrap();
+        let mut ratios = Vec::new();
+        for _ in 0..5 {
+            let s = env.step(&0).unwrap();
+            ratios.push(s.info.get("raw_reward").unwrap() / s.reward);
+            if s.done() {
+                break;
+            }
+        }
+        let sd = (env.return_rms().var[0] + 1e-8).sqrt();
+        assert!((ratios.last().unwrap() - sd).abs() < 1e-9);
+        assert!(NormalizeReward::new(CartPole::v1(), 1.5, 1.0).is_err());
+    }
+
+    #[test]
+    fn normalize_observation_stats_export_and_freeze() {
+        let mut env = NormalizeObservation::new(Pendulum::v1(), 10.0).unwrap();
+        env.reset(Some(0)).unwrap();
+        for _ in 0..50 {
+            env.step(&vec![1.0]).unwrap();
+        }
+        let stats = env.obs_rms().clone();
+        assert!((stats.count - 51.0).abs() < 1e-3);
+        let mut fresh = NormalizeObservation::new(Pendulum::v1(), 10.0).unwrap();
+        fresh.set_obs_rms(stats.clone()).unwrap();
+        fresh.set_training(false);
+        let (o1, _) = fresh.reset(Some(9)).unwrap();
+        env.set_training(false);
+        let (o2, _) = env.reset(Some(9)).unwrap();
+        assert_eq!(o1, o2);
+        assert_eq!(fresh.obs_rms(), &stats, "frozen statistics do not move");
+        assert!(fresh.set_obs_rms(RunningMeanStd::new(2, 1.0)).is_err());
+    }
+
+    #[test]
+    fn record_episode_statistics_keeps_a_bounded_queue() {
+        let mut env =
+            RecordEpisodeStatistics::with_buffer(TimeLimit::new(CartPole::new(), 4).unwrap(), 2);
+        env.reset(Some(0)).unwrap();
+        for _ in 0..3 {
+            loop {
+                if env.step(&0).unwrap().done() {
+                    break;
+                }
+            }
+            env.reset(None).unwrap();
+        }
+        assert_eq!(env.return_queue().len(), 2);
+    }
+}
