@@ -154,10 +154,11 @@ fn sign(x: f64) -> f64 {
 
 /// A built-in reward chosen by name in a config file, e.g. TOML
 /// `reward = { kind = "turnover_penalty", lambda = 0.1, inner = { kind = "neg_squared_error" } }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RewardSpec {
-    /// [`NegSquaredError`].
+    /// [`NegSquaredError`] (the default).
+    #[default]
     NegSquaredError,
     /// [`NegAbsError`].
     NegAbsError,
@@ -177,12 +178,6 @@ pub enum RewardSpec {
         /// Penalty per unit of turnover.
         lambda: f64,
     },
-}
-
-impl Default for RewardSpec {
-    fn default() -> Self {
-        RewardSpec::NegSquaredError
-    }
 }
 
 impl RewardSpec {

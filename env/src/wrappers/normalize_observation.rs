@@ -26,7 +26,7 @@ where
 {
     /// Wraps `env` with clipping at `clip` (> 0).
     pub fn new(env: E, clip: f64) -> Result<Self> {
-        if !(clip > 0.0) {
+        if clip.is_nan() || clip <= 0.0 {
             return Err(crate::Error::InvalidConfig(format!(
                 "NormalizeObservation: clip must be > 0, got {clip}"
             )));

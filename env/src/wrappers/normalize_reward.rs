@@ -27,7 +27,7 @@ impl<E: Env> NormalizeReward<E> {
                 "NormalizeReward: gamma must be in [0, 1], got {gamma}"
             )));
         }
-        if !(clip > 0.0) {
+        if clip.is_nan() || clip <= 0.0 {
             return Err(Error::InvalidConfig(format!(
                 "NormalizeReward: clip must be > 0, got {clip}"
             )));

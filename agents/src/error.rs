@@ -1,0 +1,41 @@
+//! The agents crate's error type.
+
+/// Everything that can go wrong while building, training, saving or loading an agent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value that cannot work; the message names the field.
+    #[error("invalid PPO config: {0}")]
+    InvalidConfig(String),
+    /// The env's action or observation space is one this policy cannot serve.
+    #[error("unsupported space: {0}")]
+    UnsupportedSpace(String),
+    /// Training produced NaN or infinite values; the message says where.
+    #[error("training diverged: {0}")]
+    NonFinite(String),
+    /// A checkpoint that is missing, damaged, or from another architecture.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
+        /// The checkpoint folder or file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An error from the environment.
+    #[error(transparent)]
+    Env(#[from] metablend_env::Error),
+    /// An error from candle.
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+}
+
+/// The agents crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

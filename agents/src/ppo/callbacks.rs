@@ -1,0 +1,149 @@
+//! Callbacks: hooks after each update that can log, evaluate, checkpoint or stop training.
+
+use super::learner::PpoLearner;
+use super::log::UpdateLog;
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Whether training goes on after a callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Keep training.
+    Continue,
+    /// Stop after this update.
+    Stop,
+}
+
+/// A hook into training. Both methods have defaults, so a callback implements what it needs.
+pub trait Callback {
+    /// Called after every rollout + update with that update's log.
+    fn on_update(&mut self, learner: &PpoLearner, log: &UpdateLog) -> Result<Control> {
+        let _ = (learner, log);
+        Ok(Control::Continue)
+    }
+
+    /// Called once when training ends (normally or stopped by a callback).
+    fn on_training_end(&mut self, learner: &PpoLearner) -> Result<()> {
+        let _ = learner;
+        Ok(())
+    }
+}
+
+/// Appends each update's log as one JSON line (flushed per line, so a crash loses at most the
+/// line being written).
+#[derive(Debug)]
+pub struct JsonlLogger {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl JsonlLogger {
+    /// Creates (truncates) `path`.
+    pub fn create(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let file = std::fs::File::create(&path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Self { path, file })
+    }
+}
+
+impl Callback for JsonlLogger {
+    fn on_update(&mut self, _: &PpoLearner, log: &UpdateLog) -> Result<Control> {
+        let line = serde_json::to_string(log).expect("UpdateLog serialises");
+        writeln!(self.file, "{line}").map_err(|source| Error::Io {
+            path: self.path.display().to_string(),
+            source,
+        })?;
+        Ok(Control::Continue)
+    }
+}
+
+/// Stops training once `ep_rew_mean` reaches `threshold` (SB3's `StopTrainingOnRewardThreshold`,
+/// here on the training episodes' running mean).
+#[derive(Debug, Clone)]
+pub struct StopOnRewardThreshold {
+    /// The threshold.
+    pub threshold: f64,
+}
+
+impl Callback for StopOnRewardThreshold {
+    fn on_update(&mut self, _: &PpoLearner, log: &UpdateLog) -> Result<Control> {
+        Ok(match log.ep_rew_mean {
+            Some(r) if r >= self.threshold => Control::Stop,
+            _ => Control::Continue,
+        })
+    }
+}
+
+/// Saves a checkpoint folder `<dir>/step_<N>` every `every` updates and at the end
+/// (SB3's `CheckpointCallback`); each folder is written atomically.
+#[derive(Debug, Clone)]
+pub struct CheckpointEvery {
+    /// Parent folder.
+    pub dir: PathBuf,
+    /// Updates between checkpoints.
+    pub every: u64,
+}
+
+impl Callback for CheckpointEvery {
+    fn on_update(&mut self, learner: &PpoLearner, log: &UpdateLog) -> Result<Control> {
+        if self.every > 0 && log.iteration % self.every == 0 {
+            learner.save(self.dir.join(format!("step_{}", log.total_timesteps)))?;
+        }
+        Ok(Control::Continue)
+    }
+
+    fn on_training_end(&mut self, learner: &PpoLearner) -> Result<()> {
+        learner.save(self.dir.join(format!("step_{}", learner.num_timesteps)))
+    }
+}
+
+/// Runs an evaluation every `every` updates and saves the best model so far to `best_dir`
+/// (SB3's `EvalCallback`). The evaluation itself is a closure, so it can run any env type
+/// (for example a separate deterministic env over a validation range).
+pub struct EvalCallback<F> {
+    /// Updates between evaluations.
+    pub every: u64,
+    /// Returns the mean evaluation return of the learner's current policy.
+    pub evaluate: F,
+    /// Where the best model is saved (None: not saved).
+    pub best_dir: Option<PathBuf>,
+    /// Best mean return so far.
+    pub best: Option<f64>,
+    /// Every evaluation: (timesteps, mean return).
+    pub history: Vec<(u64, f64)>,
+}
+
+impl<F: FnMut(&PpoLearner) -> Result<f64>> EvalCallback<F> {
+    /// An evaluation callback.
+    pub fn new(every: u64, best_dir: Option<PathBuf>, evaluate: F) -> Self {
+        Self {
+            every: every.max(1),
+            evaluate,
+            best_dir,
+            best: None,
+            history: Vec::new(),
+        }
+    }
+}
+
+impl<F: FnMut(&PpoLearner) -> Result<f64>> Callback for EvalCallback<F> {
+    fn on_update(&mut self, learner: &PpoLearner, log: &UpdateLog) -> Result<Control> {
+        if log.iteration % self.every != 0 {
+            return Ok(Control::Continue);
+        }
+        let mean = (self.evaluate)(learner)?;
+        self.history.push((log.total_timesteps, mean));
+        tracing::info!(steps = log.total_timesteps, eval_mean = mean, "evaluation");
+        if self.best.is_none_or(|b| mean > b) {
+            self.best = Some(mean);
+            if let Some(dir) = &self.best_dir {
+                learner.save(dir)?;
+            }
+        }
+        Ok(Control::Continue)
+    }
+}

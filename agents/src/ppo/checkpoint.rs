@@ -1,0 +1,171 @@
+//! Checkpoints: one folder with weights and optimiser moments (safetensors), and the config,
+//! head and counters (JSON), written atomically.
+
+use super::head::HeadKind;
+use super::learner::PpoLearner;
+use super::optim::Adam;
+use super::PpoConfig;
+use crate::{Error, Result};
+use candle_core::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the folder layout changes; loading another version is an error.
+pub const FORMAT_VERSION: u32 = 1;
+
+const WEIGHTS: &str = "model.safetensors";
+const OPTIMIZER: &str = "optimizer.safetensors";
+const STATE: &str = "state.json";
+
+/// The JSON part of a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointState {
+    /// Layout version.
+    pub format_version: u32,
+    /// The training config (architecture included).
+    pub config: PpoConfig,
+    /// The action head.
+    pub head: HeadKind,
+    /// Observation size.
+    pub obs_dim: usize,
+    /// Env steps taken.
+    pub num_timesteps: u64,
+    /// Updates done.
+    pub iterations: u64,
+    /// Adam steps taken.
+    pub adam_step: u64,
+}
+
+fn ckpt_err(path: &Path, message: impl Into<String>) -> Error {
+    Error::Checkpoint {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+impl PpoLearner {
+    /// Saves a checkpoint folder at `dir`: everything is written into a temporary sibling
+    /// folder, then renamed into place, so `dir` is always either the old checkpoint or the
+    /// complete new one. (Replacing an existing folder takes two renames; between them the old
+    /// one sits at `<dir>.old-<pid>`.)
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        let io = |p: &Path, source| Error::Io { path: p.display().to_string(), source };
+        let name = dir.file_name().ok_or_else(|| ckpt_err(dir, "path has no folder name"))?;
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        let tmp = parent.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+        }
+        std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
+
+        let mut weights = HashMap::new();
+        let mut moments = HashMap::new();
+        for (i, (name, var)) in self.vars.iter().enumerate() {
+            weights.insert(name.clone(), var.as_tensor().copy()?);
+            let shape = var.shape();
+            moments.insert(format!("m.{name}"), Tensor::from_slice(&self.adam.m[i], shape, &self.device)?);
+            moments.insert(format!("v.{name}"), Tensor::from_slice(&self.adam.v[i], shape, &self.device)?);
+        }
+        candle_core::safetensors::save(&weights, tmp.join(WEIGHTS))?;
+        candle_core::safetensors::save(&moments, tmp.join(OPTIMIZER))?;
+        let state = CheckpointState {
+            format_version: FORMAT_VERSION,
+            config: self.cfg.clone(),
+            head: self.head,
+            obs_dim: self.model.obs_dim(),
+            num_timesteps: self.num_timesteps,
+            iterations: self.iterations,
+            adam_step: self.adam.step,
+        };
+        let json = serde_json::to_string_pretty(&state).expect("state serialises");
+        std::fs::write(tmp.join(STATE), json).map_err(|e| io(&tmp.join(STATE), e))?;
+        for f in [WEIGHTS, OPTIMIZER, STATE] {
+            let p = tmp.join(f);
+            std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(|e| io(&p, e))?;
+        }
+        if dir.exists() {
+            let old = parent.join(format!("{}.old-{}", name.to_string_lossy(), std::process::id()));
+            std::fs::rename(dir, &old).map_err(|e| io(dir, e))?;
+            std::fs::rename(&tmp, dir).map_err(|e| io(dir, e))?;
+            std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
+        } else {
+            std::fs::rename(&tmp, dir).map_err(|e| io(dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// Loads a checkpoint folder: rebuilds the networks from its config and restores weights,
+    /// optimiser moments and counters. Missing files, damaged tensors, a different format
+    /// version or parameters of the wrong shape are errors naming the file and tensor.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let state = read_state(dir)?;
+        let mut learner = PpoLearner::new(state.config.clone(), state.obs_dim, state.head, Device::Cpu)?;
+        let weights = read_tensors(&dir.join(WEIGHTS))?;
+        let moments = read_tensors(&dir.join(OPTIMIZER))?;
+        let mut params = Vec::new();
+        let mut adam = Adam::new(&[], learner.cfg.adam_eps as f32);
+        for (name, var) in &learner.vars {
+            let take = |map: &HashMap<String, Tensor>, key: &str, file: &str| -> Result<Vec<f32>> {
+                let t = map
+                    .get(key)
+                    .ok_or_else(|| ckpt_err(&dir.join(file), format!("tensor '{key}' is missing")))?;
+                if t.dims() != var.dims() {
+                    return Err(ckpt_err(
+                        &dir.join(file),
+                        format!("tensor '{key}' has shape {:?}, the architecture needs {:?}", t.dims(), var.dims()),
+                    ));
+                }
+                let v = t.flatten_all()?.to_vec1::<f32>()?;
+                if v.iter().any(|x| !x.is_finite()) {
+                    return Err(ckpt_err(&dir.join(file), format!("tensor '{key}' has NaN or inf")));
+                }
+                Ok(v)
+            };
+            params.push(take(&weights, name, WEIGHTS)?);
+            adam.m.push(take(&moments, &format!("m.{name}"), OPTIMIZER)?);
+            adam.v.push(take(&moments, &format!("v.{name}"), OPTIMIZER)?);
+        }
+        if weights.len() != learner.vars.len() {
+            return Err(ckpt_err(
+                &dir.join(WEIGHTS),
+                format!("has {} tensors, the architecture has {}", weights.len(), learner.vars.len()),
+            ));
+        }
+        adam.step = state.adam_step;
+        learner.set_params(params)?;
+        learner.adam = adam;
+        learner.num_timesteps = state.num_timesteps;
+        learner.iterations = state.iterations;
+        Ok(learner)
+    }
+}
+
+/// Reads and checks `state.json` of a checkpoint folder.
+pub fn read_state(dir: &Path) -> Result<CheckpointState> {
+    if !dir.is_dir() {
+        return Err(ckpt_err(dir, "not a checkpoint folder (missing or not a directory)"));
+    }
+    let path: PathBuf = dir.join(STATE);
+    let text = std::fs::read_to_string(&path).map_err(|e| ckpt_err(&path, e.to_string()))?;
+    let state: CheckpointState =
+        serde_json::from_str(&text).map_err(|e| ckpt_err(&path, format!("damaged: {e}")))?;
+    if state.format_version != FORMAT_VERSION {
+        return Err(ckpt_err(
+            &path,
+            format!("format version {} (this build reads {FORMAT_VERSION})", state.format_version),
+        ));
+    }
+    state.config.validate()?;
+    Ok(state)
+}
+
+fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
+    let bytes = std::fs::read(path).map_err(|e| ckpt_err(path, e.to_string()))?;
+    candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+        .map_err(|e| ckpt_err(path, format!("damaged safetensors: {e}")))
+}

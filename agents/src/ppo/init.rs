@@ -1,0 +1,59 @@
+//! Orthogonal initialisation (Saxe et al. 2014), as `torch.nn.init.orthogonal_` does it.
+
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+/// A `rows x cols` matrix (row-major) with orthonormal rows or columns (whichever are fewer),
+/// scaled by `gain`: draw a Gaussian matrix, orthonormalise it (QR by modified Gram–Schmidt,
+/// signs fixed so the decomposition is unique), as PyTorch does.
+pub fn orthogonal<R: Rng + ?Sized>(rows: usize, cols: usize, gain: f64, rng: &mut R) -> Vec<f32> {
+    // Work on the tall orientation: n >= m columns of length n.
+    let (n, m) = if rows >= cols { (rows, cols) } else { (cols, rows) };
+    let mut q: Vec<Vec<f64>> = (0..m)
+        .map(|_| (0..n).map(|_| rng.sample(StandardNormal)).collect())
+        .collect();
+    for j in 0..m {
+        for i in 0..j {
+            let dot: f64 = (0..n).map(|r| q[j][r] * q[i][r]).sum();
+            for r in 0..n {
+                q[j][r] -= dot * q[i][r];
+            }
+        }
+        let norm = q[j].iter().map(|x| x * x).sum::<f64>().sqrt();
+        // Dividing by the positive norm is the sign convention `q *= sign(diag(r))`.
+        for x in q[j].iter_mut() {
+            *x /= norm;
+        }
+    }
+    let mut out = vec![0.0f32; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            let v = if rows >= cols { q[c][r] } else { q[r][c] };
+            out[r * cols + c] = (gain * v) as f32;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn columns_or_rows_are_orthonormal_times_gain() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        for (rows, cols) in [(64, 4), (4, 64), (64, 64)] {
+            let w = orthogonal(rows, cols, 2.0, &mut rng);
+            let (outer, inner) = if rows >= cols { (cols, rows) } else { (rows, cols) };
+            let at = |a: usize, b: usize| if rows >= cols { w[b * cols + a] } else { w[a * cols + b] };
+            for i in 0..outer {
+                for j in 0..outer {
+                    let dot: f32 = (0..inner).map(|k| at(i, k) * at(j, k)).sum();
+                    let want = if i == j { 4.0 } else { 0.0 };
+                    assert!((dot - want).abs() < 1e-4, "{rows}x{cols} ({i},{j}): {dot}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! `Ppo`: the training loop — rollouts on a vector env, then updates, with callbacks.
+
+use super::callbacks::{Callback, Control};
+use super::head::PolicySpace;
+use super::learner::{phase_rng, PpoLearner};
+use super::log::UpdateLog;
+use super::policy::PpoPolicy;
+use super::rollout::RolloutBuffer;
+use super::PpoConfig;
+use crate::{Error, Result};
+use candle_core::Device;
+use metablend_env::{BoxSpace, Env, SyncVectorEnv};
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// PPO on `n_envs` copies of an env with flat `Box` observations and a `Discrete` or `Box`
+/// action space.
+pub struct Ppo<E>
+where
+    E: Env<Obs = Vec<f64>, ObsSpace = BoxSpace>,
+    E::ActSpace: PolicySpace + Clone,
+{
+    learner: PpoLearner,
+    envs: SyncVectorEnv<E>,
+    obs: Vec<Vec<f64>>,
+    buffer: RolloutBuffer,
+    ep_returns: VecDeque<f64>,
+    ep_lengths: VecDeque<usize>,
+    cur_returns: Vec<f64>,
+    cur_lengths: Vec<usize>,
+}
+
+impl<E> Ppo<E>
+where
+    E: Env<Obs = Vec<f64>, ObsSpace = BoxSpace>,
+    E::ActSpace: PolicySpace + Clone,
+{
+    /// Validates `cfg`, builds `cfg.n_envs` envs with `make_env(i)`, resets them with seeds
+    /// `cfg.seed + i`, and initialises the networks on the CPU.
+    pub fn new(cfg: PpoConfig, make_env: impl FnMut(usize) -> metablend_env::Result<E>) -> Result<Self> {
+        cfg.validate()?;
+        let mut envs = SyncVectorEnv::from_fn(cfg.n_envs, make_env)?;
+        let space = envs.observation_space();
+        if space.shape().len() != 1 {
+            return Err(Error::UnsupportedSpace(format!(
+                "PPO needs flat observations; got shape {:?}",
+                space.shape()
+            )));
+        }
+        let obs_dim = space.dim();
+        let head = envs.action_space().head()?;
+        let learner = PpoLearner::new(cfg.clone(), obs_dim, head, Device::Cpu)?;
+        let (obs, _) = envs.reset(Some(cfg.seed))?;
+        let buffer = RolloutBuffer::new(cfg.rollout_size(), obs_dim, head.action_dim());
+        Ok(Self {
+            learner,
+            envs,
+            obs,
+            buffer,
+            ep_returns: VecDeque::with_capacity(100),
+            ep_lengths: VecDeque::with_capacity(100),
+            cur_returns: vec![0.0; cfg.n_envs],
+            cur_lengths: vec![0; cfg.n_envs],
+        })
+    }
+
+    /// The learner (networks, optimiser, counters).
+    pub fn learner(&self) -> &PpoLearner {
+        &self.learner
+    }
+
+    /// Mutable access to the learner (e.g. to load a checkpoint's weights).
+    pub fn learner_mut(&mut self) -> &mut PpoLearner {
+        &mut self.learner
+    }
+
+    /// The training envs.
+    pub fn envs(&self) -> &SyncVectorEnv<E> {
+        &self.envs
+    }
+
+    /// A snapshot of the current policy, for evaluation.
+    pub fn policy(&self) -> Result<PpoPolicy<E::ActSpace>> {
+        PpoPolicy::from_learner(&self.learner, self.envs.action_space().clone())
+    }
+
+    /// Trains until `total_timesteps` env steps have been taken in all (SB3 semantics: the
+    /// last rollout may overshoot), calling each callback after every update. Returns the
+    /// per-update logs.
+    pub fn learn(&mut self, total_timesteps: u64, callbacks: &mut [&mut dyn Callback]) -> Result<Vec<UpdateLog>> {
+        let start = Instant::now();
+        let start_steps = self.learner.num_timesteps;
+        let mut logs = Vec::new();
+        while self.learner.num_timesteps < total_timesteps {
+            let last_values = self.collect_rollout()?;
+            let progress = 1.0 - self.learner.num_timesteps as f64 / total_timesteps as f64;
+            let stats = self.learner.train(&mut self.buffer, &last_values, progress.max(0.0))?;
+            let elapsed = start.elapsed().as_secs_f64();
+            let mean = |q: &VecDeque<f64>| (!q.is_empty()).then(|| q.iter().sum::<f64>() / q.len() as f64);
+            let log = UpdateLog {
+                iteration: self.learner.iterations,
+                total_timesteps: self.learner.num_timesteps,
+                ep_rew_mean: mean(&self.ep_returns),
+                ep_len_mean: mean(&self.ep_lengths.iter().map(|&l| l as f64).collect()),
+                fps: (self.learner.num_timesteps - start_steps) as f64 / elapsed.max(1e-9),
+                time_elapsed: elapsed,
+                stats,
+            };
+            log.trace();
+            let mut stop = false;
+            for cb in callbacks.iter_mut() {
+                if cb.on_update(&self.learner, &log)? == Control::Stop {
+                    stop = true;
+                }
+            }
+            logs.push(log);
+            if stop {
+                break;
+            }
+        }
+        for cb in callbacks.iter_mut() {
+            cb.on_training_end(&self.learner)?;
+        }
+        Ok(logs)
+    }
+
+    /// Fills the buffer with `n_steps` steps of every env; returns V of the observations
+    /// after the rollout.
+    fn collect_rollout(&mut self) -> Result<Vec<f32>> {
+        let cfg = &self.learner.cfg;
+        let (n_envs, n_steps) = (cfg.n_envs, cfg.n_steps);
+        let mut rng = phase_rng(cfg.seed, 1, self.learner.iterations);
+        let log_std = self.learner.log_std()?;
+        let head = self.learner.head;
+        let out_dim = head.out_dim();
+        let obs_dim = self.buffer.obs_dim;
+        self.buffer.clear();
+        let mut flat = Vec::with_capacity(n_envs * obs_dim);
+        let mut actions = Vec::with_capacity(n_envs);
+        for _ in 0..n_steps {
+            flat.clear();
+            flat.extend(self.obs.iter().flatten().map(|&x| x as f32));
+            let (out, values) = self.learner.forward(&flat, n_envs)?;
+            actions.clear();
+            for e in 0..n_envs {
+                let (raw, logp) = head.sample(&out[e * out_dim..(e + 1) * out_dim], &log_std, false, &mut rng);
+                actions.push(self.envs.action_space().to_env_action(&raw));
+                self.buffer.actions.extend_from_slice(&raw);
+                self.buffer.log_probs.push(logp);
+            }
+            let step = self.envs.step(&actions)?;
+            self.buffer.obs.extend_from_slice(&flat);
+            self.buffer.values.extend_from_slice(&values);
+            let mut truncated_obs = Vec::new();
+            let mut truncated_at = Vec::new();
+            for e in 0..n_envs {
+                let r = step.rewards[e];
+                if !r.is_finite() {
+                    return Err(Error::NonFinite(format!("env {e} returned reward {r}")));
+                }
+                self.buffer.rewards.push(r as f32);
+                let ended = step.terminated[e] || step.truncated[e];
+                self.buffer.episode_ends.push(ended);
+                self.buffer.truncation_values.push(0.0);
+                self.cur_returns[e] += r;
+                self.cur_lengths[e] += 1;
+                if ended {
+                    push_bounded(&mut self.ep_returns, self.cur_returns[e]);
+                    push_bounded(&mut self.ep_lengths, self.cur_lengths[e]);
+                    self.cur_returns[e] = 0.0;
+                    self.cur_lengths[e] = 0;
+                    if step.truncated[e] && !step.terminated[e] {
+                        let fin = step.final_obs[e].as_ref().expect("vector env keeps final obs");
+                        truncated_obs.extend(fin.iter().map(|&x| x as f32));
+                        truncated_at.push(self.buffer.truncation_values.len() - 1);
+                    }
+                }
+            }
+            if !truncated_at.is_empty() {
+                let v = self.learner.values(&truncated_obs, truncated_at.len())?;
+                for (i, v) in truncated_at.into_iter().zip(v) {
+                    self.buffer.truncation_values[i] = v;
+                }
+            }
+            self.obs = step.obs;
+            self.learner.num_timesteps += n_envs as u64;
+        }
+        flat.clear();
+        flat.extend(self.obs.iter().flatten().map(|&x| x as f32));
+        self.learner.values(&flat, n_envs)
+    }
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, x: T) {
+    if q.len() == 100 {
+        q.pop_front();
+    }
+    q.push_back(x);
+}
