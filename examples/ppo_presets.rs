@@ -8,21 +8,36 @@ use metablend_env::envs::{CartPole, Pendulum};
 use metablend_env::{evaluate_policy, Env};
 use std::time::Instant;
 
+// Tensor buffers are allocated and freed thousands of times per second; glibc's malloc
+// returns them to the OS and page-faults them back, mimalloc keeps them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     metablend_agents::set_candle_threads(1);
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map(String::as_str).unwrap_or("both");
     let seeds: u64 = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(3);
-    let steps: u64 = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(100_000);
+    let steps: u64 = args
+        .get(3)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     if which != "pendulum" {
         for seed in 0..seeds {
-            let cfg = PpoConfig { seed, ..PpoConfig::cartpole_zoo() };
+            let cfg = PpoConfig {
+                seed,
+                ..PpoConfig::cartpole_zoo()
+            };
             run("CartPole-v1", cfg, steps, CartPole::v1)?;
         }
     }
     if which != "cartpole" {
         for seed in 0..seeds {
-            let cfg = PpoConfig { seed, ..PpoConfig::pendulum_zoo() };
+            let cfg = PpoConfig {
+                seed,
+                ..PpoConfig::pendulum_zoo()
+            };
             run("Pendulum-v1", cfg, steps, Pendulum::v1)?;
         }
     }

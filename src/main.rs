@@ -1,1 +1,28 @@
-fn main() {}
+//! The `metablend` command: train and check agents and environments from the shell.
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Before any thread exists: candle's CPU kernels read this on every matrix multiply.
+    if metablend::agents::candle_threads().is_none() {
+        metablend::agents::set_candle_threads(1);
+    }
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(args.log_level())),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

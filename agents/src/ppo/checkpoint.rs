@@ -52,11 +52,23 @@ impl PpoLearner {
     /// one sits at `<dir>.old-<pid>`.)
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
-        let io = |p: &Path, source| Error::Io { path: p.display().to_string(), source };
-        let name = dir.file_name().ok_or_else(|| ckpt_err(dir, "path has no folder name"))?;
-        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let io = |p: &Path, source| Error::Io {
+            path: p.display().to_string(),
+            source,
+        };
+        let name = dir
+            .file_name()
+            .ok_or_else(|| ckpt_err(dir, "path has no folder name"))?;
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        let tmp = parent.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+        let tmp = parent.join(format!(
+            ".{}.tmp-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
         }
@@ -67,8 +79,14 @@ impl PpoLearner {
         for (i, (name, var)) in self.vars.iter().enumerate() {
             weights.insert(name.clone(), var.as_tensor().copy()?);
             let shape = var.shape();
-            moments.insert(format!("m.{name}"), Tensor::from_slice(&self.adam.m[i], shape, &self.device)?);
-            moments.insert(format!("v.{name}"), Tensor::from_slice(&self.adam.v[i], shape, &self.device)?);
+            moments.insert(
+                format!("m.{name}"),
+                Tensor::from_slice(&self.adam.m[i], shape, &self.device)?,
+            );
+            moments.insert(
+                format!("v.{name}"),
+                Tensor::from_slice(&self.adam.v[i], shape, &self.device)?,
+            );
         }
         candle_core::safetensors::save(&weights, tmp.join(WEIGHTS))?;
         candle_core::safetensors::save(&moments, tmp.join(OPTIMIZER))?;
@@ -85,10 +103,16 @@ impl PpoLearner {
         std::fs::write(tmp.join(STATE), json).map_err(|e| io(&tmp.join(STATE), e))?;
         for f in [WEIGHTS, OPTIMIZER, STATE] {
             let p = tmp.join(f);
-            std::fs::File::open(&p).and_then(|f| f.sync_all()).map_err(|e| io(&p, e))?;
+            std::fs::File::open(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| io(&p, e))?;
         }
         if dir.exists() {
-            let old = parent.join(format!("{}.old-{}", name.to_string_lossy(), std::process::id()));
+            let old = parent.join(format!(
+                "{}.old-{}",
+                name.to_string_lossy(),
+                std::process::id()
+            ));
             std::fs::rename(dir, &old).map_err(|e| io(dir, e))?;
             std::fs::rename(&tmp, dir).map_err(|e| io(dir, e))?;
             std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
@@ -104,36 +128,50 @@ impl PpoLearner {
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let state = read_state(dir)?;
-        let mut learner = PpoLearner::new(state.config.clone(), state.obs_dim, state.head, Device::Cpu)?;
+        let mut learner =
+            PpoLearner::new(state.config.clone(), state.obs_dim, state.head, Device::Cpu)?;
         let weights = read_tensors(&dir.join(WEIGHTS))?;
         let moments = read_tensors(&dir.join(OPTIMIZER))?;
         let mut params = Vec::new();
         let mut adam = Adam::new(&[], learner.cfg.adam_eps as f32);
         for (name, var) in &learner.vars {
             let take = |map: &HashMap<String, Tensor>, key: &str, file: &str| -> Result<Vec<f32>> {
-                let t = map
-                    .get(key)
-                    .ok_or_else(|| ckpt_err(&dir.join(file), format!("tensor '{key}' is missing")))?;
+                let t = map.get(key).ok_or_else(|| {
+                    ckpt_err(&dir.join(file), format!("tensor '{key}' is missing"))
+                })?;
                 if t.dims() != var.dims() {
                     return Err(ckpt_err(
                         &dir.join(file),
-                        format!("tensor '{key}' has shape {:?}, the architecture needs {:?}", t.dims(), var.dims()),
+                        format!(
+                            "tensor '{key}' has shape {:?}, the architecture needs {:?}",
+                            t.dims(),
+                            var.dims()
+                        ),
                     ));
                 }
                 let v = t.flatten_all()?.to_vec1::<f32>()?;
                 if v.iter().any(|x| !x.is_finite()) {
-                    return Err(ckpt_err(&dir.join(file), format!("tensor '{key}' has NaN or inf")));
+                    return Err(ckpt_err(
+                        &dir.join(file),
+                        format!("tensor '{key}' has NaN or inf"),
+                    ));
                 }
                 Ok(v)
             };
             params.push(take(&weights, name, WEIGHTS)?);
-            adam.m.push(take(&moments, &format!("m.{name}"), OPTIMIZER)?);
-            adam.v.push(take(&moments, &format!("v.{name}"), OPTIMIZER)?);
+            adam.m
+                .push(take(&moments, &format!("m.{name}"), OPTIMIZER)?);
+            adam.v
+                .push(take(&moments, &format!("v.{name}"), OPTIMIZER)?);
         }
         if weights.len() != learner.vars.len() {
             return Err(ckpt_err(
                 &dir.join(WEIGHTS),
-                format!("has {} tensors, the architecture has {}", weights.len(), learner.vars.len()),
+                format!(
+                    "has {} tensors, the architecture has {}",
+                    weights.len(),
+                    learner.vars.len()
+                ),
             ));
         }
         adam.step = state.adam_step;
@@ -148,7 +186,10 @@ impl PpoLearner {
 /// Reads and checks `state.json` of a checkpoint folder.
 pub fn read_state(dir: &Path) -> Result<CheckpointState> {
     if !dir.is_dir() {
-        return Err(ckpt_err(dir, "not a checkpoint folder (missing or not a directory)"));
+        return Err(ckpt_err(
+            dir,
+            "not a checkpoint folder (missing or not a directory)",
+        ));
     }
     let path: PathBuf = dir.join(STATE);
     let text = std::fs::read_to_string(&path).map_err(|e| ckpt_err(&path, e.to_string()))?;
@@ -157,7 +198,10 @@ pub fn read_state(dir: &Path) -> Result<CheckpointState> {
     if state.format_version != FORMAT_VERSION {
         return Err(ckpt_err(
             &path,
-            format!("format version {} (this build reads {FORMAT_VERSION})", state.format_version),
+            format!(
+                "format version {} (this build reads {FORMAT_VERSION})",
+                state.format_version
+            ),
         ));
     }
     state.config.validate()?;

@@ -239,7 +239,10 @@ impl PpoConfig {
             }
         }
         if self.net_arch.contains(&0) {
-            return bad(format!("net_arch sizes must be >= 1, got {:?}", self.net_arch));
+            return bad(format!(
+                "net_arch sizes must be >= 1, got {:?}",
+                self.net_arch
+            ));
         }
         if !(self.adam_eps.is_finite() && self.adam_eps > 0.0) {
             return bad(format!("adam_eps must be > 0, got {}", self.adam_eps));
@@ -270,12 +273,31 @@ mod tests {
     #[test]
     fn bad_values_and_unknown_keys_are_named() {
         let err = |c: PpoConfig| c.validate().unwrap_err().to_string();
-        assert!(err(PpoConfig { n_envs: 0, ..Default::default() }).contains("n_envs"));
-        assert!(err(PpoConfig { gamma: 1.5, ..Default::default() }).contains("gamma"));
-        assert!(err(PpoConfig { batch_size: 10_000, ..Default::default() }).contains("batch_size"));
-        assert!(err(PpoConfig { learning_rate: Schedule::Linear(-1.0), ..Default::default() })
-            .contains("learning_rate"));
-        assert!(err(PpoConfig { net_arch: vec![64, 0], ..Default::default() }).contains("net_arch"));
+        assert!(err(PpoConfig {
+            n_envs: 0,
+            ..Default::default()
+        })
+        .contains("n_envs"));
+        assert!(err(PpoConfig {
+            gamma: 1.5,
+            ..Default::default()
+        })
+        .contains("gamma"));
+        assert!(err(PpoConfig {
+            batch_size: 10_000,
+            ..Default::default()
+        })
+        .contains("batch_size"));
+        assert!(err(PpoConfig {
+            learning_rate: Schedule::Linear(-1.0),
+            ..Default::default()
+        })
+        .contains("learning_rate"));
+        assert!(err(PpoConfig {
+            net_arch: vec![64, 0],
+            ..Default::default()
+        })
+        .contains("net_arch"));
         let e = PpoConfig::from_toml("n_stepz = 3").unwrap_err().to_string();
         assert!(e.contains("n_stepz"), "{e}");
         assert!(PpoConfig::preset("nope").is_err());

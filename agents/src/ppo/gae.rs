@@ -74,7 +74,15 @@ mod tests {
     #[test]
     fn terminated_rollout_does_not_bootstrap() {
         // Episode of 3 steps ending terminated; gamma 0.5, lambda 1 (Monte-Carlo advantages).
-        let adv = run(&[1.0, 1.0, 1.0], &[0.5, 0.25, 0.125], &[false, false, true], &[0.0; 3], 99.0, 0.5, 1.0);
+        let adv = run(
+            &[1.0, 1.0, 1.0],
+            &[0.5, 0.25, 0.125],
+            &[false, false, true],
+            &[0.0; 3],
+            99.0,
+            0.5,
+            1.0,
+        );
         // Returns: 1 + .5 + .25 = 1.75; 1 + .5 = 1.5; 1.
         assert_eq!(adv, vec![1.75 - 0.5, 1.5 - 0.25, 1.0 - 0.125]);
     }
@@ -83,7 +91,15 @@ mod tests {
     fn truncated_episode_bootstraps_value_of_the_final_observation() {
         // The last step is truncated with V(final obs) = 4; the rollout's last value (99)
         // belongs to the next episode and must not be used.
-        let adv = run(&[1.0, 1.0], &[0.0, 0.0], &[false, true], &[0.0, 4.0], 99.0, 0.5, 1.0);
+        let adv = run(
+            &[1.0, 1.0],
+            &[0.0, 0.0],
+            &[false, true],
+            &[0.0, 4.0],
+            99.0,
+            0.5,
+            1.0,
+        );
         assert_eq!(adv, vec![1.0 + 0.5 * (1.0 + 0.5 * 4.0), 1.0 + 0.5 * 4.0]);
     }
 
@@ -92,7 +108,15 @@ mod tests {
         // Steps 0-1: episode A, terminated at 1. Steps 2-3: episode B, cut by the rollout end
         // (bootstrap from last value 2). gamma 1, lambda 0.5.
         let v = [1.0, 2.0, 3.0, 4.0];
-        let adv = run(&[0.0, 10.0, 0.0, 1.0], &v, &[false, true, false, false], &[0.0; 4], 2.0, 1.0, 0.5);
+        let adv = run(
+            &[0.0, 10.0, 0.0, 1.0],
+            &v,
+            &[false, true, false, false],
+            &[0.0; 4],
+            2.0,
+            1.0,
+            0.5,
+        );
         let d3 = 1.0 + 2.0 - 4.0; // -1
         let d2 = 0.0 + 4.0 - 3.0; // 1
         let d1 = 10.0 - 2.0; // terminal: 8

@@ -79,7 +79,11 @@ impl HeadKind {
                     .iter()
                     .zip(log_std)
                     .map(|(&mu, &ls)| {
-                        let z: f32 = if deterministic { 0.0 } else { rng.sample(StandardNormal) };
+                        let z: f32 = if deterministic {
+                            0.0
+                        } else {
+                            rng.sample(StandardNormal)
+                        };
                         logp += -0.5 * z * z - ls - HALF_LN_2PI;
                         mu + ls.exp() * z
                     })
@@ -172,7 +176,10 @@ mod tests {
         let dev = Device::Cpu;
         let out = [0.3f32, -1.2, 0.7];
         let ls = [-0.5f32, 0.2, 0.0];
-        for head in [HeadKind::Categorical { n: 3 }, HeadKind::Gaussian { dim: 3 }] {
+        for head in [
+            HeadKind::Categorical { n: 3 },
+            HeadKind::Gaussian { dim: 3 },
+        ] {
             let (a, lp) = head.sample(&out, &ls, false, &mut rng);
             let out_t = Tensor::from_slice(&out, (1, 3), &dev).unwrap();
             let a_t = Tensor::from_slice(&a, (1, a.len()), &dev).unwrap();
@@ -189,7 +196,9 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let head = HeadKind::Categorical { n: 2 };
         let out = [0.0f32, 3f32.ln()]; // p = 1/4, 3/4
-        let ones = (0..20_000).filter(|_| head.sample(&out, &[], false, &mut rng).0[0] == 1.0).count();
+        let ones = (0..20_000)
+            .filter(|_| head.sample(&out, &[], false, &mut rng).0[0] == 1.0)
+            .count();
         assert!((ones as f64 / 20_000.0 - 0.75).abs() < 0.015);
         assert_eq!(head.sample(&out, &[], true, &mut rng).0, vec![1.0]);
     }

@@ -8,7 +8,11 @@ use rand_distr::StandardNormal;
 /// signs fixed so the decomposition is unique), as PyTorch does.
 pub fn orthogonal<R: Rng + ?Sized>(rows: usize, cols: usize, gain: f64, rng: &mut R) -> Vec<f32> {
     // Work on the tall orientation: n >= m columns of length n.
-    let (n, m) = if rows >= cols { (rows, cols) } else { (cols, rows) };
+    let (n, m) = if rows >= cols {
+        (rows, cols)
+    } else {
+        (cols, rows)
+    };
     let mut q: Vec<Vec<f64>> = (0..m)
         .map(|_| (0..n).map(|_| rng.sample(StandardNormal)).collect())
         .collect();
@@ -45,8 +49,18 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
         for (rows, cols) in [(64, 4), (4, 64), (64, 64)] {
             let w = orthogonal(rows, cols, 2.0, &mut rng);
-            let (outer, inner) = if rows >= cols { (cols, rows) } else { (rows, cols) };
-            let at = |a: usize, b: usize| if rows >= cols { w[b * cols + a] } else { w[a * cols + b] };
+            let (outer, inner) = if rows >= cols {
+                (cols, rows)
+            } else {
+                (rows, cols)
+            };
+            let at = |a: usize, b: usize| {
+                if rows >= cols {
+                    w[b * cols + a]
+                } else {
+                    w[a * cols + b]
+                }
+            };
             for i in 0..outer {
                 for j in 0..outer {
                     let dot: f32 = (0..inner).map(|k| at(i, k) * at(j, k)).sum();

@@ -104,7 +104,12 @@ impl PpoLearner {
     /// Policy outputs `(n, out_dim)` and values `(n,)` for `n` flat f32 observations.
     pub fn forward(&self, obs: &[f32], n: usize) -> Result<(Vec<f32>, Vec<f32>)> {
         let x = Tensor::from_slice(obs, (n, self.model.obs_dim()), &self.device)?;
-        let out = self.model.actor.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
+        let out = self
+            .model
+            .actor
+            .forward(&x)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         let values = self.model.value(&x)?.to_vec1::<f32>()?;
         Ok((out, values))
     }
@@ -117,7 +122,12 @@ impl PpoLearner {
 
     /// Runs GAE on `buf` and then `n_epochs` of minibatch PPO updates (Schulman et al. 2017,
     /// clipped surrogate; SB3 `PPO.train`). `progress_remaining` drives the schedules.
-    pub fn train(&mut self, buf: &mut RolloutBuffer, last_values: &[f32], progress_remaining: f64) -> Result<UpdateStats> {
+    pub fn train(
+        &mut self,
+        buf: &mut RolloutBuffer,
+        last_values: &[f32],
+        progress_remaining: f64,
+    ) -> Result<UpdateStats> {
         let cfg = self.cfg.clone();
         let (adv, ret) = compute_gae(
             &GaeInputs {
@@ -172,7 +182,13 @@ impl PpoLearner {
         ))
     }
 
-    fn minibatch_step(&mut self, buf: &RolloutBuffer, mb: &[usize], lr: f32, clip: f64) -> Result<MinibatchStats> {
+    fn minibatch_step(
+        &mut self,
+        buf: &RolloutBuffer,
+        mb: &[usize],
+        lr: f32,
+        clip: f64,
+    ) -> Result<MinibatchStats> {
         let (od, ad, b) = (buf.obs_dim, buf.action_dim, mb.len());
         let mut obs = Vec::with_capacity(b * od);
         let mut act = Vec::with_capacity(b * ad);
@@ -222,7 +238,8 @@ impl PpoLearner {
         };
         let v_loss = (&ret - &values_pred)?.sqr()?.mean_all()?;
         let ent_loss = entropy.mean_all()?.neg()?;
-        let loss = ((&pg_loss + (&ent_loss * self.cfg.ent_coef)?)? + (&v_loss * self.cfg.vf_coef)?)?;
+        let loss =
+            ((&pg_loss + (&ent_loss * self.cfg.ent_coef)?)? + (&v_loss * self.cfg.vf_coef)?)?;
 
         let loss_v = loss.to_scalar::<f32>()?;
         if !loss_v.is_finite() {
@@ -234,7 +251,11 @@ impl PpoLearner {
             )));
         }
         let lr_vals = log_ratio.to_vec1::<f32>()?;
-        let approx_kl = lr_vals.iter().map(|&l| ((l.exp() - 1.0) - l) as f64).sum::<f64>() / b as f64;
+        let approx_kl = lr_vals
+            .iter()
+            .map(|&l| ((l.exp() - 1.0) - l) as f64)
+            .sum::<f64>()
+            / b as f64;
         let clip_fraction = lr_vals
             .iter()
             .filter(|&&l| ((l.exp() - 1.0).abs() as f64) > clip)

@@ -4,7 +4,7 @@
 mod callbacks;
 mod checkpoint;
 mod config;
-mod fast_tanh;
+mod cpu_ops;
 mod gae;
 mod head;
 mod init;
@@ -16,7 +16,9 @@ mod policy;
 mod rollout;
 mod trainer;
 
-pub use callbacks::{Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, StopOnRewardThreshold};
+pub use callbacks::{
+    Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, StopOnRewardThreshold,
+};
 pub use checkpoint::{read_state, CheckpointState, FORMAT_VERSION};
 pub use config::{Activation, PpoConfig, Schedule};
 pub use gae::{compute_gae, GaeInputs};

@@ -36,7 +36,11 @@ impl Mlp {
         let mut layers = Vec::with_capacity(sizes.len() - 1);
         for (i, pair) in sizes.windows(2).enumerate() {
             let (fan_in, fan_out) = (pair[0], pair[1]);
-            let gain = if i + 2 == sizes.len() { out_gain } else { hidden_gain };
+            let gain = if i + 2 == sizes.len() {
+                out_gain
+            } else {
+                hidden_gain
+            };
             let w = if ortho {
                 // orthogonal() gives (out x in) as PyTorch stores it; transpose to (in x out).
                 let m = orthogonal(fan_out, fan_in, gain, rng);
@@ -61,10 +65,10 @@ impl Mlp {
         let mut h = x.clone();
         let last = self.layers.len() - 1;
         for (i, l) in self.layers.iter().enumerate() {
-            h = h.matmul(l.w.as_tensor())?.broadcast_add(l.b.as_tensor())?;
+            h = super::cpu_ops::add_bias(&h.matmul(l.w.as_tensor())?, l.b.as_tensor())?;
             if i < last {
                 h = match self.activation {
-                    Activation::Tanh => super::fast_tanh::tanh(&h)?,
+                    Activation::Tanh => super::cpu_ops::tanh(&h)?,
                     Activation::Relu => h.relu()?,
                 };
             }
@@ -78,7 +82,12 @@ impl Mlp {
         let layers = self
             .layers
             .iter()
-            .map(|l| Ok(Dense { w: copy(&l.w)?, b: copy(&l.b)? }))
+            .map(|l| {
+                Ok(Dense {
+                    w: copy(&l.w)?,
+                    b: copy(&l.b)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             layers,

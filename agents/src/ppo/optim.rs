@@ -45,7 +45,12 @@ impl Adam {
         let bc2 = 1.0 - self.beta2.powi(self.step as i32);
         let step_size = lr / bc1;
         let bc2_sqrt = bc2.sqrt();
-        for (((p, g), m), v) in params.iter_mut().zip(grads).zip(&mut self.m).zip(&mut self.v) {
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grads)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
             for i in 0..p.len() {
                 m[i] = self.beta1 * m[i] + (1.0 - self.beta1) * g[i];
                 v[i] = self.beta2 * v[i] + (1.0 - self.beta2) * g[i] * g[i];
@@ -90,7 +95,10 @@ pub fn write_vars(vars: &[Var], values: &[Vec<f32>]) -> Result<()> {
 }
 
 /// Reads the gradient of each variable (zeros where it got none) and checks it is finite.
-pub fn read_grads(vars: &[(String, Var)], grads: &candle_core::backprop::GradStore) -> Result<Vec<Vec<f32>>> {
+pub fn read_grads(
+    vars: &[(String, Var)],
+    grads: &candle_core::backprop::GradStore,
+) -> Result<Vec<Vec<f32>>> {
     vars.iter()
         .map(|(name, v)| {
             let g = match grads.get(v.as_tensor()) {
@@ -98,7 +106,9 @@ pub fn read_grads(vars: &[(String, Var)], grads: &candle_core::backprop::GradSto
                 None => vec![0.0; v.elem_count()],
             };
             if g.iter().any(|x| !x.is_finite()) {
-                return Err(Error::NonFinite(format!("gradient of '{name}' has NaN or inf")));
+                return Err(Error::NonFinite(format!(
+                    "gradient of '{name}' has NaN or inf"
+                )));
             }
             Ok(g)
         })

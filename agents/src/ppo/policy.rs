@@ -42,13 +42,24 @@ impl<S: PolicySpace> PpoPolicy<S> {
     }
 
     /// Raw actions and their log-probabilities for a batch of observations.
-    pub fn act_raw(&mut self, obs: &[Vec<f64>], deterministic: bool) -> Result<Vec<(Vec<f32>, f32)>> {
+    pub fn act_raw(
+        &mut self,
+        obs: &[Vec<f64>],
+        deterministic: bool,
+    ) -> Result<Vec<(Vec<f32>, f32)>> {
         let flat: Vec<f32> = obs.iter().flatten().map(|&x| x as f32).collect();
         let x = Tensor::from_vec(flat, (obs.len(), self.obs_dim), &self.device)?;
         let out = self.actor.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
         let d = self.head.out_dim();
         Ok((0..obs.len())
-            .map(|i| self.head.sample(&out[i * d..(i + 1) * d], &self.log_std, deterministic, &mut self.rng))
+            .map(|i| {
+                self.head.sample(
+                    &out[i * d..(i + 1) * d],
+                    &self.log_std,
+                    deterministic,
+                    &mut self.rng,
+                )
+            })
             .collect())
     }
 }
@@ -59,10 +70,17 @@ where
     E: Env<Obs = Vec<f64>, Act = S::Elem, ActSpace = S>,
 {
     fn act(&mut self, obs: &Vec<f64>, deterministic: bool) -> metablend_env::Result<S::Elem> {
-        Ok(<Self as Policy<E>>::act_batch(self, std::slice::from_ref(obs), deterministic)?.remove(0))
+        Ok(
+            <Self as Policy<E>>::act_batch(self, std::slice::from_ref(obs), deterministic)?
+                .remove(0),
+        )
     }
 
-    fn act_batch(&mut self, obs: &[Vec<f64>], deterministic: bool) -> metablend_env::Result<Vec<S::Elem>> {
+    fn act_batch(
+        &mut self,
+        obs: &[Vec<f64>],
+        deterministic: bool,
+    ) -> metablend_env::Result<Vec<S::Elem>> {
         if let Some(o) = obs.iter().find(|o| o.len() != self.obs_dim) {
             return Err(metablend_env::Error::Policy(format!(
                 "observation has {} values, the policy expects {}",
@@ -73,6 +91,9 @@ where
         let raw = self
             .act_raw(obs, deterministic)
             .map_err(|e| metablend_env::Error::Policy(e.to_string()))?;
-        Ok(raw.iter().map(|(a, _)| self.space.to_env_action(a)).collect())
+        Ok(raw
+            .iter()
+            .map(|(a, _)| self.space.to_env_action(a))
+            .collect())
     }
 }

@@ -37,7 +37,10 @@ where
 {
     /// Validates `cfg`, builds `cfg.n_envs` envs with `make_env(i)`, resets them with seeds
     /// `cfg.seed + i`, and initialises the networks on the CPU.
-    pub fn new(cfg: PpoConfig, make_env: impl FnMut(usize) -> metablend_env::Result<E>) -> Result<Self> {
+    pub fn new(
+        cfg: PpoConfig,
+        make_env: impl FnMut(usize) -> metablend_env::Result<E>,
+    ) -> Result<Self> {
         cfg.validate()?;
         let mut envs = SyncVectorEnv::from_fn(cfg.n_envs, make_env)?;
         let space = envs.observation_space();
@@ -87,16 +90,23 @@ where
     /// Trains until `total_timesteps` env steps have been taken in all (SB3 semantics: the
     /// last rollout may overshoot), calling each callback after every update. Returns the
     /// per-update logs.
-    pub fn learn(&mut self, total_timesteps: u64, callbacks: &mut [&mut dyn Callback]) -> Result<Vec<UpdateLog>> {
+    pub fn learn(
+        &mut self,
+        total_timesteps: u64,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<Vec<UpdateLog>> {
         let start = Instant::now();
         let start_steps = self.learner.num_timesteps;
         let mut logs = Vec::new();
         while self.learner.num_timesteps < total_timesteps {
             let last_values = self.collect_rollout()?;
             let progress = 1.0 - self.learner.num_timesteps as f64 / total_timesteps as f64;
-            let stats = self.learner.train(&mut self.buffer, &last_values, progress.max(0.0))?;
+            let stats = self
+                .learner
+                .train(&mut self.buffer, &last_values, progress.max(0.0))?;
             let elapsed = start.elapsed().as_secs_f64();
-            let mean = |q: &VecDeque<f64>| (!q.is_empty()).then(|| q.iter().sum::<f64>() / q.len() as f64);
+            let mean =
+                |q: &VecDeque<f64>| (!q.is_empty()).then(|| q.iter().sum::<f64>() / q.len() as f64);
             let log = UpdateLog {
                 iteration: self.learner.iterations,
                 total_timesteps: self.learner.num_timesteps,
@@ -143,7 +153,12 @@ where
             let (out, values) = self.learner.forward(&flat, n_envs)?;
             actions.clear();
             for e in 0..n_envs {
-                let (raw, logp) = head.sample(&out[e * out_dim..(e + 1) * out_dim], &log_std, false, &mut rng);
+                let (raw, logp) = head.sample(
+                    &out[e * out_dim..(e + 1) * out_dim],
+                    &log_std,
+                    false,
+                    &mut rng,
+                );
                 actions.push(self.envs.action_space().to_env_action(&raw));
                 self.buffer.actions.extend_from_slice(&raw);
                 self.buffer.log_probs.push(logp);
@@ -170,7 +185,9 @@ where
                     self.cur_returns[e] = 0.0;
                     self.cur_lengths[e] = 0;
                     if step.truncated[e] && !step.terminated[e] {
-                        let fin = step.final_obs[e].as_ref().expect("vector env keeps final obs");
+                        let fin = step.final_obs[e]
+                            .as_ref()
+                            .expect("vector env keeps final obs");
                         truncated_obs.extend(fin.iter().map(|&x| x as f32));
                         truncated_at.push(self.buffer.truncation_values.len() - 1);
                     }

@@ -1,0 +1,45 @@
+//! Subcommands. Each file parses its arguments and calls the library; no domain logic here.
+
+mod check_env;
+mod gym;
+
+use clap::{Parser, Subcommand};
+
+/// metablend: meta-learned forecast combination (Gymnasium-style envs, PPO on candle).
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// More log output (-v: info, -vv: debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+impl Cli {
+    /// The tracing filter implied by `-v`.
+    pub fn log_level(&self) -> &'static str {
+        match self.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train PPO on CartPole-v1 or Pendulum-v1 with a zoo preset and evaluate it: the
+    /// validation path against published Stable-Baselines3 results.
+    Gym(gym::GymArgs),
+    /// Run the env checker on an ensemble-weighting env built from a predictions CSV.
+    CheckEnv(check_env::CheckEnvArgs),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Gym(args) => gym::run(args),
+        Command::CheckEnv(args) => check_env::run(args),
+    }
+}
