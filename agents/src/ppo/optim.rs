@@ -45,16 +45,15 @@ impl Adam {
         let bc2 = 1.0 - self.beta2.powi(self.step as i32);
         let step_size = lr / bc1;
         let bc2_sqrt = bc2.sqrt();
-        for (((p, g), m), v) in params
-            .iter_mut()
-            .zip(grads)
-            .zip(&mut self.m)
-            .zip(&mut self.v)
-        {
-            for i in 0..p.len() {
-                m[i] = self.beta1 * m[i] + (1.0 - self.beta1) * g[i];
-                v[i] = self.beta2 * v[i] + (1.0 - self.beta2) * g[i] * g[i];
-                p[i] -= step_size * m[i] / (v[i].sqrt() / bc2_sqrt + self.eps);
+        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        let inv_bc2_sqrt = 1.0 / bc2_sqrt;
+        let layers = params.iter_mut().zip(grads).zip(&mut self.m).zip(&mut self.v);
+        for (((p, g), m), v) in layers {
+            // Zipped slices (no indexing) so the compiler can vectorise the loop.
+            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                *p -= step_size * *m / (v.sqrt() * inv_bc2_sqrt + eps);
             }
         }
     }
