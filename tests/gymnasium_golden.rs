@@ -101,7 +101,7 @@ fn pendulum_v1_reproduces_gymnasium_step_for_step() {
         "gymnasium/pendulum_v1.json",
         Pendulum::v1,
         |env, s| env.inner_mut().set_state([s[0], s[1]]),
-        |a| floats(a),
+        floats,
     );
     assert_eq!(steps, 6 * 200);
 }

@@ -1,4 +1,12 @@
 //! metablend's cross-crate test binary (one binary, as ripgrep does): each module is one area.
 
+// The learning tests allocate and free many small tensors; mimalloc keeps that cheap.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod checkpoints;
+mod cli;
 mod gymnasium_golden;
+mod metrics_fixture;
+mod ppo_learning;
 mod util;

@@ -161,6 +161,7 @@ mod tests {
                 obs = out.obs;
                 continue;
             }
+            #[allow(clippy::needless_range_loop)] // i indexes five parallel vectors
             for i in 0..4 {
                 assert!(out.truncated[i] && !out.terminated[i]);
                 let fin = out.final_obs[i].as_ref().expect("final obs kept");

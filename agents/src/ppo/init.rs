@@ -18,9 +18,11 @@ pub fn orthogonal<R: Rng + ?Sized>(rows: usize, cols: usize, gain: f64, rng: &mu
         .collect();
     for j in 0..m {
         for i in 0..j {
-            let dot: f64 = (0..n).map(|r| q[j][r] * q[i][r]).sum();
-            for r in 0..n {
-                q[j][r] -= dot * q[i][r];
+            let (done, rest) = q.split_at_mut(j);
+            let (qi, qj) = (&done[i], &mut rest[0]);
+            let dot: f64 = qj.iter().zip(qi).map(|(a, b)| a * b).sum();
+            for (a, b) in qj.iter_mut().zip(qi) {
+                *a -= dot * b;
             }
         }
         let norm = q[j].iter().map(|x| x * x).sum::<f64>().sqrt();

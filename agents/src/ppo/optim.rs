@@ -47,7 +47,11 @@ impl Adam {
         let bc2_sqrt = bc2.sqrt();
         let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
         let inv_bc2_sqrt = 1.0 / bc2_sqrt;
-        let layers = params.iter_mut().zip(grads).zip(&mut self.m).zip(&mut self.v);
+        let layers = params
+            .iter_mut()
+            .zip(grads)
+            .zip(&mut self.m)
+            .zip(&mut self.v);
         for (((p, g), m), v) in layers {
             // Zipped slices (no indexing) so the compiler can vectorise the loop.
             for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {

@@ -7,7 +7,8 @@ use crate::ensemble::Predictions;
 /// `target[t]` is), nothing later.
 #[derive(Debug, Clone, Copy)]
 pub struct FeatureContext<'a> {
-    /// Time index of the observation.
+    /// Time index of the observation. It equals the series length for the final observation
+    /// of an episode that ends with the data (used only for bootstrapping).
     pub t: usize,
     /// `target[..t]`.
     pub history: &'a [f64],

@@ -1,0 +1,119 @@
+//! The `metablend` command end to end: success paths print what they say, bad input exits
+//! non-zero with one clear message and no panic.
+
+use std::process::Command;
+
+fn metablend(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_metablend"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write_predictions(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("mb-cli-{name}-{}.csv", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn check_env_accepts_a_valid_predictions_file() {
+    let mut text = String::from("timestamp,target,naive,drift\n");
+    for t in 0..80 {
+        let y = (t as f64 * 0.3).sin() * 5.0 + t as f64 * 0.1;
+        text += &format!("d{t},{y},{},{}\n", y + 0.5, y - 0.25);
+    }
+    let path = write_predictions("ok", &text);
+    for map in ["softmax", "residual", "simplex", "select"] {
+        let (ok, stdout, stderr) = metablend(&[
+            "check-env",
+            "--predictions",
+            path.to_str().unwrap(),
+            "--window",
+            "10",
+            "--action-map",
+            map,
+        ]);
+        assert!(ok, "{stderr}");
+        assert!(
+            stdout.contains("env contract holds") && stdout.contains("naive, drift"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_clear_message() {
+    let bad_cell = write_predictions("bad", "target,a,b\n1,2,3\n4,oops,6\n");
+    let short = write_predictions("short", "target,a,b\n1,2,3\n4,5,6\n");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["check-env", "--predictions", "/no/such/file.csv"],
+            "/no/such/file.csv",
+        ),
+        (
+            vec!["check-env", "--predictions", bad_cell.to_str().unwrap()],
+            "line 3, column 'a'",
+        ),
+        (
+            vec!["check-env", "--predictions", short.to_str().unwrap()],
+            "range",
+        ),
+        (
+            vec![
+                "gym",
+                "--env",
+                "cartpole",
+                "--config",
+                "/no/such/config.toml",
+            ],
+            "config",
+        ),
+    ];
+    for (args, want) in cases {
+        let (ok, _, stderr) = metablend(&args);
+        assert!(!ok, "{args:?} should fail");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn gym_trains_and_reports_a_table() {
+    let cfg = std::env::temp_dir().join(format!("mb-cli-ppo-{}.toml", std::process::id()));
+    std::fs::write(
+        &cfg,
+        "n_envs = 2\nn_steps = 32\nbatch_size = 64\nn_epochs = 2\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = metablend(&[
+        "gym",
+        "--env",
+        "cartpole",
+        "--steps",
+        "512",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--eval-episodes",
+        "2",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("| CartPole-v1 | 0 | 512 |"), "{stdout}");
+    std::fs::write(&cfg, "n_envs = 0\n").unwrap();
+    let (ok, _, stderr) = metablend(&[
+        "gym",
+        "--env",
+        "cartpole",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("n_envs"), "{stderr}");
+}
