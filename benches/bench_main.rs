@@ -2,6 +2,10 @@
 
 mod benchmarks;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 criterion::criterion_main! {
     benchmarks::env::benches,
+    benchmarks::ppo::benches,
 }
