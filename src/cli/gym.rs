@@ -1,7 +1,9 @@
 //! `metablend gym`: PPO on the classic-control reference envs.
 
 use anyhow::Context;
-use metablend::agents::ppo::{CheckpointEvery, JsonlLogger, PolicySpace, Ppo, PpoConfig};
+use metablend::agents::ppo::{
+    CheckpointEvery, JsonlLogger, PolicySpace, Ppo, PpoConfig, ProgressBar,
+};
 use metablend::env::envs::{CartPole, Pendulum};
 use metablend::env::{evaluate_policy, BoxSpace, Env};
 use std::path::PathBuf;
@@ -72,6 +74,7 @@ where
 {
     let start = Instant::now();
     let mut ppo = Ppo::new(cfg, |_| Ok(make()))?;
+    let mut bar = ProgressBar::new(args.steps);
     match &args.out {
         Some(out) => {
             let dir = out.join(format!("seed_{seed}"));
@@ -81,10 +84,10 @@ where
                 dir: dir.join("checkpoints"),
                 every: 0,
             };
-            ppo.learn(args.steps, &mut [&mut log, &mut ckpt])?;
+            ppo.learn(args.steps, &mut [&mut log, &mut ckpt, &mut bar])?;
         }
         None => {
-            ppo.learn(args.steps, &mut [])?;
+            ppo.learn(args.steps, &mut [&mut bar])?;
         }
     }
     let secs = start.elapsed().as_secs_f64();

@@ -147,3 +147,45 @@ impl<F: FnMut(&PpoLearner) -> Result<f64>> Callback for EvalCallback<F> {
         Ok(Control::Continue)
     }
 }
+
+/// An indicatif progress bar over env steps, showing fps, ETA, the training episodes' mean
+/// return and the last evaluation reported through [`ProgressBar::set_eval`].
+#[derive(Debug)]
+pub struct ProgressBar {
+    bar: indicatif::ProgressBar,
+}
+
+impl ProgressBar {
+    /// A bar for `total_timesteps` steps (drawn on stderr; hidden when stderr is not a
+    /// terminal).
+    pub fn new(total_timesteps: u64) -> Self {
+        let bar = indicatif::ProgressBar::new(total_timesteps);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}",
+            )
+            .expect("static template is valid"),
+        );
+        Self { bar }
+    }
+
+    /// Shows the latest evaluation result beside the bar.
+    pub fn set_eval(&self, mean: f64) {
+        self.bar.set_message(format!("eval {mean:.1}"));
+    }
+}
+
+impl Callback for ProgressBar {
+    fn on_update(&mut self, _: &PpoLearner, log: &UpdateLog) -> Result<Control> {
+        self.bar.set_position(log.total_timesteps);
+        if let Some(r) = log.ep_rew_mean {
+            self.bar.set_message(format!("ep_rew_mean {r:.1}"));
+        }
+        Ok(Control::Continue)
+    }
+
+    fn on_training_end(&mut self, _: &PpoLearner) -> Result<()> {
+        self.bar.finish_and_clear();
+        Ok(())
+    }
+}

@@ -17,7 +17,8 @@ mod rollout;
 mod trainer;
 
 pub use callbacks::{
-    Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, StopOnRewardThreshold,
+    Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, ProgressBar,
+    StopOnRewardThreshold,
 };
 pub use checkpoint::{read_state, CheckpointState, FORMAT_VERSION};
 pub use config::{Activation, PpoConfig, Schedule};
