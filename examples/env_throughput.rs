@@ -5,6 +5,10 @@ use metablend_env::envs::CartPole;
 use metablend_env::{EnsembleEnv, EnsembleEnvConfig, Env, Predictions};
 use std::time::Instant;
 
+// The same allocator as the `metablend` binary and the benches.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let n = 20_000_000;
     let mut env = CartPole::v1();

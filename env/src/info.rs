@@ -2,15 +2,23 @@
 
 use std::borrow::Cow;
 
-/// Named diagnostics returned by `reset` and `step` (Gymnasium's `info` dict).
+/// Named diagnostics returned by `reset` and `step` (Gymnasium's `info` dict): named scalars
+/// (`"forecast"`, `"error"`, ...) and named vectors (`"weights"`).
 ///
-/// Keys are `Cow<'static, str>`, so the usual fixed names (`"forecast"`, `"error"`) cost no
-/// allocation on the hot path; the handful of entries is kept in small vectors searched
-/// linearly, which is faster than a map at these sizes.
+/// Keys are `Cow<'static, str>`, so the usual fixed names cost no allocation; scalars and
+/// vectors share one small vector searched linearly (faster than a map at these sizes, and a
+/// single allocation per step on an env's hot path).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Info {
-    scalars: Vec<(Cow<'static, str>, f64)>,
-    vectors: Vec<(Cow<'static, str>, Vec<f64>)>,
+    entries: Vec<(Cow<'static, str>, Value)>,
+}
+
+/// One entry's value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Value {
+    Scalar(f64),
+    Vector(Vec<f64>),
 }
 
 impl Info {
@@ -20,67 +28,79 @@ impl Info {
     }
 
     /// An empty info with room for `scalars` scalars and `vectors` vectors, so filling it
-    /// allocates once per kind.
+    /// allocates once.
     pub fn with_capacity(scalars: usize, vectors: usize) -> Self {
         Self {
-            scalars: Vec::with_capacity(scalars),
-            vectors: Vec::with_capacity(vectors),
+            entries: Vec::with_capacity(scalars + vectors),
+        }
+    }
+
+    fn put(&mut self, key: Cow<'static, str>, value: Value) {
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key, value)),
         }
     }
 
     /// Sets (or replaces) a named scalar.
     pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: f64) {
-        let key = key.into();
-        match self.scalars.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.scalars.push((key, value)),
-        }
+        self.put(key.into(), Value::Scalar(value));
+    }
+
+    /// Appends a scalar without looking for an existing entry: for producers that set each
+    /// fixed key once per step (the hot path of an env), where `set`'s search would be waste.
+    /// A repeated key keeps the first value for [`Info::get`].
+    pub fn push(&mut self, key: &'static str, value: f64) {
+        self.entries
+            .push((Cow::Borrowed(key), Value::Scalar(value)));
     }
 
     /// The named scalar, if present.
     pub fn get(&self, key: &str) -> Option<f64> {
-        self.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+        self.entries.iter().find_map(|(k, v)| match v {
+            Value::Scalar(x) if k == key => Some(*x),
+            _ => None,
+        })
     }
 
     /// Sets (or replaces) a named vector.
     pub fn set_vec(&mut self, key: impl Into<Cow<'static, str>>, value: Vec<f64>) {
-        let key = key.into();
-        match self.vectors.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.vectors.push((key, value)),
-        }
+        self.put(key.into(), Value::Vector(value));
     }
 
     /// The named vector, if present.
     pub fn get_vec(&self, key: &str) -> Option<&[f64]> {
-        self.vectors
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_slice())
+        self.entries.iter().find_map(|(k, v)| match v {
+            Value::Vector(x) if k == key => Some(x.as_slice()),
+            _ => None,
+        })
     }
 
     /// All scalars, in insertion order.
     pub fn scalars(&self) -> impl Iterator<Item = (&str, f64)> {
-        self.scalars.iter().map(|(k, v)| (k.as_ref(), *v))
+        self.entries.iter().filter_map(|(k, v)| match v {
+            Value::Scalar(x) => Some((k.as_ref(), *x)),
+            Value::Vector(_) => None,
+        })
     }
 
     /// All vectors, in insertion order.
     pub fn vectors(&self) -> impl Iterator<Item = (&str, &[f64])> {
-        self.vectors.iter().map(|(k, v)| (k.as_ref(), v.as_slice()))
+        self.entries.iter().filter_map(|(k, v)| match v {
+            Value::Vector(x) => Some((k.as_ref(), x.as_slice())),
+            Value::Scalar(_) => None,
+        })
     }
 
     /// True when nothing is set.
     pub fn is_empty(&self) -> bool {
-        self.scalars.is_empty() && self.vectors.is_empty()
+        self.entries.is_empty()
     }
 
     /// Copies every entry of `other` into `self`, replacing equal keys.
     pub fn merge(&mut self, other: &Info) {
-        for (k, v) in &other.scalars {
-            self.set(k.clone(), *v);
-        }
-        for (k, v) in &other.vectors {
-            self.set_vec(k.clone(), v.clone());
+        for (k, v) in &other.entries {
+            self.put(k.clone(), v.clone());
         }
     }
 }

@@ -48,8 +48,9 @@ pub fn softmax_into(logits: impl Iterator<Item = f64> + Clone, out: &mut [f64]) 
         *o = (l - max).exp();
         sum += *o;
     }
+    let inv = 1.0 / sum;
     for o in out.iter_mut() {
-        *o /= sum;
+        *o *= inv;
     }
 }
 

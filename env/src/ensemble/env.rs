@@ -232,9 +232,10 @@ impl<M: ActionMap> EnsembleEnv<M> {
         let stats = &self.stats[self.series];
         let y = data.target();
         self.scale = stats.rms_diff(t, w) + self.config.scale_epsilon * y[t - 1].abs() + 1e-12;
+        let inv_scale = 1.0 / self.scale;
         let need_log = self.config.log_rmse || self.map.uses_log_rmse();
         for j in 0..k {
-            let r = stats.rmse(t, w, j) / self.scale;
+            let r = stats.rmse(t, w, j) * inv_scale;
             self.rmse_scaled[j] = r;
             if need_log {
                 self.log_rmse[j] = r.max(LOG_RMSE_FLOOR).ln();
@@ -242,7 +243,7 @@ impl<M: ActionMap> EnsembleEnv<M> {
         }
         let mut obs = Vec::with_capacity(self.obs_space.dim());
         match data.len() > t {
-            true => obs.extend(data.pred(t).iter().map(|p| (p - y[t - 1]) / self.scale)),
+            true => obs.extend(data.pred(t).iter().map(|p| (p - y[t - 1]) * inv_scale)),
             false => obs.extend(std::iter::repeat_n(0.0, k)),
         }
         if self.config.log_rmse {
@@ -250,7 +251,7 @@ impl<M: ActionMap> EnsembleEnv<M> {
         } else {
             obs.extend_from_slice(&self.rmse_scaled);
         }
-        obs.extend(data.pred(t - 1).iter().map(|p| (p - y[t - 1]) / self.scale));
+        obs.extend(data.pred(t - 1).iter().map(|p| (p - y[t - 1]) * inv_scale));
         obs.extend_from_slice(&self.prev_weights);
         if let Some(f) = &self.features {
             let start = obs.len();
@@ -348,12 +349,12 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
             )));
         }
         let mut info = Info::with_capacity(6, 1);
-        info.set("t", t as f64);
-        info.set("series", self.series as f64);
-        info.set("forecast", forecast);
-        info.set("target", target);
-        info.set("error", forecast - target);
-        info.set("scale", self.scale);
+        info.push("t", t as f64);
+        info.push("series", self.series as f64);
+        info.push("forecast", forecast);
+        info.push("target", target);
+        info.push("error", forecast - target);
+        info.push("scale", self.scale);
         info.set_vec("weights", self.weights.clone());
         self.prev_weights.copy_from_slice(&self.weights);
         self.prev_forecast = Some(forecast);
