@@ -118,3 +118,79 @@ fn same_seed_gives_identical_training() {
     };
     assert_eq!(run(), run());
 }
+
+/// Stops training after a given update, as an interrupt would.
+struct StopAt(u64);
+impl metablend_agents::ppo::Callback for StopAt {
+    fn on_update(
+        &mut self,
+        _: &PpoLearner,
+        log: &metablend_agents::ppo::UpdateLog,
+    ) -> metablend_agents::Result<metablend_agents::ppo::Control> {
+        Ok(if log.iteration >= self.0 {
+            metablend_agents::ppo::Control::Stop
+        } else {
+            metablend_agents::ppo::Control::Continue
+        })
+    }
+}
+
+#[test]
+fn resume_from_checkpoint_equals_the_uninterrupted_run() {
+    let cfg = PpoConfig {
+        n_envs: 2,
+        n_steps: 64,
+        batch_size: 64,
+        n_epochs: 3,
+        seed: 9,
+        ..PpoConfig::cartpole_zoo()
+    };
+    let total = 16 * 128;
+    let key = |l: &metablend_agents::ppo::UpdateLog| {
+        (
+            l.iteration,
+            l.total_timesteps,
+            l.stats.loss,
+            l.stats.approx_kl,
+            l.ep_rew_mean,
+        )
+    };
+    let mut full = Ppo::new(cfg.clone(), |_| Ok(CartPole::v1())).unwrap();
+    let full_logs: Vec<_> = full
+        .learn(total, &mut [])
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+
+    let dir = tmp("resume");
+    let mut first = Ppo::new(cfg, |_| Ok(CartPole::v1())).unwrap();
+    first.learn(total, &mut [&mut StopAt(8)]).unwrap();
+    first.save_checkpoint(&dir).unwrap();
+    drop(first);
+    let mut resumed = Ppo::resume(&dir, |_| Ok(CartPole::v1())).unwrap();
+    let rest: Vec<_> = resumed
+        .learn(total, &mut [])
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(rest.len(), 8);
+    assert_eq!(rest, full_logs[8..].to_vec());
+    let probe = [0.02f32, 0.1, -0.03, 0.2];
+    assert_eq!(
+        resumed.learner().forward(&probe, 1).unwrap(),
+        full.learner().forward(&probe, 1).unwrap()
+    );
+    // A learner-only checkpoint cannot resume training, and says why.
+    full.learner().save(&dir).unwrap();
+    let err = Ppo::resume(&dir, |_| Ok(CartPole::v1()))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("trainer.json") && err.contains("PpoLearner::load"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

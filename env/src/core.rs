@@ -83,7 +83,7 @@ impl<E: Env + ?Sized> Env for Box<E> {
 ///
 /// Envs hold one and call [`EpisodeGuard::check_step`] at the top of `step`, so the errors for
 /// stepping before `reset` or after the end are uniform across the crate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EpisodeGuard {
     /// `reset` was never called.
     #[default]

@@ -42,6 +42,7 @@ mod error;
 mod info;
 pub mod io;
 mod policy;
+mod snapshot;
 mod space;
 mod vector;
 pub mod wrappers;
@@ -55,5 +56,6 @@ pub use ensemble::{
 pub use error::{Error, Result};
 pub use info::Info;
 pub use policy::{evaluate_policy, EvalResult, Policy};
+pub use snapshot::Snapshot;
 pub use space::{BoxSpace, Discrete, MultiDiscrete, Space};
 pub use vector::{SyncVectorEnv, VecStep};

@@ -38,7 +38,7 @@ pub struct CheckpointState {
     pub adam_step: u64,
 }
 
-fn ckpt_err(path: &Path, message: impl Into<String>) -> Error {
+pub(crate) fn ckpt_err(path: &Path, message: impl Into<String>) -> Error {
     Error::Checkpoint {
         path: path.display().to_string(),
         message: message.into(),
@@ -51,7 +51,11 @@ impl PpoLearner {
     /// complete new one. (Replacing an existing folder takes two renames; between them the old
     /// one sits at `<dir>.old-<pid>`.)
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        let dir = dir.as_ref();
+        self.save_with(dir.as_ref(), &[])
+    }
+
+    /// [`PpoLearner::save`] plus extra files (name, content) in the same atomic folder.
+    pub(crate) fn save_with(&self, dir: &Path, extra: &[(&str, String)]) -> Result<()> {
         let io = |p: &Path, source| Error::Io {
             path: p.display().to_string(),
             source,
@@ -101,7 +105,13 @@ impl PpoLearner {
         };
         let json = serde_json::to_string_pretty(&state).expect("state serialises");
         std::fs::write(tmp.join(STATE), json).map_err(|e| io(&tmp.join(STATE), e))?;
-        for f in [WEIGHTS, OPTIMIZER, STATE] {
+        for (name, content) in extra {
+            std::fs::write(tmp.join(name), content).map_err(|e| io(&tmp.join(name), e))?;
+        }
+        let names = [WEIGHTS, OPTIMIZER, STATE]
+            .into_iter()
+            .chain(extra.iter().map(|(n, _)| *n));
+        for f in names {
             let p = tmp.join(f);
             std::fs::File::open(&p)
                 .and_then(|f| f.sync_all())

@@ -9,8 +9,10 @@ use super::rollout::RolloutBuffer;
 use super::PpoConfig;
 use crate::{Error, Result};
 use candle_core::Device;
-use metablend_env::{BoxSpace, Env, SyncVectorEnv};
+use metablend_env::{BoxSpace, Env, Snapshot, SyncVectorEnv};
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// PPO on `n_envs` copies of an env with flat `Box` observations and a `Discrete` or `Box`
@@ -28,7 +30,26 @@ where
     ep_lengths: VecDeque<usize>,
     cur_returns: Vec<f64>,
     cur_lengths: Vec<usize>,
+    autosave: Option<Autosave<E>>,
 }
+
+/// Saves a resumable checkpoint every `every` updates (set with [`Ppo::autosave`]).
+type Autosave<E> = (PathBuf, u64, fn(&Ppo<E>, &Path) -> Result<()>);
+
+/// The trainer's part of a resumable checkpoint (`trainer.json`): where every env is, the
+/// observations the next rollout starts from, and the episode statistics.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainerState<S> {
+    obs: Vec<Vec<f64>>,
+    cur_returns: Vec<f64>,
+    cur_lengths: Vec<usize>,
+    ep_returns: VecDeque<f64>,
+    ep_lengths: VecDeque<usize>,
+    envs: Vec<S>,
+}
+
+const TRAINER: &str = "trainer.json";
 
 impl<E> Ppo<E>
 where
@@ -64,6 +85,7 @@ where
             ep_lengths: VecDeque::with_capacity(100),
             cur_returns: vec![0.0; cfg.n_envs],
             cur_lengths: vec![0; cfg.n_envs],
+            autosave: None,
         })
     }
 
@@ -124,6 +146,11 @@ where
                 }
             }
             logs.push(log);
+            if let Some((dir, every, save)) = &self.autosave {
+                if self.learner.iterations % every == 0 {
+                    save(self, dir)?;
+                }
+            }
             if stop {
                 break;
             }
@@ -213,4 +240,78 @@ fn push_bounded<T>(q: &mut VecDeque<T>, x: T) {
         q.pop_front();
     }
     q.push_back(x);
+}
+
+impl<E> Ppo<E>
+where
+    E: Env<Obs = Vec<f64>, ObsSpace = BoxSpace> + Snapshot,
+    E::ActSpace: PolicySpace + Clone,
+{
+    /// Saves a resumable checkpoint: the learner's folder (weights, optimiser, config,
+    /// counters) plus `trainer.json` with every env's snapshot, the current observations and
+    /// the episode statistics, all in one atomically written folder. Training resumed from it
+    /// with [`Ppo::resume`] continues exactly as the uninterrupted run would have.
+    pub fn save_checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let state = TrainerState {
+            obs: self.obs.clone(),
+            cur_returns: self.cur_returns.clone(),
+            cur_lengths: self.cur_lengths.clone(),
+            ep_returns: self.ep_returns.clone(),
+            ep_lengths: self.ep_lengths.clone(),
+            envs: self.envs.envs().iter().map(Snapshot::snapshot).collect(),
+        };
+        let json = serde_json::to_string(&state)
+            .map_err(|e| Error::NonFinite(format!("trainer state: {e}")))?;
+        self.learner.save_with(dir.as_ref(), &[(TRAINER, json)])
+    }
+
+    /// Saves a resumable checkpoint to `dir` every `every` updates during [`Ppo::learn`]
+    /// (the folder is replaced atomically each time).
+    pub fn autosave(&mut self, dir: impl Into<PathBuf>, every: u64) {
+        self.autosave = Some((dir.into(), every.max(1), |ppo, dir| {
+            ppo.save_checkpoint(dir)
+        }));
+    }
+
+    /// Rebuilds a trainer from a checkpoint written by [`Ppo::save_checkpoint`]: `make_env`
+    /// must build the same envs as the original run (their snapshots are restored into them).
+    pub fn resume(
+        dir: impl AsRef<Path>,
+        make_env: impl FnMut(usize) -> metablend_env::Result<E>,
+    ) -> Result<Self> {
+        let dir = dir.as_ref();
+        let learner = PpoLearner::load(dir)?;
+        let path = dir.join(TRAINER);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            super::checkpoint::ckpt_err(&path, format!("{e} (a checkpoint saved by PpoLearner::save has no trainer state; load it with PpoLearner::load for inference)"))
+        })?;
+        let state: TrainerState<E::State> = serde_json::from_str(&text)
+            .map_err(|e| super::checkpoint::ckpt_err(&path, format!("damaged: {e}")))?;
+        let mut ppo = Self::new(learner.cfg.clone(), make_env)?;
+        let n = ppo.learner.cfg.n_envs;
+        if state.envs.len() != n
+            || state.obs.len() != n
+            || state.cur_returns.len() != n
+            || state.cur_lengths.len() != n
+        {
+            return Err(super::checkpoint::ckpt_err(
+                &path,
+                format!(
+                    "holds {} envs, the config has n_envs = {n}",
+                    state.envs.len()
+                ),
+            ));
+        }
+        for (i, (env, s)) in ppo.envs.envs_mut().iter_mut().zip(state.envs).enumerate() {
+            env.restore(s)
+                .map_err(|e| super::checkpoint::ckpt_err(&path, format!("env {i}: {e}")))?;
+        }
+        ppo.learner = learner;
+        ppo.obs = state.obs;
+        ppo.cur_returns = state.cur_returns;
+        ppo.cur_lengths = state.cur_lengths;
+        ppo.ep_returns = state.ep_returns;
+        ppo.ep_lengths = state.ep_lengths;
+        Ok(ppo)
+    }
 }

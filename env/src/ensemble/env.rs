@@ -5,8 +5,8 @@ use super::{
     ActionMap, EnsembleEnvConfig, EpisodeStart, FeatureContext, FeatureFn, NegSquaredError,
     Predictions, PredictionsPanel, RewardContext, RewardFn, Softmax,
 };
-use crate::{BoxSpace, Env, EpisodeGuard, Error, Info, Result, Space, Step};
-use rand::rngs::StdRng;
+use crate::envs::EnvRng;
+use crate::{BoxSpace, Env, EpisodeGuard, Error, Info, Result, Snapshot, Space, Step};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -43,7 +43,7 @@ pub struct EnsembleEnv<M: ActionMap = Softmax> {
     ranges: Vec<(usize, usize)>,
     obs_space: BoxSpace,
     act_space: M::Space,
-    rng: Option<StdRng>,
+    rng: Option<EnvRng>,
     guard: EpisodeGuard,
     next_series: usize,
     // Episode state.
@@ -369,5 +369,66 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
             truncated,
             info,
         })
+    }
+}
+
+/// The episode state of an [`EnsembleEnv`] (the data, config and reward are not included:
+/// restore into an env built from the same ones).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EnsembleEnvSnapshot {
+    guard: EpisodeGuard,
+    rng: Option<EnvRng>,
+    next_series: usize,
+    series: usize,
+    t: usize,
+    episode_end: usize,
+    prev_weights: Vec<f64>,
+    prev_forecast: Option<f64>,
+}
+
+impl<M: ActionMap> Snapshot for EnsembleEnv<M> {
+    type State = EnsembleEnvSnapshot;
+
+    fn snapshot(&self) -> EnsembleEnvSnapshot {
+        EnsembleEnvSnapshot {
+            guard: self.guard,
+            rng: self.rng.clone(),
+            next_series: self.next_series,
+            series: self.series,
+            t: self.t,
+            episode_end: self.episode_end,
+            prev_weights: self.prev_weights.clone(),
+            prev_forecast: self.prev_forecast,
+        }
+    }
+
+    fn restore(&mut self, s: EnsembleEnvSnapshot) -> Result<()> {
+        let fits = s.series < self.data.len()
+            && s.prev_weights.len() == self.num_models()
+            && s.t <= self.data.series()[s.series].len()
+            && (s.guard == EpisodeGuard::NotReset || s.t > self.config.window);
+        if !fits {
+            return Err(Error::InvalidData(format!(
+                "snapshot (series {}, t {}, {} weights) does not fit this env ({} series, {} models)",
+                s.series,
+                s.t,
+                s.prev_weights.len(),
+                self.data.len(),
+                self.num_models()
+            )));
+        }
+        self.guard = s.guard;
+        self.rng = s.rng;
+        self.next_series = s.next_series;
+        self.series = s.series;
+        self.t = s.t;
+        self.episode_end = s.episode_end;
+        self.prev_weights = s.prev_weights;
+        self.prev_forecast = s.prev_forecast;
+        if self.guard != EpisodeGuard::NotReset {
+            // Recompute the scale and recent errors that the next step reads.
+            self.observe()?;
+        }
+        Ok(())
     }
 }

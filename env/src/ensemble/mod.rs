@@ -11,7 +11,7 @@ mod stats;
 
 pub use action_map::{softmax_into, ActionMap, ActionMapKind, Residual, Select, Simplex, Softmax};
 pub use config::{EnsembleEnvConfig, EpisodeStart};
-pub use env::EnsembleEnv;
+pub use env::{EnsembleEnv, EnsembleEnvSnapshot};
 pub use features::{FeatureContext, FeatureFn};
 pub use predictions::{Predictions, PredictionsPanel};
 pub use reward::{

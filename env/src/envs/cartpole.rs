@@ -1,10 +1,9 @@
 //! CartPole-v1 (Barto, Sutton & Anderson 1983), ported from Gymnasium 1.x
 //! `gymnasium/envs/classic_control/cartpole.py` with its default (Euler) integrator.
 
-use super::{f32_round, reseed};
+use super::{f32_round, reseed, EnvRng};
 use crate::wrappers::TimeLimit;
-use crate::{BoxSpace, Discrete, Env, EpisodeGuard, Info, Result, Space, Step};
-use rand::rngs::StdRng;
+use crate::{BoxSpace, Discrete, Env, EpisodeGuard, Info, Result, Snapshot, Space, Step};
 use rand::Rng;
 
 const GRAVITY: f64 = 9.8;
@@ -27,7 +26,7 @@ pub type CartPoleState = [f64; 4];
 pub struct CartPole {
     state: CartPoleState,
     guard: EpisodeGuard,
-    rng: Option<StdRng>,
+    rng: Option<EnvRng>,
     obs_space: BoxSpace,
     act_space: Discrete,
 }
@@ -155,5 +154,32 @@ mod tests {
         assert!(matches!(env.step(&1), Err(Error::StepAfterDone)));
         assert!(matches!(env.reset(None).map(|_| ()), Ok(())));
         assert!(env.step(&2).is_err());
+    }
+}
+
+/// Everything a [`CartPole`] needs to continue exactly: dynamics state, lifecycle and RNG.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CartPoleSnapshot {
+    state: CartPoleState,
+    guard: EpisodeGuard,
+    rng: Option<EnvRng>,
+}
+
+impl Snapshot for CartPole {
+    type State = CartPoleSnapshot;
+
+    fn snapshot(&self) -> Self::State {
+        CartPoleSnapshot {
+            state: self.state,
+            guard: self.guard,
+            rng: self.rng.clone(),
+        }
+    }
+
+    fn restore(&mut self, s: Self::State) -> Result<()> {
+        self.state = s.state;
+        self.guard = s.guard;
+        self.rng = s.rng;
+        Ok(())
     }
 }

@@ -2,10 +2,9 @@
 //! (g = 10). The state and the torque are float64 (as in Gymnasium when fed float64 actions);
 //! only observations are rounded to float32.
 
-use super::{f32_round, reseed};
+use super::{f32_round, reseed, EnvRng};
 use crate::wrappers::TimeLimit;
-use crate::{BoxSpace, Env, EpisodeGuard, Info, Result, Space, Step};
-use rand::rngs::StdRng;
+use crate::{BoxSpace, Env, EpisodeGuard, Info, Result, Snapshot, Space, Step};
 use rand::Rng;
 use std::f64::consts::PI;
 
@@ -25,7 +24,7 @@ pub type PendulumState = [f64; 2];
 pub struct Pendulum {
     state: PendulumState,
     guard: EpisodeGuard,
-    rng: Option<StdRng>,
+    rng: Option<EnvRng>,
     obs_space: BoxSpace,
     act_space: BoxSpace,
 }
@@ -115,5 +114,32 @@ impl Env for Pendulum {
             truncated: false,
             info: Info::new(),
         })
+    }
+}
+
+/// Everything a [`Pendulum`] needs to continue exactly: dynamics state, lifecycle and RNG.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PendulumSnapshot {
+    state: PendulumState,
+    guard: EpisodeGuard,
+    rng: Option<EnvRng>,
+}
+
+impl Snapshot for Pendulum {
+    type State = PendulumSnapshot;
+
+    fn snapshot(&self) -> Self::State {
+        PendulumSnapshot {
+            state: self.state,
+            guard: self.guard,
+            rng: self.rng.clone(),
+        }
+    }
+
+    fn restore(&mut self, s: Self::State) -> Result<()> {
+        self.state = s.state;
+        self.guard = s.guard;
+        self.rng = s.rng;
+        Ok(())
     }
 }

@@ -121,3 +121,19 @@ where
         Ok(Step { obs, ..step })
     }
 }
+
+impl<E> crate::Snapshot for NormalizeObservation<E>
+where
+    E: Env<Obs = Vec<f64>, ObsSpace = BoxSpace> + crate::Snapshot,
+{
+    type State = (RunningMeanStd, E::State);
+
+    fn snapshot(&self) -> Self::State {
+        (self.rms.clone(), self.env.snapshot())
+    }
+
+    fn restore(&mut self, (rms, inner): Self::State) -> Result<()> {
+        self.set_obs_rms(rms)?;
+        self.env.restore(inner)
+    }
+}

@@ -110,3 +110,21 @@ impl<E: Env> Env for NormalizeReward<E> {
         Ok(step)
     }
 }
+
+impl<E: Env + crate::Snapshot> crate::Snapshot for NormalizeReward<E> {
+    type State = (RunningMeanStd, f64, E::State);
+
+    fn snapshot(&self) -> Self::State {
+        (
+            self.rms.clone(),
+            self.discounted_return,
+            self.env.snapshot(),
+        )
+    }
+
+    fn restore(&mut self, (rms, ret, inner): Self::State) -> Result<()> {
+        self.set_return_rms(rms)?;
+        self.discounted_return = ret;
+        self.env.restore(inner)
+    }
+}

@@ -94,3 +94,28 @@ impl<E: Env> Env for RecordEpisodeStatistics<E> {
         Ok(step)
     }
 }
+
+/// The running episode and the queues of [`RecordEpisodeStatistics`].
+type EpisodeStats = (f64, usize, VecDeque<f64>, VecDeque<usize>);
+
+impl<E: Env + crate::Snapshot> crate::Snapshot for RecordEpisodeStatistics<E> {
+    type State = (EpisodeStats, E::State);
+
+    fn snapshot(&self) -> Self::State {
+        let own = (
+            self.episode_return,
+            self.episode_length,
+            self.returns.clone(),
+            self.lengths.clone(),
+        );
+        (own, self.env.snapshot())
+    }
+
+    fn restore(&mut self, ((ret, len, returns, lengths), inner): Self::State) -> Result<()> {
+        self.episode_return = ret;
+        self.episode_length = len;
+        self.returns = returns;
+        self.lengths = lengths;
+        self.env.restore(inner)
+    }
+}

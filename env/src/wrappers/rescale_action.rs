@@ -81,3 +81,18 @@ where
         self.env.step(&self.buf)
     }
 }
+
+impl<E> crate::Snapshot for RescaleAction<E>
+where
+    E: Env<Act = Vec<f64>, ActSpace = BoxSpace> + crate::Snapshot,
+{
+    type State = E::State;
+
+    fn snapshot(&self) -> E::State {
+        self.env.snapshot()
+    }
+
+    fn restore(&mut self, inner: E::State) -> Result<()> {
+        self.env.restore(inner)
+    }
+}

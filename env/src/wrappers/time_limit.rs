@@ -81,3 +81,17 @@ impl<E: Env> Env for TimeLimit<E> {
         Ok(step)
     }
 }
+
+impl<E: Env + crate::Snapshot> crate::Snapshot for TimeLimit<E> {
+    type State = (usize, EpisodeGuard, E::State);
+
+    fn snapshot(&self) -> Self::State {
+        (self.elapsed, self.guard, self.env.snapshot())
+    }
+
+    fn restore(&mut self, (elapsed, guard, inner): Self::State) -> Result<()> {
+        self.elapsed = elapsed;
+        self.guard = guard;
+        self.env.restore(inner)
+    }
+}

@@ -45,3 +45,19 @@ impl<E: Env, F: Fn(f64) -> f64> Env for TransformReward<E, F> {
         Ok(step)
     }
 }
+
+impl<E, F> crate::Snapshot for TransformReward<E, F>
+where
+    E: Env + crate::Snapshot,
+    F: Fn(f64) -> f64,
+{
+    type State = E::State;
+
+    fn snapshot(&self) -> E::State {
+        self.env.snapshot()
+    }
+
+    fn restore(&mut self, inner: E::State) -> Result<()> {
+        self.env.restore(inner)
+    }
+}
