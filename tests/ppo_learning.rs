@@ -2,12 +2,10 @@
 //! ensemble task with an observable regime it closes most of the gap to the oracle.
 
 use metablend_agents::ppo::{Ppo, PpoConfig};
-use metablend_env::ensemble::{EpisodeStart, FeatureContext, FeatureFn, Softmax};
+use metablend_env::ensemble::synthetic::RegimeTask;
+use metablend_env::ensemble::{EpisodeStart, Simplex, Softmax};
 use metablend_env::envs::{CartPole, Pendulum};
-use metablend_env::{
-    evaluate_policy, EnsembleEnv, EnsembleEnvConfig, Env, Policy, Predictions, PredictionsPanel,
-};
-use rand::{Rng, SeedableRng};
+use metablend_env::{evaluate_policy, ActionMap, EnsembleEnv, EnsembleEnvConfig, PredictionsPanel};
 use std::sync::Arc;
 
 #[test]
@@ -49,54 +47,15 @@ fn pendulum_zoo_preset_mean_over_three_seeds_is_at_least_minus_250() {
     assert!(mean >= -250.0, "per seed {means:?}");
 }
 
-/// Two models; in regime A model 0 is accurate and model 1 noisy, in regime B the reverse.
-/// The regime is a persistent Markov chain, observable through a user feature.
-fn regime_data(t: usize, seed: u64) -> (Predictions, Vec<bool>) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let (mut y, mut regime) = (0.0f64, true);
-    let (mut target, mut preds, mut regimes) = (vec![], vec![], vec![]);
-    for _ in 0..t {
-        if rng.random::<f64>() < 0.03 {
-            regime = !regime;
-        }
-        let prev = y;
-        y += rng.random_range(-1.0..1.0);
-        let good = y + 0.1 * rng.random_range(-1.0..1.0);
-        let bad = y + 3.0 * rng.random_range(-1.0..1.0);
-        let _ = prev;
-        preds.push(if regime {
-            vec![good, bad]
-        } else {
-            vec![bad, good]
-        });
-        target.push(y);
-        regimes.push(regime);
-    }
-    let data = Predictions::new(target, preds, vec!["a".into(), "b".into()]).unwrap();
-    (data, regimes)
-}
-
-struct RegimeFeature(Arc<Vec<bool>>);
-impl FeatureFn for RegimeFeature {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn features(&self, ctx: &FeatureContext<'_>, out: &mut [f64]) {
-        // At the final observation of the data (t = T, used only to bootstrap) the regime
-        // of t is unknown; the last known one stands in.
-        out[0] = if self.0[ctx.t.min(self.0.len() - 1)] {
-            1.0
-        } else {
-            -1.0
-        };
-    }
-}
-
-#[test]
-fn ppo_closes_80_percent_of_the_gap_to_the_regime_oracle() {
-    let (data, regimes) = regime_data(4000, 7);
-    let regimes = Arc::new(regimes);
-    let panel = Arc::new(PredictionsPanel::new(vec![data.clone()]).unwrap());
+/// Trains PPO on the regime task's training range with the given action map and head, then
+/// returns the fraction of the gap between equal weights and the regime oracle that the
+/// deterministic policy closes on the test range.
+pub fn regime_gap_closed<M: ActionMap>(map: M, dirichlet: bool, seed: u64, steps: u64) -> f64
+where
+    M::Space: metablend_agents::ppo::PolicySpace,
+{
+    let task = RegimeTask::generate(4000, 7);
+    let panel = Arc::new(PredictionsPanel::new(vec![task.data.clone()]).unwrap());
     let train = EnsembleEnvConfig {
         window: 20,
         range_end: Some(3000),
@@ -104,8 +63,8 @@ fn ppo_closes_80_percent_of_the_gap_to_the_regime_oracle() {
         ..Default::default()
     };
     let make = |cfg: EnsembleEnvConfig| {
-        EnsembleEnv::new(panel.clone(), cfg, Softmax)
-            .and_then(|e| e.with_features(RegimeFeature(regimes.clone())))
+        EnsembleEnv::new(panel.clone(), cfg, map.clone())
+            .and_then(|e| e.with_features(task.feature()))
     };
     let cfg = PpoConfig {
         n_envs: 4,
@@ -113,11 +72,12 @@ fn ppo_closes_80_percent_of_the_gap_to_the_regime_oracle() {
         batch_size: 64,
         n_epochs: 10,
         gamma: 0.5,
-        seed: 3,
+        seed,
+        dirichlet,
         ..Default::default()
     };
     let mut ppo = Ppo::new(cfg, |_| make(train.clone())).unwrap();
-    ppo.learn(40_000, &mut []).unwrap();
+    ppo.learn(steps, &mut []).unwrap();
 
     let test = EnsembleEnvConfig {
         start: EpisodeStart::Beginning,
@@ -128,24 +88,31 @@ fn ppo_closes_80_percent_of_the_gap_to_the_regime_oracle() {
     };
     let mut env = make(test).unwrap();
     let mut policy = ppo.policy().unwrap();
-    let (mut obs, _) = env.reset(Some(0)).unwrap();
+    let forecasts = env.forecast_episode(&mut policy, true, Some(0)).unwrap();
     let (mut se_ppo, mut se_eq, mut se_oracle) = (0.0, 0.0, 0.0);
-    loop {
-        let t = env.current_t();
-        let action = Policy::<EnsembleEnv<Softmax>>::act(&mut policy, &obs, true).unwrap();
-        let step = env.step(&action).unwrap();
-        let y = data.target()[t];
-        let p = data.pred(t);
-        se_ppo += (step.info.get("forecast").unwrap() - y).powi(2);
+    for (t, forecast, _) in forecasts {
+        let (y, p) = (task.data.target()[t], task.data.pred(t));
+        se_ppo += (forecast - y).powi(2);
         se_eq += ((p[0] + p[1]) / 2.0 - y).powi(2);
-        se_oracle += (if regimes[t] { p[0] } else { p[1] } - y).powi(2);
-        let done = step.done();
-        obs = step.obs;
-        if done {
-            break;
-        }
+        se_oracle += (task.oracle_forecast(t) - y).powi(2);
     }
-    let closed = (se_eq - se_ppo) / (se_eq - se_oracle);
-    eprintln!("regime task: SSE ppo {se_ppo:.1}, equal {se_eq:.1}, oracle {se_oracle:.1}; closed {closed:.3}");
-    assert!(closed >= 0.8, "closed {closed:.3} of the gap (SSE ppo {se_ppo:.1}, equal {se_eq:.1}, oracle {se_oracle:.1})");
+    (se_eq - se_ppo) / (se_eq - se_oracle)
+}
+
+#[test]
+fn ppo_closes_80_percent_of_the_gap_to_the_regime_oracle() {
+    let closed = regime_gap_closed(Softmax, false, 3, 40_000);
+    assert!(
+        closed >= 0.8,
+        "Gaussian logits + softmax closed {closed:.3} of the gap"
+    );
+}
+
+#[test]
+fn dirichlet_head_learns_simplex_weights_on_the_regime_task() {
+    let closed = regime_gap_closed(Simplex, true, 3, 40_000);
+    assert!(
+        closed >= 0.8,
+        "Dirichlet on the simplex closed {closed:.3} of the gap"
+    );
 }

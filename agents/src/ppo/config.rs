@@ -83,6 +83,9 @@ pub struct PpoConfig {
     pub log_std_init: f64,
     /// Adam epsilon.
     pub adam_eps: f64,
+    /// Dirichlet policy head for `[0, 1]^K` box actions (the ensemble env's `Simplex` map)
+    /// instead of a Gaussian.
+    pub dirichlet: bool,
     /// Random seed (network init, sampling, shuffling, env seeds).
     pub seed: u64,
 }
@@ -109,6 +112,7 @@ impl Default for PpoConfig {
             ortho_init: true,
             log_std_init: 0.0,
             adam_eps: 1e-5,
+            dirichlet: false,
             seed: 0,
         }
     }

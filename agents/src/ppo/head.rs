@@ -24,6 +24,29 @@ pub enum HeadKind {
         /// Action dimension.
         dim: usize,
     },
+    /// Dirichlet over the `dim`-simplex; the network outputs log-concentrations
+    /// `ln alpha` (clamped to ±[`MAX_LOG_ALPHA`]). Actions are points of the simplex, so
+    /// combination weights need no softmax and the density ratio stays exact.
+    Dirichlet {
+        /// Number of simplex coordinates.
+        dim: usize,
+    },
+}
+
+/// Bound on the Dirichlet head's log-concentrations: `alpha` stays in `[e^-8, e^8]`.
+pub const MAX_LOG_ALPHA: f64 = 8.0;
+
+/// Smallest simplex coordinate a Dirichlet action takes (sampled points are floored here and
+/// renormalised, so `ln x` stays finite).
+const MIN_SIMPLEX_COORD: f64 = 1e-6;
+
+fn dirichlet_log_prob(alpha: &[f64], x: &[f32]) -> f64 {
+    let a0: f64 = alpha.iter().sum();
+    let mut lp = super::special::ln_gamma(a0);
+    for (&a, &xi) in alpha.iter().zip(x) {
+        lp += (a - 1.0) * (xi as f64).ln() - super::special::ln_gamma(a);
+    }
+    lp
 }
 
 impl HeadKind {
@@ -31,7 +54,7 @@ impl HeadKind {
     pub fn out_dim(&self) -> usize {
         match *self {
             HeadKind::Categorical { n } => n,
-            HeadKind::Gaussian { dim } => dim,
+            HeadKind::Gaussian { dim } | HeadKind::Dirichlet { dim } => dim,
         }
     }
 
@@ -39,7 +62,7 @@ impl HeadKind {
     pub fn action_dim(&self) -> usize {
         match *self {
             HeadKind::Categorical { .. } => 1,
-            HeadKind::Gaussian { dim } => dim,
+            HeadKind::Gaussian { dim } | HeadKind::Dirichlet { dim } => dim,
         }
     }
 
@@ -90,6 +113,30 @@ impl HeadKind {
                     .collect();
                 (action, logp)
             }
+            HeadKind::Dirichlet { .. } => {
+                let alpha: Vec<f64> = out
+                    .iter()
+                    .map(|&o| (o as f64).clamp(-MAX_LOG_ALPHA, MAX_LOG_ALPHA).exp())
+                    .collect();
+                let mut x: Vec<f64> = if deterministic {
+                    alpha.clone()
+                } else {
+                    alpha
+                        .iter()
+                        .map(|&a| {
+                            let g = rand_distr::Gamma::new(a, 1.0).expect("alpha > 0 is valid");
+                            rng.sample(g).max(f64::MIN_POSITIVE)
+                        })
+                        .collect()
+                };
+                let sum: f64 = x.iter().sum();
+                x.iter_mut()
+                    .for_each(|v| *v = (*v / sum).max(MIN_SIMPLEX_COORD));
+                let sum: f64 = x.iter().sum();
+                let action: Vec<f32> = x.iter().map(|v| (v / sum) as f32).collect();
+                let logp = dirichlet_log_prob(&alpha, &action) as f32;
+                (action, logp)
+            }
         }
     }
 
@@ -121,6 +168,18 @@ impl HeadKind {
                 let entropy = ent.broadcast_as(logp.shape())?.contiguous()?;
                 Ok((logp, entropy))
             }
+            HeadKind::Dirichlet { dim } => {
+                use super::special::{digamma_t, ln_gamma_t};
+                let alpha = out.clamp(-MAX_LOG_ALPHA, MAX_LOG_ALPHA)?.exp()?;
+                let a0 = alpha.sum_keepdim(1)?;
+                let ln_b = (ln_gamma_t(&alpha)?.sum(1)? - ln_gamma_t(&a0)?.squeeze(1)?)?;
+                let am1 = (&alpha - 1.0)?;
+                let logp = ((am1.mul(&actions.log()?)?.sum(1)?) - &ln_b)?;
+                // H = ln B(alpha) + (alpha0 - K) psi(alpha0) - sum (alpha_i - 1) psi(alpha_i)
+                let entropy = ((&ln_b + ((&a0 - dim as f64)? * digamma_t(&a0)?)?.squeeze(1)?)?
+                    - am1.mul(&digamma_t(&alpha)?)?.sum(1)?)?;
+                Ok((logp, entropy))
+            }
         }
     }
 }
@@ -129,6 +188,14 @@ impl HeadKind {
 pub trait PolicySpace: Space {
     /// The matching distribution, or an error saying why this space is unsupported.
     fn head(&self) -> Result<HeadKind>;
+
+    /// The Dirichlet head for this space, or an error saying why it does not apply (only
+    /// `[0, 1]^K` boxes with `K >= 2`, such as the ensemble env's `Simplex` action map).
+    fn dirichlet_head(&self) -> Result<HeadKind> {
+        Err(Error::UnsupportedSpace(
+            "a Dirichlet head needs a [0, 1]^K Box action space".into(),
+        ))
+    }
 
     /// The env action for a raw policy action (an index for `Discrete`; for a box, the
     /// Gaussian sample clipped into the bounds, as SB3 does; unbounded boxes pass through).
@@ -154,6 +221,19 @@ impl PolicySpace for BoxSpace {
             )));
         }
         Ok(HeadKind::Gaussian { dim: self.dim() })
+    }
+
+    fn dirichlet_head(&self) -> Result<HeadKind> {
+        let unit = self.low().iter().all(|&l| l == 0.0) && self.high().iter().all(|&h| h == 1.0);
+        if self.shape().len() != 1 || self.dim() < 2 || !unit {
+            return Err(Error::UnsupportedSpace(format!(
+                "a Dirichlet head needs a flat [0, 1]^K box with K >= 2; got shape {:?}, low {:?}, high {:?}",
+                self.shape(),
+                self.low(),
+                self.high()
+            )));
+        }
+        Ok(HeadKind::Dirichlet { dim: self.dim() })
     }
 
     fn to_env_action(&self, raw: &[f32]) -> Vec<f64> {
@@ -207,5 +287,52 @@ mod tests {
     fn box_actions_are_clipped_to_bounds() {
         let space = BoxSpace::uniform(-2.0, 2.0, 2).unwrap();
         assert_eq!(space.to_env_action(&[5.0, -0.5]), vec![2.0, -0.5]);
+    }
+
+    #[test]
+    fn dirichlet_samples_lie_on_the_simplex_with_the_right_mean() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let head = HeadKind::Dirichlet { dim: 3 };
+        let out = [2f32.ln(), 0.0, 1f32.ln() - 1.0]; // alpha = 2, 1, 1/e
+        let alpha = [2.0f64, 1.0, (-1.0f64).exp()];
+        let a0: f64 = alpha.iter().sum();
+        let mut mean = [0.0f64; 3];
+        let n = 20_000;
+        for _ in 0..n {
+            let (x, lp) = head.sample(&out, &[], false, &mut rng);
+            assert!(lp.is_finite());
+            assert!((x.iter().sum::<f32>() - 1.0).abs() < 1e-5 && x.iter().all(|&v| v > 0.0));
+            for (m, v) in mean.iter_mut().zip(&x) {
+                *m += *v as f64 / n as f64;
+            }
+        }
+        for (m, a) in mean.iter().zip(alpha) {
+            assert!((m - a / a0).abs() < 0.01, "{mean:?}");
+        }
+        let (mode, _) = head.sample(&out, &[], true, &mut rng);
+        assert!((mode[0] as f64 - 2.0 / a0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn dirichlet_entropy_matches_the_closed_form() {
+        // Dirichlet(1, 1, 1) is uniform on the 2-simplex (area 1/2): entropy ln(1/2).
+        let dev = Device::Cpu;
+        let out = Tensor::zeros((1, 3), DType::F32, &dev).unwrap();
+        let x = Tensor::from_slice(&[0.2f32, 0.3, 0.5], (1, 3), &dev).unwrap();
+        let (lp, ent) = HeadKind::Dirichlet { dim: 3 }
+            .log_prob_entropy(&out, &x, None)
+            .unwrap();
+        assert!((ent.to_vec1::<f32>().unwrap()[0] - 0.5f32.ln()).abs() < 1e-5);
+        assert!((lp.to_vec1::<f32>().unwrap()[0] - 2f32.ln()).abs() < 1e-5);
+        let space = BoxSpace::uniform(0.0, 1.0, 3).unwrap();
+        assert_eq!(
+            space.dirichlet_head().unwrap(),
+            HeadKind::Dirichlet { dim: 3 }
+        );
+        assert!(BoxSpace::uniform(-1.0, 1.0, 3)
+            .unwrap()
+            .dirichlet_head()
+            .is_err());
+        assert!(Discrete::new(3).unwrap().dirichlet_head().is_err());
     }
 }

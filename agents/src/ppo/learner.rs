@@ -171,7 +171,7 @@ impl PpoLearner {
                 let ls = self.log_std()?;
                 Some(ls.iter().map(|l| l.exp() as f64).sum::<f64>() / ls.len() as f64)
             }
-            HeadKind::Categorical { .. } => None,
+            HeadKind::Categorical { .. } | HeadKind::Dirichlet { .. } => None,
         };
         Ok(acc.finish(
             explained_variance(&buf.values, &buf.returns),

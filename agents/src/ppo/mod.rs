@@ -14,6 +14,7 @@ mod model;
 mod optim;
 mod policy;
 mod rollout;
+mod special;
 mod trainer;
 
 pub use callbacks::{

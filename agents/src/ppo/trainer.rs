@@ -72,7 +72,11 @@ where
             )));
         }
         let obs_dim = space.dim();
-        let head = envs.action_space().head()?;
+        let head = if cfg.dirichlet {
+            envs.action_space().dirichlet_head()?
+        } else {
+            envs.action_space().head()?
+        };
         let learner = PpoLearner::new(cfg.clone(), obs_dim, head, Device::Cpu)?;
         let (obs, _) = envs.reset(Some(cfg.seed))?;
         let buffer = RolloutBuffer::new(cfg.rollout_size(), obs_dim, head.action_dim());

@@ -205,6 +205,37 @@ impl<M: ActionMap> EnsembleEnv<M> {
         self.selection.len()
     }
 
+    /// Runs `policy` (deterministically when asked) for one episode from `reset(seed)` and
+    /// returns each step's `(t, forecast, weights)`: with an evaluation config
+    /// ([`EnsembleEnvConfig::evaluation`]) that is the policy's forecast over the whole range,
+    /// ready for metrics.
+    pub fn forecast_episode<P>(
+        &mut self,
+        policy: &mut P,
+        deterministic: bool,
+        seed: Option<u64>,
+    ) -> Result<Vec<(usize, f64, Vec<f64>)>>
+    where
+        P: crate::Policy<Self> + ?Sized,
+    {
+        let (mut obs, _) = self.reset(seed)?;
+        let mut out = Vec::new();
+        loop {
+            let t = self.t;
+            let action = policy.act(&obs, deterministic)?;
+            let step = self.step(&action)?;
+            out.push((
+                t,
+                step.info.get("forecast").unwrap_or(f64::NAN),
+                self.prev_weights.clone(),
+            ));
+            obs = step.obs;
+            if step.terminated || step.truncated {
+                return Ok(out);
+            }
+        }
+    }
+
     fn build_obs_space(&self) -> Result<BoxSpace> {
         let k = self.num_models();
         let e = self.features.as_ref().map_or(0, |f| f.dim());

@@ -8,6 +8,7 @@ mod features;
 mod predictions;
 mod reward;
 mod stats;
+pub mod synthetic;
 
 pub use action_map::{softmax_into, ActionMap, ActionMapKind, Residual, Select, Simplex, Softmax};
 pub use config::{EnsembleEnvConfig, EpisodeStart};

@@ -1,0 +1,83 @@
+//! A synthetic combination task with a known answer, for checking that an agent learns.
+
+use super::{FeatureContext, FeatureFn, Predictions};
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+
+/// Two forecasters of a random walk: in regime A model 0 is accurate (noise ±0.1) and model 1
+/// noisy (±3), in regime B the reverse. The regime is a persistent Markov chain (switch
+/// probability 3% per step) that an agent can observe through [`RegimeTask::feature`]. The
+/// per-step oracle that follows the regime is the best any combiner can do; equal weights
+/// are far from it.
+#[derive(Debug, Clone)]
+pub struct RegimeTask {
+    /// Target and the two models' one-step forecasts.
+    pub data: Predictions,
+    /// `true` in regime A at each time index.
+    pub regimes: Arc<Vec<bool>>,
+}
+
+impl RegimeTask {
+    /// Generates `len` steps from `seed`.
+    pub fn generate(len: usize, seed: u64) -> Self {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let (mut y, mut regime) = (0.0f64, true);
+        let (mut target, mut preds, mut regimes) = (vec![], vec![], vec![]);
+        for _ in 0..len {
+            if rng.random::<f64>() < 0.03 {
+                regime = !regime;
+            }
+            y += rng.random_range(-1.0..1.0);
+            let good = y + 0.1 * rng.random_range(-1.0..1.0);
+            let bad = y + 3.0 * rng.random_range(-1.0..1.0);
+            preds.push(if regime {
+                vec![good, bad]
+            } else {
+                vec![bad, good]
+            });
+            target.push(y);
+            regimes.push(regime);
+        }
+        let data = Predictions::new(target, preds, vec!["a".into(), "b".into()])
+            .expect("generated data is finite and has two models");
+        Self {
+            data,
+            regimes: Arc::new(regimes),
+        }
+    }
+
+    /// The forecast of the model that is accurate in the regime at `t` (the oracle).
+    pub fn oracle_forecast(&self, t: usize) -> f64 {
+        let p = self.data.pred(t);
+        if self.regimes[t] {
+            p[0]
+        } else {
+            p[1]
+        }
+    }
+
+    /// Block E feature: +1 in regime A, -1 in regime B.
+    pub fn feature(&self) -> RegimeFeature {
+        RegimeFeature(self.regimes.clone())
+    }
+}
+
+/// The regime indicator as an observation feature (see [`RegimeTask`]).
+#[derive(Debug, Clone)]
+pub struct RegimeFeature(Arc<Vec<bool>>);
+
+impl FeatureFn for RegimeFeature {
+    fn dim(&self) -> usize {
+        1
+    }
+
+    fn features(&self, ctx: &FeatureContext<'_>, out: &mut [f64]) {
+        // At the final observation of the data (t = T, used only to bootstrap) the regime of
+        // t is unknown; the last known one stands in.
+        out[0] = if self.0[ctx.t.min(self.0.len() - 1)] {
+            1.0
+        } else {
+            -1.0
+        };
+    }
+}

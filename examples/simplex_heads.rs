@@ -1,0 +1,98 @@
+//! Gaussian logits + softmax vs a Dirichlet head on the simplex, per seed, on the synthetic
+//! regime-switching task (`metablend_env::ensemble::synthetic::RegimeTask`): the fraction of
+//! the test-range squared-error gap between equal weights and the regime oracle that each
+//! closes, after a given number of training steps.
+//!
+//! `cargo run --release --example simplex_heads -- [seeds] [steps...]`
+
+use metablend_agents::ppo::{PolicySpace, Ppo, PpoConfig};
+use metablend_env::ensemble::synthetic::RegimeTask;
+use metablend_env::ensemble::{EpisodeStart, Simplex, Softmax};
+use metablend_env::{ActionMap, EnsembleEnv, EnsembleEnvConfig, PredictionsPanel};
+use std::sync::Arc;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn gap_closed<M: ActionMap>(
+    task: &RegimeTask,
+    map: M,
+    dirichlet: bool,
+    seed: u64,
+    steps: u64,
+) -> anyhow::Result<f64>
+where
+    M::Space: PolicySpace,
+{
+    let panel = Arc::new(PredictionsPanel::new(vec![task.data.clone()])?);
+    let train = EnsembleEnvConfig {
+        window: 20,
+        range_end: Some(3000),
+        episode_len: Some(128),
+        ..Default::default()
+    };
+    let make = |cfg: EnsembleEnvConfig| {
+        EnsembleEnv::new(panel.clone(), cfg, map.clone())
+            .and_then(|e| e.with_features(task.feature()))
+    };
+    let cfg = PpoConfig {
+        n_envs: 4,
+        n_steps: 128,
+        batch_size: 64,
+        n_epochs: 10,
+        gamma: 0.5,
+        seed,
+        dirichlet,
+        ..Default::default()
+    };
+    let mut ppo = Ppo::new(cfg, |_| make(train.clone()))?;
+    ppo.learn(steps, &mut [])?;
+    let test = EnsembleEnvConfig {
+        start: EpisodeStart::Beginning,
+        episode_len: None,
+        range_start: Some(3000),
+        range_end: None,
+        ..train
+    };
+    let mut policy = ppo.policy()?;
+    let (mut se, mut se_eq, mut se_oracle) = (0.0, 0.0, 0.0);
+    for (t, forecast, _) in make(test)?.forecast_episode(&mut policy, true, Some(0))? {
+        let (y, p) = (task.data.target()[t], task.data.pred(t));
+        se += (forecast - y).powi(2);
+        se_eq += ((p[0] + p[1]) / 2.0 - y).powi(2);
+        se_oracle += (task.oracle_forecast(t) - y).powi(2);
+    }
+    Ok((se_eq - se) / (se_eq - se_oracle))
+}
+
+fn main() -> anyhow::Result<()> {
+    metablend_agents::set_candle_threads(1);
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let seeds = args.first().copied().unwrap_or(5);
+    let budgets = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        vec![10_000, 20_000, 40_000]
+    };
+    let task = RegimeTask::generate(4000, 7);
+    println!("| steps | seed | Gaussian + softmax | Dirichlet on simplex | better |");
+    println!("|---|---|---|---|---|");
+    for &steps in &budgets {
+        for seed in 0..seeds {
+            let g = gap_closed(&task, Softmax, false, seed, steps)?;
+            let d = gap_closed(&task, Simplex, true, seed, steps)?;
+            let better = if (g - d).abs() < 0.005 {
+                "tie"
+            } else if g > d {
+                "Gaussian"
+            } else {
+                "Dirichlet"
+            };
+            println!("| {steps} | {seed} | {g:.3} | {d:.3} | {better} |");
+        }
+    }
+    Ok(())
+}
