@@ -194,3 +194,69 @@ fn resume_from_checkpoint_equals_the_uninterrupted_run() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_non_finite_reward_stops_training_with_a_clear_error_and_keeps_the_last_good_checkpoint() {
+    use metablend_env::wrappers::{TimeLimit, TransformReward};
+    let dir = tmp("nan");
+    let cfg = PpoConfig {
+        n_envs: 1,
+        n_steps: 64,
+        batch_size: 64,
+        n_epochs: 1,
+        ..PpoConfig::cartpole_zoo()
+    };
+    // Rewards turn NaN after 300 steps of the env's life.
+    let make = |_| {
+        let n = std::cell::Cell::new(0u32);
+        let poison = move |r: f64| {
+            n.set(n.get() + 1);
+            if n.get() > 300 {
+                f64::NAN
+            } else {
+                r
+            }
+        };
+        Ok(TransformReward::new(
+            TimeLimit::new(CartPole::new(), 500)?,
+            poison,
+        ))
+    };
+    let mut ppo = Ppo::new(cfg, make).unwrap();
+    ppo.autosave(&dir, 1);
+    let err = ppo.learn(10_000, &mut []).unwrap_err().to_string();
+    assert!(err.contains("reward") && err.contains("NaN"), "{err}");
+    let last = PpoLearner::load(&dir).unwrap();
+    assert_eq!(
+        last.num_timesteps, 256,
+        "the checkpoint of the last good update survives"
+    );
+    let space = metablend_env::Discrete::new(2).unwrap();
+    assert!(metablend_agents::ppo::PpoPolicy::load(&dir, space).is_ok());
+    let wrong = metablend_env::BoxSpace::uniform(-1.0, 1.0, 2).unwrap();
+    let err = metablend_agents::ppo::PpoPolicy::load(&dir, wrong)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not serve"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unsupported_spaces_and_heads_are_clear_errors() {
+    use metablend_env::envs::Pendulum;
+    // A Dirichlet head needs a [0, 1]^K box; Pendulum's torque box is [-2, 2].
+    let cfg = PpoConfig {
+        dirichlet: true,
+        n_envs: 1,
+        n_steps: 64,
+        ..PpoConfig::pendulum_zoo()
+    };
+    let err = Ppo::new(cfg, |_| Ok(Pendulum::v1()))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("Dirichlet") && err.contains("[0, 1]^K"),
+        "{err}"
+    );
+}

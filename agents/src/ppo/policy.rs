@@ -36,6 +36,23 @@ impl<S: PolicySpace> PpoPolicy<S> {
         })
     }
 
+    /// Loads the policy from a checkpoint folder (any written by `PpoLearner::save` or
+    /// `Ppo::save_checkpoint`); `space` is the env's action space, checked against the
+    /// checkpoint's head.
+    pub fn load(dir: impl AsRef<std::path::Path>, space: S) -> Result<Self> {
+        let learner = PpoLearner::load(dir.as_ref())?;
+        let expected = learner.head();
+        let fits =
+            space.head().ok() == Some(expected) || space.dirichlet_head().ok() == Some(expected);
+        if !fits {
+            return Err(crate::Error::Checkpoint {
+                path: dir.as_ref().display().to_string(),
+                message: format!("its policy head {expected:?} does not serve this action space"),
+            });
+        }
+        Self::from_learner(&learner, space)
+    }
+
     /// Reseeds the sampling RNG (for reproducible stochastic evaluation).
     pub fn reseed(&mut self, seed: u64) {
         self.rng = StdRng::seed_from_u64(seed);
