@@ -1,6 +1,7 @@
 //! `PpoLearner`: the networks, the optimiser and the PPO update (no env in sight, so it is
 //! not generic and callbacks can hold it).
 
+use super::fused_loss::{CategoricalPpoLoss, LossStats};
 use super::gae::{compute_gae, GaeInputs};
 use super::head::HeadKind;
 use super::log::UpdateStats;
@@ -13,6 +14,7 @@ use candle_core::{Device, Tensor, Var};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use std::sync::{Arc, Mutex};
 
 /// A deterministic RNG for one phase of one iteration: `seed`, a phase tag and the iteration
 /// index fully determine it, so no RNG state has to be saved in a checkpoint.
@@ -188,7 +190,7 @@ impl PpoLearner {
         mb: &[usize],
         lr: f32,
         clip: f64,
-    ) -> Result<MinibatchStats> {
+    ) -> Result<LossStats> {
         let (od, ad, b) = (buf.obs_dim, buf.action_dim, mb.len());
         let mut obs = Vec::with_capacity(b * od);
         let mut act = Vec::with_capacity(b * ad);
@@ -215,60 +217,53 @@ impl PpoLearner {
         }
         let dev = &self.device;
         let obs = Tensor::from_vec(obs, (b, od), dev)?;
-        let act = Tensor::from_vec(act, (b, ad), dev)?;
-        let old_lp = Tensor::from_vec(old_lp, b, dev)?;
-        let adv = Tensor::from_vec(adv, b, dev)?;
-        let ret = Tensor::from_vec(ret, b, dev)?;
-
         let out = self.model.actor.forward(&obs)?;
         let values = self.model.value(&obs)?;
-        let log_std = self.model.log_std.as_ref().map(|v| v.as_tensor());
-        let (logp, entropy) = self.head.log_prob_entropy(&out, &act, log_std)?;
-        let log_ratio = (&logp - &old_lp)?;
-        let ratio = log_ratio.exp()?;
-        let surr1 = (&adv * &ratio)?;
-        let surr2 = (&adv * ratio.clamp(1.0 - clip, 1.0 + clip)?)?;
-        let pg_loss = surr1.minimum(&surr2)?.mean_all()?.neg()?;
-        let values_pred = match self.cfg.clip_range_vf {
-            Some(c) => {
-                let old_v = Tensor::from_vec(old_v, b, dev)?;
-                (&old_v + (&values - &old_v)?.clamp(-c, c)?)?
-            }
-            None => values,
+        let fused = matches!(self.head, HeadKind::Categorical { .. })
+            && self.cfg.clip_range_vf.is_none()
+            && dev.is_cpu();
+        let (loss, stats) = if fused {
+            let shared = Arc::new(Mutex::new(LossStats::default()));
+            let op = CategoricalPpoLoss {
+                actions: act.iter().map(|&a| a as u32).collect(),
+                old_log_probs: old_lp,
+                advantages: adv,
+                returns: ret,
+                clip: clip as f32,
+                ent_coef: self.cfg.ent_coef as f32,
+                vf_coef: self.cfg.vf_coef as f32,
+                stats: shared.clone(),
+            };
+            let loss = out.contiguous()?.apply_op2(&values.contiguous()?, op)?;
+            let st = *shared.lock().expect("stats lock");
+            (loss, st)
+        } else {
+            let batch = LossInputs {
+                act,
+                old_lp,
+                adv,
+                ret,
+                old_v,
+                b,
+                ad,
+            };
+            generic_loss(
+                &self.cfg,
+                self.head,
+                &out,
+                &values,
+                self.model.log_std.as_ref().map(|v| v.as_tensor()),
+                batch,
+                clip,
+            )?
         };
-        let v_loss = (&ret - &values_pred)?.sqr()?.mean_all()?;
-        let ent_loss = entropy.mean_all()?.neg()?;
-        let loss =
-            ((&pg_loss + (&ent_loss * self.cfg.ent_coef)?)? + (&v_loss * self.cfg.vf_coef)?)?;
-
-        let loss_v = loss.to_scalar::<f32>()?;
-        if !loss_v.is_finite() {
+        if !stats.loss.is_finite() {
             return Err(Error::NonFinite(format!(
-                "loss is {loss_v} at iteration {} (policy {}, value {})",
-                self.iterations,
-                pg_loss.to_scalar::<f32>()?,
-                v_loss.to_scalar::<f32>()?
+                "loss is {} at iteration {} (policy {}, value {})",
+                stats.loss, self.iterations, stats.pg_loss, stats.v_loss
             )));
         }
-        let lr_vals = log_ratio.to_vec1::<f32>()?;
-        let approx_kl = lr_vals
-            .iter()
-            .map(|&l| ((l.exp() - 1.0) - l) as f64)
-            .sum::<f64>()
-            / b as f64;
-        let clip_fraction = lr_vals
-            .iter()
-            .filter(|&&l| ((l.exp() - 1.0).abs() as f64) > clip)
-            .count() as f64
-            / b as f64;
-        let stats = MinibatchStats {
-            pg_loss: pg_loss.to_scalar::<f32>()? as f64,
-            v_loss: v_loss.to_scalar::<f32>()? as f64,
-            ent_loss: ent_loss.to_scalar::<f32>()? as f64,
-            loss: loss_v as f64,
-            approx_kl,
-            clip_fraction,
-        };
+        let approx_kl = stats.approx_kl;
         if let Some(kl) = self.cfg.target_kl {
             if approx_kl > 1.5 * kl {
                 return Ok(stats);
@@ -292,14 +287,69 @@ impl PpoLearner {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct MinibatchStats {
-    pg_loss: f64,
-    v_loss: f64,
-    ent_loss: f64,
-    loss: f64,
-    approx_kl: f64,
-    clip_fraction: f64,
+/// One minibatch's data for [`generic_loss`].
+pub(crate) struct LossInputs {
+    pub(crate) act: Vec<f32>,
+    pub(crate) old_lp: Vec<f32>,
+    pub(crate) adv: Vec<f32>,
+    pub(crate) ret: Vec<f32>,
+    pub(crate) old_v: Vec<f32>,
+    pub(crate) b: usize,
+    pub(crate) ad: usize,
+}
+
+/// The PPO loss from tensor ops (any head, optional value clipping): clipped surrogate
+/// (Schulman et al. 2017, eq. 7) + vf_coef x value loss - ent_coef x entropy.
+pub(crate) fn generic_loss(
+    cfg: &PpoConfig,
+    head: HeadKind,
+    out: &Tensor,
+    values: &Tensor,
+    log_std: Option<&Tensor>,
+    x: LossInputs,
+    clip: f64,
+) -> Result<(Tensor, LossStats)> {
+    let dev = out.device();
+    let b = x.b;
+    let act = Tensor::from_vec(x.act, (b, x.ad), dev)?;
+    let old_lp = Tensor::from_vec(x.old_lp, b, dev)?;
+    let adv = Tensor::from_vec(x.adv, b, dev)?;
+    let ret = Tensor::from_vec(x.ret, b, dev)?;
+    let (logp, entropy) = head.log_prob_entropy(out, &act, log_std)?;
+    let log_ratio = (&logp - &old_lp)?;
+    let ratio = log_ratio.exp()?;
+    let surr1 = (&adv * &ratio)?;
+    let surr2 = (&adv * ratio.clamp(1.0 - clip, 1.0 + clip)?)?;
+    let pg_loss = surr1.minimum(&surr2)?.mean_all()?.neg()?;
+    let values_pred = match cfg.clip_range_vf {
+        Some(c) => {
+            let old_v = Tensor::from_vec(x.old_v, b, dev)?;
+            (&old_v + (values - &old_v)?.clamp(-c, c)?)?
+        }
+        None => values.clone(),
+    };
+    let v_loss = (&ret - &values_pred)?.sqr()?.mean_all()?;
+    let ent_loss = entropy.mean_all()?.neg()?;
+    let loss = ((&pg_loss + (&ent_loss * cfg.ent_coef)?)? + (&v_loss * cfg.vf_coef)?)?;
+    let lr_vals = log_ratio.to_vec1::<f32>()?;
+    let approx_kl = lr_vals
+        .iter()
+        .map(|&l| ((l.exp() - 1.0) - l) as f64)
+        .sum::<f64>()
+        / b as f64;
+    let clipped = lr_vals
+        .iter()
+        .filter(|&&l| ((l.exp() - 1.0).abs() as f64) > clip)
+        .count();
+    let stats = LossStats {
+        pg_loss: pg_loss.to_scalar::<f32>()? as f64,
+        v_loss: v_loss.to_scalar::<f32>()? as f64,
+        ent_loss: ent_loss.to_scalar::<f32>()? as f64,
+        loss: loss.to_scalar::<f32>()? as f64,
+        approx_kl,
+        clip_fraction: clipped as f64 / b as f64,
+    };
+    Ok((loss, stats))
 }
 
 #[derive(Debug, Default)]
@@ -315,7 +365,7 @@ struct StatsAcc {
 }
 
 impl StatsAcc {
-    fn add(&mut self, s: &MinibatchStats) {
+    fn add(&mut self, s: &LossStats) {
         self.n += 1;
         self.pg += s.pg_loss;
         self.v += s.v_loss;

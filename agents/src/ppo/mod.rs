@@ -5,6 +5,7 @@ mod callbacks;
 mod checkpoint;
 mod config;
 mod cpu_ops;
+mod fused_loss;
 mod gae;
 mod head;
 mod init;
