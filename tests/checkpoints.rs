@@ -260,3 +260,33 @@ fn unsupported_spaces_and_heads_are_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_callback_can_stop_at_rollout_end_before_the_update() {
+    struct StopAtSteps(u64);
+    impl metablend_agents::ppo::Callback for StopAtSteps {
+        fn on_rollout_end(
+            &mut self,
+            _: &PpoLearner,
+            steps: u64,
+        ) -> metablend_agents::Result<metablend_agents::ppo::Control> {
+            Ok(if steps >= self.0 {
+                metablend_agents::ppo::Control::Stop
+            } else {
+                metablend_agents::ppo::Control::Continue
+            })
+        }
+    }
+    let cfg = PpoConfig {
+        n_envs: 2,
+        n_steps: 64,
+        batch_size: 64,
+        n_epochs: 1,
+        ..PpoConfig::cartpole_zoo()
+    };
+    let mut ppo = Ppo::new(cfg, |_| Ok(CartPole::v1())).unwrap();
+    let logs = ppo.learn(10_000, &mut [&mut StopAtSteps(512)]).unwrap();
+    assert_eq!(logs.len(), 3, "the fourth rollout's update is skipped");
+    assert_eq!(ppo.learner().num_timesteps, 512);
+    assert_eq!(ppo.learner().iterations, 3);
+}

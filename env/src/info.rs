@@ -55,6 +55,12 @@ impl Info {
             .push((Cow::Borrowed(key), Value::Scalar(value)));
     }
 
+    /// Appends a vector without looking for an existing entry (see [`Info::push`]).
+    pub fn push_vec(&mut self, key: &'static str, value: Vec<f64>) {
+        self.entries
+            .push((Cow::Borrowed(key), Value::Vector(value)));
+    }
+
     /// The named scalar, if present.
     pub fn get(&self, key: &str) -> Option<f64> {
         self.entries.iter().find_map(|(k, v)| match v {

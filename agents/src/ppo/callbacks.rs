@@ -15,8 +15,16 @@ pub enum Control {
     Stop,
 }
 
-/// A hook into training. Both methods have defaults, so a callback implements what it needs.
+/// A hook into training. Every method has a default, so a callback implements what it needs.
 pub trait Callback {
+    /// Called after each rollout is collected, before the update that learns from it, with
+    /// the env steps taken so far; returning [`Control::Stop`] skips that update and ends
+    /// training.
+    fn on_rollout_end(&mut self, learner: &PpoLearner, num_timesteps: u64) -> Result<Control> {
+        let _ = (learner, num_timesteps);
+        Ok(Control::Continue)
+    }
+
     /// Called after every rollout + update with that update's log.
     fn on_update(&mut self, learner: &PpoLearner, log: &UpdateLog) -> Result<Control> {
         let _ = (learner, log);

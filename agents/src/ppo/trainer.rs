@@ -126,6 +126,15 @@ where
         let mut logs = Vec::new();
         while self.learner.num_timesteps < total_timesteps {
             let last_values = self.collect_rollout()?;
+            let mut stop = false;
+            for cb in callbacks.iter_mut() {
+                if cb.on_rollout_end(&self.learner, self.learner.num_timesteps)? == Control::Stop {
+                    stop = true;
+                }
+            }
+            if stop {
+                break;
+            }
             let progress = 1.0 - self.learner.num_timesteps as f64 / total_timesteps as f64;
             let stats = self
                 .learner

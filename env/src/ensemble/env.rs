@@ -386,7 +386,7 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
         info.push("target", target);
         info.push("error", forecast - target);
         info.push("scale", self.scale);
-        info.set_vec("weights", self.weights.clone());
+        info.push_vec("weights", self.weights.clone());
         self.prev_weights.copy_from_slice(&self.weights);
         self.prev_forecast = Some(forecast);
         self.t += 1;

@@ -42,12 +42,12 @@ impl SeriesStats {
 
     /// Root-mean-square of the `w` one-step changes ending at `t - 1` (needs `t > w`).
     pub(crate) fn rms_diff(&self, t: usize, w: usize) -> f64 {
-        ((self.diff_sq[t] - self.diff_sq[t - w]).max(0.0) / w as f64).sqrt()
+        ((self.diff_sq[t] - self.diff_sq[t - w]).max(0.0) * (1.0 / w as f64)).sqrt()
     }
 
     /// Model k's RMSE over rows `t-w..t` (needs `t >= w`).
     pub(crate) fn rmse(&self, t: usize, w: usize, k: usize) -> f64 {
         let s = self.err_sq[t * self.k + k] - self.err_sq[(t - w) * self.k + k];
-        (s.max(0.0) / w as f64).sqrt()
+        (s.max(0.0) * (1.0 / w as f64)).sqrt()
     }
 }
