@@ -10,7 +10,12 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    let n = 20_000_000;
+    // `env_throughput [cartpole_steps] [ensemble_steps]`
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let n = args.first().copied().unwrap_or(20_000_000);
     let mut env = CartPole::v1();
     env.reset(Some(0))?;
     let start = Instant::now();
@@ -46,7 +51,7 @@ fn main() -> anyhow::Result<()> {
         },
     )?;
     env.reset(Some(0))?;
-    let n = 5_000_000;
+    let n = args.get(1).copied().unwrap_or(5_000_000);
     let action = vec![0.1, -0.3, 0.2, 0.0];
     let start = Instant::now();
     for _ in 0..n {

@@ -261,32 +261,42 @@ impl<M: ActionMap> EnsembleEnv<M> {
         let (t, w, k) = (self.t, self.config.window, self.num_models());
         let data = &self.data.series()[self.series];
         let stats = &self.stats[self.series];
-        let y = data.target();
-        self.scale = stats.rms_diff(t, w) + self.config.scale_epsilon * y[t - 1].abs() + 1e-12;
+        let last = data.target()[t - 1];
+        self.scale = stats.rms_diff(t, w) + self.config.scale_epsilon * last.abs() + 1e-12;
         let inv_scale = 1.0 / self.scale;
+        let inv_w = 1.0 / w as f64;
         let need_log = self.config.log_rmse || self.map.uses_log_rmse();
+        // One pass over row slices, writing blocks A-D into a buffer of the final size: the
+        // step's hot loop, kept free of per-element capacity and index checks.
+        let mut obs = vec![0.0; self.obs_space.dim()];
+        let (a, rest) = obs.split_at_mut(k);
+        let (b, rest) = rest.split_at_mut(k);
+        let (c, rest) = rest.split_at_mut(k);
+        let d = &mut rest[..k];
+        let (now, before) = stats.err_sq_rows(t, w);
+        let prev_row = data.pred(t - 1);
         for j in 0..k {
-            let r = stats.rmse(t, w, j) * inv_scale;
+            let r = ((now[j] - before[j]).max(0.0) * inv_w).sqrt() * inv_scale;
             self.rmse_scaled[j] = r;
             if need_log {
                 self.log_rmse[j] = r.max(LOG_RMSE_FLOOR).ln();
             }
+            b[j] = if self.config.log_rmse {
+                self.log_rmse[j]
+            } else {
+                r
+            };
+            c[j] = (prev_row[j] - last) * inv_scale;
+            d[j] = self.prev_weights[j];
         }
-        let mut obs = Vec::with_capacity(self.obs_space.dim());
-        match data.len() > t {
-            true => obs.extend(data.pred(t).iter().map(|p| (p - y[t - 1]) * inv_scale)),
-            false => obs.extend(std::iter::repeat_n(0.0, k)),
+        // Block A stays 0 at t = T: no predictions exist past the data.
+        if t < data.len() {
+            for (aj, p) in a.iter_mut().zip(data.pred(t)) {
+                *aj = (p - last) * inv_scale;
+            }
         }
-        if self.config.log_rmse {
-            obs.extend_from_slice(&self.log_rmse);
-        } else {
-            obs.extend_from_slice(&self.rmse_scaled);
-        }
-        obs.extend(data.pred(t - 1).iter().map(|p| (p - y[t - 1]) * inv_scale));
-        obs.extend_from_slice(&self.prev_weights);
         if let Some(f) = &self.features {
-            let start = obs.len();
-            obs.resize(start + f.dim(), 0.0);
+            let start = 4 * k;
             let ctx = FeatureContext::new(data, t, self.scale, self.series);
             f.features(&ctx, &mut obs[start..]);
             if let Some(i) = obs[start..].iter().position(|v| !v.is_finite()) {

@@ -45,9 +45,13 @@ impl SeriesStats {
         ((self.diff_sq[t] - self.diff_sq[t - w]).max(0.0) * (1.0 / w as f64)).sqrt()
     }
 
-    /// Model k's RMSE over rows `t-w..t` (needs `t >= w`).
-    pub(crate) fn rmse(&self, t: usize, w: usize, k: usize) -> f64 {
-        let s = self.err_sq[t * self.k + k] - self.err_sq[(t - w) * self.k + k];
-        (s.max(0.0) * (1.0 / w as f64)).sqrt()
+    /// The cumulative squared errors of all K models before rows `t` and `t - w`: their
+    /// difference over `w` is each model's MSE over rows `t-w..t` (needs `t >= w`).
+    pub(crate) fn err_sq_rows(&self, t: usize, w: usize) -> (&[f64], &[f64]) {
+        let k = self.k;
+        (
+            &self.err_sq[t * k..(t + 1) * k],
+            &self.err_sq[(t - w) * k..(t - w + 1) * k],
+        )
     }
 }
