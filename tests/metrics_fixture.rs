@@ -65,3 +65,29 @@ fn metrics_match_the_reference_cases() {
         assert!(close(owa, want("owa"), 1e-12), "{name}: owa");
     }
 }
+
+#[test]
+fn diebold_mariano_matches_the_reference_cases() {
+    let fixture = read_json("forecast/dm.json");
+    let cases = fixture["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let h = case["h"].as_u64().unwrap() as usize;
+        let (y, f1, f2) = (floats(&case["y"]), floats(&case["f1"]), floats(&case["f2"]));
+        let got = metablend_ensemble::diebold_mariano(&y, &f1, &f2, h).unwrap();
+        let e = &case["expected"];
+        let want_stat = e["dm_hln"].as_f64().unwrap();
+        let want_p = e["p_value_two_sided"].as_f64().unwrap();
+        assert!(
+            (got.statistic - want_stat).abs() < 1e-10 * want_stat.abs().max(1.0),
+            "{name}: {got:?}"
+        );
+        assert!(
+            (got.p_value - want_p).abs() < 1e-9,
+            "{name}: p {} vs {want_p}",
+            got.p_value
+        );
+        assert!((got.mean_differential - e["d_mean"].as_f64().unwrap()).abs() < 1e-12);
+    }
+}

@@ -3,11 +3,14 @@
 //! The forecasting side of metablend: base forecasters, walk-forward backtests that produce
 //! the `Predictions` tables the ensemble env wraps, combiners, and the metrics the
 //! forecasting community trusts. This release carries the metrics, with the M4 competition's
-//! exact definitions (checked against the project's reference fixture); forecasters and
-//! combiners build on them.
+//! exact definitions, and the Diebold–Mariano test (both checked against the project's
+//! reference fixtures); forecasters and combiners build on them.
 #![warn(missing_docs)]
 
+mod dm;
 mod error;
 pub mod metrics;
+
+pub use dm::{diebold_mariano, DieboldMariano};
 
 pub use error::{Error, Result};
