@@ -50,7 +50,7 @@ pub fn diebold_mariano(y: &[f64], f1: &[f64], f2: &[f64], h: usize) -> Result<Di
             / nf
     };
     let var = (gamma(0) + 2.0 * (1..h).map(gamma).sum::<f64>()) / nf;
-    if !(var > 0.0) {
+    if var.is_nan() || var <= 0.0 {
         return Err(Error::InvalidInput(
             "the loss differential has no variance (identical forecasts?)".into(),
         ));
