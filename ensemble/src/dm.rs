@@ -3,6 +3,7 @@
 //! `forecast::dm.test(..., power = 2)` computes it.
 
 use crate::{Error, Result};
+use metablend_env::math::ln_gamma;
 
 /// Result of a Diebold–Mariano test.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -123,34 +124,6 @@ fn beta_cf(x: f64, a: f64, b: f64) -> f64 {
     h
 }
 
-/// `ln Γ(x)` for `x > 0` (Lanczos approximation, g = 7, n = 9; relative error ~1e-15).
-fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x)Γ(1-x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + G + 0.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +134,6 @@ mod tests {
         assert!((student_t_two_sided_p(2.228_138_851_986_522, 10.0) - 0.05).abs() < 1e-10);
         assert!((student_t_two_sided_p(1.0, 1.0) - 0.5).abs() < 1e-12);
         assert!((student_t_two_sided_p(0.0, 5.0) - 1.0).abs() < 1e-15);
-        assert!((ln_gamma(0.5) - std::f64::consts::PI.sqrt().ln()).abs() < 1e-13);
     }
 
     #[test]

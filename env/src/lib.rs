@@ -41,6 +41,7 @@ pub mod envs;
 mod error;
 mod info;
 pub mod io;
+pub mod math;
 mod policy;
 mod snapshot;
 mod space;
