@@ -62,13 +62,8 @@ impl CustomOp1 for FastTanh {
         storage: &CpuStorage,
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else {
-            candle_core::bail!("fast-tanh: only f32 is supported");
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("fast-tanh: input must be contiguous");
-        };
-        let out: Vec<f32> = data[start..end].iter().map(|&x| tanh_f32(x)).collect();
+        let data = contiguous_f32(storage, layout, "fast-tanh: input")?;
+        let out: Vec<f32> = data.iter().map(|&x| tanh_f32(x)).collect();
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 
@@ -98,12 +93,18 @@ pub fn tanh(x: &Tensor) -> candle_core::Result<Tensor> {
 /// a matrix product.
 struct AddBias;
 
-fn contiguous_f32<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+/// The f32 values of a contiguous CPU tensor argument of a custom op; `what` names the op
+/// and the argument in the error.
+pub(crate) fn contiguous_f32<'a>(
+    s: &'a CpuStorage,
+    l: &Layout,
+    what: &str,
+) -> candle_core::Result<&'a [f32]> {
     let CpuStorage::F32(data) = s else {
-        candle_core::bail!("add-bias: {what} must be f32");
+        candle_core::bail!("{what} must be f32");
     };
     let Some((start, end)) = l.contiguous_offsets() else {
-        candle_core::bail!("add-bias: {what} must be contiguous");
+        candle_core::bail!("{what} must be contiguous");
     };
     Ok(&data[start..end])
 }
@@ -120,8 +121,8 @@ impl CustomOp2 for AddBias {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let x = contiguous_f32(s1, l1, "input")?;
-        let b = contiguous_f32(s2, l2, "bias")?;
+        let x = contiguous_f32(s1, l1, "add-bias: input")?;
+        let b = contiguous_f32(s2, l2, "add-bias: bias")?;
         let n = b.len();
         if l1.dims().len() != 2 || l1.dims()[1] != n {
             candle_core::bail!("add-bias: input {:?} does not match bias ({n})", l1.dims());

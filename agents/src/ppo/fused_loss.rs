@@ -58,16 +58,6 @@ fn row(logits: &[f32]) -> (f32, Vec<f32>, f32) {
     (lse, p, h)
 }
 
-fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> candle_core::Result<&'a [f32]> {
-    let CpuStorage::F32(d) = s else {
-        candle_core::bail!("ppo-loss: f32 only")
-    };
-    let Some((a, b)) = l.contiguous_offsets() else {
-        candle_core::bail!("ppo-loss: contiguous input only")
-    };
-    Ok(&d[a..b])
-}
-
 impl CustomOp2 for CategoricalPpoLoss {
     fn name(&self) -> &'static str {
         "categorical-ppo-loss"
@@ -80,8 +70,8 @@ impl CustomOp2 for CategoricalPpoLoss {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let logits = slice(s1, l1)?;
-        let values = slice(s2, l2)?;
+        let logits = super::cpu_ops::contiguous_f32(s1, l1, "ppo-loss: logits")?;
+        let values = super::cpu_ops::contiguous_f32(s2, l2, "ppo-loss: values")?;
         let b = self.actions.len();
         let n = logits.len() / b;
         let eps = self.clip;

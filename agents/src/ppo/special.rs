@@ -26,21 +26,13 @@ impl CustomOp1 for Fun {
         storage: &CpuStorage,
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else {
-            candle_core::bail!("{}: only f32 is supported", self.name());
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("{}: input must be contiguous", self.name());
-        };
+        let data = super::cpu_ops::contiguous_f32(storage, layout, self.name())?;
         let f = match self {
             Fun::LnGamma => ln_gamma,
             Fun::Digamma => digamma,
             Fun::Trigamma => trigamma,
         };
-        let out = data[start..end]
-            .iter()
-            .map(|&x| f(x as f64) as f32)
-            .collect();
+        let out = data.iter().map(|&x| f(x as f64) as f32).collect();
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 
