@@ -55,14 +55,8 @@ where
         ..train
     };
     let mut policy = ppo.policy()?;
-    let (mut se, mut se_eq, mut se_oracle) = (0.0, 0.0, 0.0);
-    for (t, forecast, _) in make(test)?.forecast_episode(&mut policy, true, Some(0))? {
-        let (y, p) = (task.data.target()[t], task.data.pred(t));
-        se += (forecast - y).powi(2);
-        se_eq += ((p[0] + p[1]) / 2.0 - y).powi(2);
-        se_oracle += (task.oracle_forecast(t) - y).powi(2);
-    }
-    Ok((se_eq - se) / (se_eq - se_oracle))
+    let forecasts = make(test)?.forecast_episode(&mut policy, true, Some(0))?;
+    Ok(task.gap_closed(forecasts.into_iter().map(|(t, f, _)| (t, f))))
 }
 
 fn main() -> anyhow::Result<()> {

@@ -89,14 +89,7 @@ where
     let mut env = make(test).unwrap();
     let mut policy = ppo.policy().unwrap();
     let forecasts = env.forecast_episode(&mut policy, true, Some(0)).unwrap();
-    let (mut se_ppo, mut se_eq, mut se_oracle) = (0.0, 0.0, 0.0);
-    for (t, forecast, _) in forecasts {
-        let (y, p) = (task.data.target()[t], task.data.pred(t));
-        se_ppo += (forecast - y).powi(2);
-        se_eq += ((p[0] + p[1]) / 2.0 - y).powi(2);
-        se_oracle += (task.oracle_forecast(t) - y).powi(2);
-    }
-    (se_eq - se_ppo) / (se_eq - se_oracle)
+    task.gap_closed(forecasts.into_iter().map(|(t, f, _)| (t, f)))
 }
 
 #[test]

@@ -102,13 +102,6 @@ impl Info {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// Copies every entry of `other` into `self`, replacing equal keys.
-    pub fn merge(&mut self, other: &Info) {
-        for (k, v) in &other.entries {
-            self.put(k.clone(), v.clone());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -152,7 +152,6 @@ where
                 stats,
             };
             log.trace();
-            let mut stop = false;
             for cb in callbacks.iter_mut() {
                 if cb.on_update(&self.learner, &log)? == Control::Stop {
                     stop = true;

@@ -56,6 +56,20 @@ impl RegimeTask {
         }
     }
 
+    /// The fraction of the squared-error gap between equal weights and the oracle that
+    /// `forecasts` (pairs `(t, forecast)`, e.g. from [`super::EnsembleEnv::forecast_episode`])
+    /// close over their time indices: 0 is equal weights, 1 is the oracle.
+    pub fn gap_closed(&self, forecasts: impl IntoIterator<Item = (usize, f64)>) -> f64 {
+        let (mut se, mut se_equal, mut se_oracle) = (0.0, 0.0, 0.0);
+        for (t, forecast) in forecasts {
+            let (y, p) = (self.data.target()[t], self.data.pred(t));
+            se += (forecast - y).powi(2);
+            se_equal += ((p[0] + p[1]) / 2.0 - y).powi(2);
+            se_oracle += (self.oracle_forecast(t) - y).powi(2);
+        }
+        (se_equal - se) / (se_equal - se_oracle)
+    }
+
     /// Block E feature: +1 in regime A, -1 in regime B.
     pub fn feature(&self) -> RegimeFeature {
         RegimeFeature(self.regimes.clone())
