@@ -6,6 +6,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod checkpoints;
 mod cli;
+mod forecast_fixtures;
 mod gymnasium_golden;
 mod metrics_fixture;
 mod ppo_learning;

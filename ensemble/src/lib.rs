@@ -9,8 +9,13 @@
 
 mod dm;
 mod error;
+pub mod forecast;
 pub mod metrics;
+pub mod optim;
+pub mod series;
 
 pub use dm::{diebold_mariano, DieboldMariano};
 
 pub use error::{Error, Result};
+pub use forecast::Forecaster;
+pub use series::{read_panel, read_series, FillPolicy, Series, SeriesCsvOptions};
