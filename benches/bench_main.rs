@@ -7,5 +7,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 criterion::criterion_main! {
     benchmarks::env::benches,
+    benchmarks::forecast::benches,
     benchmarks::ppo::benches,
 }

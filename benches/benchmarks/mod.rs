@@ -1,4 +1,5 @@
 //! Benchmark groups, one file each.
 
 pub mod env;
+pub mod forecast;
 pub mod ppo;

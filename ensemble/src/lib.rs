@@ -7,6 +7,7 @@
 //! reference fixtures); forecasters and combiners build on them.
 #![warn(missing_docs)]
 
+pub mod backtest;
 mod dm;
 mod error;
 pub mod forecast;
@@ -16,6 +17,7 @@ pub mod series;
 
 pub use dm::{diebold_mariano, DieboldMariano};
 
+pub use backtest::{holdout_panel, BacktestOutput, WalkForward, Window};
 pub use error::{Error, Result};
-pub use forecast::Forecaster;
+pub use forecast::{Forecaster, ModelSpec};
 pub use series::{read_panel, read_series, FillPolicy, Series, SeriesCsvOptions};

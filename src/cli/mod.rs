@@ -1,5 +1,6 @@
 //! Subcommands. Each file parses its arguments and calls the library; no domain logic here.
 
+mod backtest;
 mod check_env;
 mod gym;
 
@@ -34,6 +35,9 @@ enum Command {
     Gym(gym::GymArgs),
     /// Run the env checker on an ensemble-weighting env built from a predictions CSV.
     CheckEnv(check_env::CheckEnvArgs),
+    /// Walk-forward backtest of base forecasters: a series CSV and a model list → a
+    /// predictions CSV ready for the ensemble env (or h-step forecasts for a panel).
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Runs the parsed command.
@@ -41,5 +45,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Gym(args) => gym::run(args),
         Command::CheckEnv(args) => check_env::run(args),
+        Command::Backtest(args) => backtest::run(args),
     }
 }

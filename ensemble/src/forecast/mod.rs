@@ -8,9 +8,12 @@
 mod arima;
 mod ets;
 mod naive;
-// mod neural;
-// mod spec;
+mod neural;
+mod spec;
 mod theta;
+
+#[cfg(test)]
+mod tests;
 
 pub use arima::{
     arima_loglik, kpss_statistic, ndiffs_kpss, Arima, ArimaConfig, ArimaFit, AutoArima,
@@ -18,8 +21,11 @@ pub use arima::{
 };
 pub use ets::{Ets, EtsFit, Trend};
 pub use naive::{Drift, Naive, SeasonalNaive};
-// pub use neural::{LstmConfig, LstmForecaster, MlpConfig, MlpForecaster, NeuralFit};
-// pub use spec::ModelSpec;
+pub use neural::{
+    adam, Architecture, LstmConfig, LstmForecaster, MlpConfig, MlpForecaster, Network, NeuralFit,
+    NeuralForecaster, OptimizerFactory, StepOptimizer, TrainConfig,
+};
+pub use spec::ModelSpec;
 pub use theta::{m4_seasonality_test, multiplicative_indices, Theta, ThetaFit};
 
 use crate::Result;
