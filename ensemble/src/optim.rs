@@ -134,8 +134,10 @@ pub struct Bfgs {
     pub reltol: f64,
     /// Iteration budget.
     pub max_iter: usize,
-    /// Central-difference step per coordinate.
+    /// Finite-difference step per coordinate.
     pub grad_step: f64,
+    /// Central differences (2n evaluations per gradient) or forward ones (n + 1).
+    pub central: bool,
 }
 
 impl Default for Bfgs {
@@ -144,6 +146,7 @@ impl Default for Bfgs {
             reltol: 1e-9,
             max_iter: 200,
             grad_step: 1e-5,
+            central: true,
         }
     }
 }
@@ -163,8 +166,8 @@ impl Bfgs {
                 converged: n == 0,
             };
         }
-        let h = self.grad_step;
-        let Some(mut g) = obj.grad(&x, h) else {
+        let (h, central) = (self.grad_step, self.central);
+        let Some(mut g) = obj.grad(&x, fx, h, central) else {
             return Minimum {
                 x,
                 value: fx,
@@ -217,7 +220,7 @@ impl Bfgs {
                 just_reset = true;
                 continue;
             };
-            let Some(g_new) = obj.grad(&x_new, h) else {
+            let Some(g_new) = obj.grad(&x_new, f_new, h, central) else {
                 x = x_new;
                 fx = f_new;
                 break;
@@ -280,17 +283,21 @@ impl<F: FnMut(&[f64]) -> f64> Counted<F> {
         }
     }
 
-    /// Central-difference gradient; `None` if any component is not finite.
-    fn grad(&mut self, x: &[f64], h: f64) -> Option<Vec<f64>> {
+    /// Finite-difference gradient at `x` (where the objective is `fx`); `None` if any
+    /// component is not finite.
+    fn grad(&mut self, x: &[f64], fx: f64, h: f64, central: bool) -> Option<Vec<f64>> {
         let mut p = x.to_vec();
         let mut g = vec![0.0; x.len()];
         for i in 0..x.len() {
             p[i] = x[i] + h;
             let up = self.eval(&p);
-            p[i] = x[i] - h;
-            let down = self.eval(&p);
+            g[i] = if central {
+                p[i] = x[i] - h;
+                (up - self.eval(&p)) / (2.0 * h)
+            } else {
+                (up - fx) / h
+            };
             p[i] = x[i];
-            g[i] = (up - down) / (2.0 * h);
             if !g[i].is_finite() {
                 return None;
             }

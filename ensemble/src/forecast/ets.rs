@@ -60,31 +60,30 @@ const PHI_BOUNDS: (f64, f64) = (0.8, 0.98);
 /// SSE of the recursion with the initial states solved by least squares; returns
 /// (sse, l0, b0). `with_trend` false ignores beta/phi.
 fn profiled_sse(y: &[f64], alpha: f64, beta: f64, phi: f64, with_trend: bool) -> (f64, f64, f64) {
-    // Each state is carried as an affine function c + a·l0 + b·b0 of the initial states.
+    // The component form as a linear state recursion s_t = M s_{t−1} + g y_t with s = (l, b):
+    // l' = (1−α) l + (1−α)φ b + α y;  b' = −αβ l + φ(1−αβ) b + αβ y (β = 0 without a trend).
+    // This is the same arithmetic with a shorter dependency chain per step. Each state is
+    // carried as an affine function c + a·l0 + b·b0 of the initial states.
+    let beta = if with_trend { beta } else { 0.0 };
+    let (m11, m12) = (1.0 - alpha, (1.0 - alpha) * phi);
+    let (m21, m22) = (-alpha * beta, phi * (1.0 - alpha * beta));
+    let (g1, g2) = (alpha, alpha * beta);
     let (mut lc, mut la, mut lb) = (0.0, 1.0, 0.0);
     let (mut bc, mut ba, mut bb) = (0.0, 0.0, if with_trend { 1.0 } else { 0.0 });
     let (mut see, mut sea, mut seb, mut saa, mut sab, mut sbb) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for &yt in y {
-        let (fc, fa, fb) = (lc + phi * bc, la + phi * ba, lb + phi * bb);
+        let (fa, fb) = (la + phi * ba, lb + phi * bb);
         // e = (y − fc) − fa·l0 − fb·b0
-        let ec = yt - fc;
+        let ec = yt - (lc + phi * bc);
         see += ec * ec;
         sea += ec * fa;
         seb += ec * fb;
         saa += fa * fa;
         sab += fa * fb;
         sbb += fb * fb;
-        let (nlc, nla, nlb) = (
-            alpha * yt + (1.0 - alpha) * fc,
-            (1.0 - alpha) * fa,
-            (1.0 - alpha) * fb,
-        );
-        if with_trend {
-            bc = beta * (nlc - lc) + (1.0 - beta) * phi * bc;
-            ba = beta * (nla - la) + (1.0 - beta) * phi * ba;
-            bb = beta * (nlb - lb) + (1.0 - beta) * phi * bb;
-        }
-        (lc, la, lb) = (nlc, nla, nlb);
+        (lc, bc) = (m11 * lc + m12 * bc + g1 * yt, m21 * lc + m22 * bc + g2 * yt);
+        (la, ba) = (m11 * la + m12 * ba, m21 * la + m22 * ba);
+        (lb, bb) = (m11 * lb + m12 * bb, m21 * lb + m22 * bb);
     }
     // Minimise see − 2(sea l0 + seb b0) + saa l0² + 2 sab l0 b0 + sbb b0².
     let (l0, b0) = if with_trend {
@@ -148,25 +147,31 @@ impl Ets {
                     let phi = if damped { p[2] } else { 1.0 };
                     profiled_sse(y, p[0], p[1], phi, true).0
                 };
+                let dims = if damped { 3 } else { 2 };
+                let coarse = NelderMead {
+                    step: vec![0.1, 0.1, 0.02][..dims].to_vec(),
+                    bounds: vec![(0.0, 1.0), (0.0, 1.0), (phi_lo, phi_hi)][..dims].to_vec(),
+                    ftol: 1e-10,
+                    max_evals: 2000,
+                };
+                // Two starts (an interior one and a high-alpha one: boundary optima at
+                // alpha = 1 are common on trending data); the better is polished by a
+                // restart with a small simplex, which also guards against a collapsed one.
                 let mut best: Option<(Vec<f64>, f64)> = None;
-                // Two starts (R-like interior start, and a high-alpha one): boundary optima
-                // at alpha = 1 are common on trending data.
                 for start in [[0.5, 0.1, phi0], [0.95, 0.5, phi0]] {
-                    let dims = if damped { 3 } else { 2 };
-                    let nm = NelderMead {
-                        step: vec![0.1, 0.1, 0.02][..dims].to_vec(),
-                        bounds: vec![(0.0, 1.0), (0.0, 1.0), (phi_lo, phi_hi)][..dims].to_vec(),
-                        ftol: 1e-12,
-                        max_evals: 2000,
-                    };
-                    let m = nm.minimize(objective, &start[..dims]);
-                    // Polish from the best vertex with a smaller simplex.
-                    let nm_fine = NelderMead {
-                        step: vec![0.01; dims],
-                        ..nm
-                    };
-                    let m = nm_fine.minimize(objective, &m.x);
+                    let m = coarse.minimize(objective, &start[..dims]);
                     if best.as_ref().is_none_or(|(_, v)| m.value < *v) {
+                        best = Some((m.x, m.value));
+                    }
+                }
+                let fine = NelderMead {
+                    step: vec![0.01; dims],
+                    ftol: 1e-12,
+                    ..coarse
+                };
+                if let Some((x, v)) = &best {
+                    let m = fine.minimize(objective, x);
+                    if m.value <= *v {
                         best = Some((m.x, m.value));
                     }
                 }

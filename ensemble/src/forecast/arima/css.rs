@@ -2,24 +2,26 @@
 //! `ARIMA_CSS`): residuals by the ARMA recursion, conditioning on the first p values and
 //! taking earlier residuals as zero.
 
-/// 0.5·ln(mean squared conditional residual) of ARMA(ar, ma) on `w − mean`.
-pub(crate) fn objective(w: &[f64], ar: &[f64], ma: &[f64], mean: f64) -> f64 {
+/// 0.5·ln(mean squared conditional residual) of ARMA(ar, ma) on the demeaned series `x`.
+pub(crate) fn objective(x: &[f64], ar: &[f64], ma: &[f64]) -> f64 {
+    const RING: usize = 16;
     let (p, q) = (ar.len(), ma.len());
-    let n = w.len();
-    if n <= p {
+    let n = x.len();
+    if n <= p || q >= RING {
         return f64::INFINITY;
     }
-    let mut resid = vec![0.0; n];
+    // The last q residuals in a ring buffer (q ≤ 10), indexed by t mod RING.
+    let mut resid = [0.0; RING];
     let mut ssq = 0.0;
     for t in p..n {
-        let mut e = w[t] - mean;
-        for i in 0..p {
-            e -= ar[i] * (w[t - 1 - i] - mean);
+        let mut e = x[t];
+        for (i, a) in ar.iter().enumerate() {
+            e -= a * x[t - 1 - i];
         }
-        for j in 0..q.min(t) {
-            e -= ma[j] * resid[t - 1 - j];
+        for (j, m) in ma.iter().enumerate().take(t) {
+            e -= m * resid[(t - 1 - j) % RING];
         }
-        resid[t] = e;
+        resid[t % RING] = e;
         ssq += e * e;
     }
     let value = 0.5 * (ssq.max(f64::MIN_POSITIVE) / (n - p) as f64).ln();

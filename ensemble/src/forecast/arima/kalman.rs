@@ -277,16 +277,19 @@ impl ArmaFilter {
                 sv1 += v * v1 / f;
                 s11 += v1 * v1 / f;
             }
+            // Both matrices are symmetric: compute the upper triangle and mirror it.
             let mut u = [[0.0; R]; R];
             for i in 0..R {
                 let pi0 = p[i][0] / f;
-                for j in 0..R {
-                    u[i][j] = p[i][j] - pi0 * p[j][0];
+                for j in i..R {
+                    let v = p[i][j] - pi0 * p[j][0];
+                    u[i][j] = v;
+                    u[j][i] = v;
                 }
             }
             let mut change = 0.0f64;
             for i in 0..R {
-                for j in 0..R {
+                for j in i..R {
                     let mut next = phi[i] * phi[j] * u[0][0] + rv[i] * rv[j];
                     if j + 1 < R {
                         next += phi[i] * u[0][j + 1];
@@ -299,6 +302,7 @@ impl ArmaFilter {
                     }
                     change = change.max((next - p[i][j]).abs());
                     p[i][j] = next;
+                    p[j][i] = next;
                 }
             }
             self.steady = change < STEADY_TOL;
