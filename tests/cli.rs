@@ -117,3 +117,100 @@ fn gym_trains_and_reports_a_table() {
     ]);
     assert!(!ok && stderr.contains("n_envs"), "{stderr}");
 }
+
+/// `backtest` turns a series CSV into a predictions CSV that the env crate reads back and
+/// that `check-env` accepts; forecasts at t use only rows before t.
+#[test]
+fn backtest_writes_predictions_the_env_reads() {
+    let mut text = String::from("date,open,close\n");
+    for t in 0..160 {
+        let y = 100.0 + (t as f64 * 0.4).sin() * 3.0 + t as f64 * 0.05;
+        text += &format!("2020-{t:03},{},{y}\n", y - 1.0);
+    }
+    let series = write_predictions("series", &text);
+    let out = std::env::temp_dir().join(format!("mb-cli-bt-{}.csv", std::process::id()));
+    let (ok, stdout, stderr) = metablend(&[
+        "backtest",
+        "--series",
+        series.to_str().unwrap(),
+        "--column",
+        "close",
+        "--models",
+        "naive drift ses arima:1,1,1 theta",
+        "--test-size",
+        "60",
+        "--refit-every",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("60 origins x 5 models") && stdout.contains("| arima(1,1,1) |"),
+        "{stdout}"
+    );
+    let p = metablend_env::Predictions::read_csv(&out).unwrap();
+    assert_eq!(p.len(), 60);
+    assert_eq!(p.model_names()[0], "naive");
+    assert_eq!(p.timestamps().unwrap()[0], "2020-100");
+    // Naive's forecast of row t is the close of row t - 1.
+    assert_eq!(p.pred(1)[0], p.target()[0]);
+    let (ok, stdout, stderr) = metablend(&[
+        "check-env",
+        "--predictions",
+        out.to_str().unwrap(),
+        "--window",
+        "10",
+    ]);
+    assert!(
+        ok && stdout.contains("env contract holds"),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn backtest_bad_input_is_one_clear_message() {
+    let series = write_predictions("bt-bad", "t,value\n0,1\n1,x\n");
+    let out = std::env::temp_dir().join(format!("mb-cli-bt-bad-{}.csv", std::process::id()));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--series", series.to_str().unwrap(), "--test-size", "1"],
+            "line 3",
+        ),
+        (
+            vec!["--series", "/no/such.csv", "--test-size", "1"],
+            "/no/such.csv",
+        ),
+        (
+            vec![
+                "--series",
+                series.to_str().unwrap(),
+                "--models",
+                "naive prophet",
+                "--test-size",
+                "1",
+            ],
+            "unknown model",
+        ),
+        (
+            vec![
+                "--series",
+                series.to_str().unwrap(),
+                "--models",
+                "snaive:0 naive",
+                "--test-size",
+                "1",
+            ],
+            "period",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut full = vec!["backtest", "--out", out.to_str().unwrap()];
+        full.extend(args);
+        let (ok, _, stderr) = metablend(&full);
+        assert!(
+            !ok && stderr.contains(needle) && !stderr.contains("panicked"),
+            "{full:?}: {stderr}"
+        );
+    }
+}

@@ -314,6 +314,28 @@ mod tests {
     }
 
     #[test]
+    fn holdout_panel_forecasts_each_test_horizon() {
+        let mk = |name: &str, values: Vec<f64>| Series {
+            name: name.into(),
+            values,
+            timestamps: None,
+        };
+        let train = vec![
+            mk("A", vec![1.0, 2.0, 3.0, 4.0]),
+            mk("B", vec![5.0, 4.0, 6.0, 5.0]),
+        ];
+        let test = vec![mk("A", vec![5.0, 6.0]), mk("B", vec![7.0, 8.0])];
+        let panel = holdout_panel(&specs("naive snaive:2"), &train, &test, None).unwrap();
+        assert_eq!(panel.len(), 2);
+        let b = &panel.series()[1];
+        assert_eq!(b.target(), &[7.0, 8.0]);
+        assert_eq!(b.pred(0), &[5.0, 6.0]);
+        assert_eq!(b.pred(1), &[5.0, 5.0]);
+        let mismatched = vec![mk("A", vec![5.0]), mk("C", vec![1.0])];
+        assert!(holdout_panel(&specs("naive drift"), &train, &mismatched, None).is_err());
+    }
+
+    #[test]
     fn bad_ranges_and_duplicates_are_errors() {
         let s = series(50);
         let mut wf = WalkForward {

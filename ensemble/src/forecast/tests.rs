@@ -59,3 +59,32 @@ fn non_finite_history_is_rejected_by_every_model() {
         );
     }
 }
+
+/// Estimation that cannot succeed is a clear `FitFailed`, not a panic or a silent NaN.
+#[test]
+fn failed_estimation_is_a_clear_error() {
+    use super::{ArimaConfig, Forecaster, MlpForecaster};
+    use crate::Error;
+    let flat = vec![5.0; 60];
+    let mut arima = super::Arima::new(ArimaConfig {
+        p: 1,
+        d: 1,
+        q: 0,
+        constant: false,
+    })
+    .unwrap();
+    let err = arima.fit(&flat).unwrap_err();
+    assert!(matches!(err, Error::FitFailed { .. }), "{err}");
+    assert!(err.to_string().contains("constant"), "{err}");
+    // Adam with an absurd learning rate diverges: reported as such.
+    let mut config = MlpConfig::default();
+    config.train.learning_rate = 1e30;
+    config.train.lags = 4;
+    let y: Vec<f64> = (0..200).map(|t| (t as f64 * 0.5).sin() * 1e3).collect();
+    let mut mlp = MlpForecaster::new(config).unwrap();
+    match mlp.fit(&y) {
+        Err(Error::FitFailed { detail, .. }) => assert!(detail.contains("diverged"), "{detail}"),
+        Ok(()) => assert!(mlp.forecast(3).unwrap().iter().all(|v| v.is_finite())),
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}

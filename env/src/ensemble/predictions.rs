@@ -196,14 +196,16 @@ impl Predictions {
             if self.timestamps.is_some() {
                 write!(w, "timestamp,")?;
             }
-            writeln!(w, "target,{}", self.model_names.join(","))?;
+            let names: Vec<_> = self.model_names.iter().map(|n| csv_field(n)).collect();
+            writeln!(w, "target,{}", names.join(","))?;
         }
+        let series = series.map(csv_field);
         for t in 0..self.len() {
-            if let Some(s) = series {
+            if let Some(s) = &series {
                 write!(w, "{s},")?;
             }
             if let Some(ts) = &self.timestamps {
-                write!(w, "{},", ts[t])?;
+                write!(w, "{},", csv_field(&ts[t]))?;
             }
             // `{}` on f64 prints the shortest text that parses back to the same value.
             write!(w, "{}", self.target[t])?;
@@ -213,6 +215,16 @@ impl Predictions {
             writeln!(w)?;
         }
         Ok(())
+    }
+}
+
+/// Quotes a text field when CSV needs it (a comma, a quote or a line break inside, as in a
+/// model named `arima(1,1,1)`), doubling inner quotes (RFC 4180).
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
     }
 }
 
@@ -449,6 +461,21 @@ mod tests {
         p.to_csv_writer(&mut buf).unwrap();
         let back = Predictions::from_csv_reader(&buf[..], "mem").unwrap();
         assert_eq!(back, p);
+        // Names and stamps with commas or quotes (`arima(1,1,1)`) are quoted and come back.
+        let tricky = Predictions::new(
+            vec![1.0, 2.0],
+            vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+            vec!["arima(1,1,1)".into(), "say \"hi\"".into()],
+        )
+        .unwrap()
+        .with_timestamps(vec!["2020-01-01, mon".into(), "d2".into()])
+        .unwrap();
+        let mut buf = Vec::new();
+        tricky.to_csv_writer(&mut buf).unwrap();
+        assert_eq!(
+            Predictions::from_csv_reader(&buf[..], "mem").unwrap(),
+            tricky
+        );
     }
 
     #[test]
