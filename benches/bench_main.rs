@@ -6,6 +6,7 @@ mod benchmarks;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 criterion::criterion_main! {
+    benchmarks::combine::benches,
     benchmarks::env::benches,
     benchmarks::forecast::benches,
     benchmarks::ppo::benches,

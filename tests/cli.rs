@@ -166,6 +166,40 @@ fn backtest_writes_predictions_the_env_reads() {
         ok && stdout.contains("env contract holds"),
         "{stdout}{stderr}"
     );
+    // `compare` scores every model and combiner on the second half, in three formats.
+    let md = out.with_extension("md");
+    let json = out.with_extension("json");
+    let (ok, stdout, stderr) = metablend(&[
+        "compare",
+        "--predictions",
+        out.to_str().unwrap(),
+        "--train-frac",
+        "0.5",
+        "--markdown",
+        md.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("evaluation rows 30..60") && stdout.contains("oracle_convex (ORACLE)"),
+        "{stdout}"
+    );
+    assert!(std::fs::read_to_string(&md).unwrap().contains("| hedge |"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["methods"].as_array().unwrap().len(), 5 + 9);
+    let (ok, _, stderr) = metablend(&[
+        "compare",
+        "--predictions",
+        out.to_str().unwrap(),
+        "--train-end",
+        "60",
+    ]);
+    assert!(
+        !ok && stderr.contains("no training or no evaluation rows"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod checkpoints;
 mod cli;
 mod forecast_fixtures;
 mod gymnasium_golden;
+mod m4_hourly;
 mod metrics_fixture;
 mod ppo_learning;
 mod util;

@@ -8,16 +8,20 @@
 #![warn(missing_docs)]
 
 pub mod backtest;
+pub mod combine;
 mod dm;
 mod error;
 pub mod forecast;
 pub mod metrics;
 pub mod optim;
+pub mod report;
 pub mod series;
 
 pub use dm::{diebold_mariano, DieboldMariano};
 
 pub use backtest::{holdout_panel, BacktestOutput, WalkForward, Window};
+pub use combine::{classical_combiners, run_combiner, Combined, Combiner};
 pub use error::{Error, Result};
 pub use forecast::{Forecaster, ModelSpec};
+pub use report::{compare, compare_panel, Report};
 pub use series::{read_panel, read_series, FillPolicy, Series, SeriesCsvOptions};

@@ -106,9 +106,40 @@ pub fn owa(smape: f64, mase: f64, naive2_smape: f64, naive2_mase: f64) -> Result
     Ok(0.5 * (smape / naive2_smape + mase / naive2_mase))
 }
 
+/// Directional accuracy: the fraction of steps where the forecast moves from the previous
+/// actual in the same direction as the actual does (`previous[i]` is the actual before
+/// `actual[i]`); a step where both stay put counts as a hit, one where only one moves as a
+/// miss.
+pub fn directional_accuracy(previous: &[f64], actual: &[f64], forecast: &[f64]) -> Result<f64> {
+    check(actual, forecast)?;
+    check(actual, previous)?;
+    let hits = previous
+        .iter()
+        .zip(actual)
+        .zip(forecast)
+        .filter(|((p, a), f)| {
+            let (da, df) = (*a - *p, *f - *p);
+            da * df > 0.0 || (da == 0.0 && df == 0.0)
+        })
+        .count();
+    Ok(hits as f64 / actual.len() as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directional_accuracy_counts_matching_moves() {
+        let prev = [1.0, 1.0, 1.0, 1.0];
+        let actual = [2.0, 0.0, 1.0, 1.0];
+        let forecast = [1.5, 2.0, 1.0, 1.2];
+        assert_eq!(
+            directional_accuracy(&prev, &actual, &forecast).unwrap(),
+            0.5
+        );
+        assert!(directional_accuracy(&prev[..2], &actual, &forecast).is_err());
+    }
 
     #[test]
     fn bad_input_is_an_error() {

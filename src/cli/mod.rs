@@ -2,6 +2,7 @@
 
 mod backtest;
 mod check_env;
+mod compare;
 mod gym;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,9 @@ enum Command {
     /// Walk-forward backtest of base forecasters: a series CSV and a model list → a
     /// predictions CSV ready for the ensemble env (or h-step forecasts for a panel).
     Backtest(backtest::BacktestArgs),
+    /// Score every base model and classical combiner on a held-out range of a predictions
+    /// table (M4 metrics, Diebold–Mariano vs equal weights): table, Markdown, JSON.
+    Compare(compare::CompareArgs),
 }
 
 /// Runs the parsed command.
@@ -46,5 +50,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gym(args) => gym::run(args),
         Command::CheckEnv(args) => check_env::run(args),
         Command::Backtest(args) => backtest::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }

@@ -20,7 +20,7 @@ pub use arima::{
     AutoArimaConfig,
 };
 pub use ets::{Ets, EtsFit, Trend};
-pub use naive::{Drift, Naive, SeasonalNaive};
+pub use naive::{Drift, Naive, Naive2, SeasonalNaive};
 pub use neural::{
     adam, Architecture, LstmConfig, LstmForecaster, MlpConfig, MlpForecaster, Network, NeuralFit,
     NeuralForecaster, OptimizerFactory, StepOptimizer, TrainConfig,

@@ -148,6 +148,88 @@ impl Forecaster for Drift {
     }
 }
 
+/// M4's Naive2 benchmark: naive on the seasonally adjusted series. When M4's 90%
+/// seasonality test says seasonal (n ≥ 3m), the series is divided by its classical
+/// multiplicative indices, the last adjusted value is carried forward and re-seasonalised
+/// with the index of each forecast position; otherwise it is plain naive.
+#[derive(Debug, Clone)]
+pub struct Naive2 {
+    m: usize,
+    name: String,
+    /// Seasonal indices by position t mod m (all 1 when not seasonal).
+    indices: Vec<f64>,
+    /// The last seasonally adjusted value and the number of observations.
+    state: Option<(f64, usize)>,
+}
+
+impl Naive2 {
+    /// Naive2 with seasonal period `m` ≥ 1.
+    pub fn new(m: usize) -> Result<Self> {
+        if m == 0 {
+            return Err(Error::Config(
+                "naive2: the period m must be at least 1".into(),
+            ));
+        }
+        Ok(Self {
+            m,
+            name: format!("naive2_{m}"),
+            indices: vec![1.0; m],
+            state: None,
+        })
+    }
+
+    /// Whether the last fit found the series seasonal.
+    pub fn seasonal(&self) -> bool {
+        self.indices.iter().any(|&s| s != 1.0)
+    }
+
+    /// The seasonal indices of the last fit, by position t mod m.
+    pub fn indices(&self) -> &[f64] {
+        &self.indices
+    }
+}
+
+impl Forecaster for Naive2 {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn fit(&mut self, history: &[f64]) -> Result<()> {
+        check_len(&self.name, history, 1)?;
+        check_finite(&self.name, history)?;
+        let n = history.len();
+        let positive = history.iter().all(|&v| v > 0.0);
+        self.indices = if positive && super::m4_seasonality_test(history, self.m) {
+            super::multiplicative_indices(history, self.m)?
+        } else {
+            vec![1.0; self.m]
+        };
+        let last = history[n - 1] / self.indices[(n - 1) % self.m];
+        self.state = Some((last, n));
+        Ok(())
+    }
+    fn append(&mut self, y: f64) -> Result<()> {
+        check_append(&self.name, y)?;
+        let (last, n) = self
+            .state
+            .as_mut()
+            .ok_or_else(|| Error::NotFitted("naive2".into()))?;
+        *last = y / self.indices[*n % self.m];
+        *n += 1;
+        Ok(())
+    }
+    fn forecast(&self, horizon: usize) -> Result<Vec<f64>> {
+        let (last, n) = self
+            .state
+            .ok_or_else(|| Error::NotFitted(self.name.clone()))?;
+        Ok((1..=horizon)
+            .map(|h| last * self.indices[(n + h - 1) % self.m])
+            .collect())
+    }
+    fn min_history(&self) -> usize {
+        1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Arima, ArimaConfig, AutoArima, AutoArimaConfig, Drift, Ets, Forecaster, LstmConfig,
-    LstmForecaster, MlpConfig, MlpForecaster, Naive, SeasonalNaive, Theta, Trend,
+    LstmForecaster, MlpConfig, MlpForecaster, Naive, Naive2, SeasonalNaive, Theta, Trend,
 };
 use crate::{Error, Result};
 
@@ -19,6 +19,11 @@ use crate::{Error, Result};
 pub enum ModelSpec {
     /// Last value.
     Naive,
+    /// M4's Naive2: naive on the seasonally adjusted series.
+    Naive2 {
+        /// Seasonal period.
+        m: usize,
+    },
     /// Value one season earlier.
     SeasonalNaive {
         /// Seasonal period.
@@ -53,6 +58,7 @@ impl ModelSpec {
         Ok(match self {
             Self::Naive => Box::new(Naive::new()),
             Self::SeasonalNaive { m } => Box::new(SeasonalNaive::new(*m)?),
+            Self::Naive2 { m } => Box::new(Naive2::new(*m)?),
             Self::Drift => Box::new(Drift::new()),
             Self::Ses => Box::new(Ets::new(Trend::None)),
             Self::Holt => Box::new(Ets::new(Trend::Additive)),
@@ -149,12 +155,12 @@ impl FromStr for ModelSpec {
             "lstm" => Self::Lstm(LstmConfig::default()),
             other => {
                 return Err(Error::Config(format!(
-                    "unknown model `{other}` (known: naive, snaive:M, drift, ses, holt, damped, \
+                    "unknown model `{other}` (known: naive, naive2[:M], snaive:M, drift, ses, holt, damped, \
                      theta[:M], arima:P,D,Q[,c], auto_arima, mlp, lstm)"
                 )))
             }
         };
-        if let Self::SeasonalNaive { m: 0 } | Self::Theta { m: 0 } = spec {
+        if let Self::SeasonalNaive { m: 0 } | Self::Theta { m: 0 } | Self::Naive2 { m: 0 } = spec {
             return Err(Error::Config(format!(
                 "model `{s}`: the period must be at least 1"
             )));
@@ -171,6 +177,7 @@ impl fmt::Display for ModelSpec {
         match self {
             Self::Naive => write!(f, "naive"),
             Self::SeasonalNaive { m } => write!(f, "snaive:{m}"),
+            Self::Naive2 { m } => write!(f, "naive2:{m}"),
             Self::Drift => write!(f, "drift"),
             Self::Ses => write!(f, "ses"),
             Self::Holt => write!(f, "holt"),
