@@ -1,5 +1,6 @@
 //! The `metablend` command: train and check agents and environments from the shell.
 
+mod app;
 mod cli;
 
 use clap::Parser;

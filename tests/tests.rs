@@ -6,6 +6,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod checkpoints;
 mod cli;
+mod cli_pipeline;
 mod forecast_fixtures;
 mod gymnasium_golden;
 mod m4_hourly;

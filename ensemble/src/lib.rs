@@ -24,4 +24,7 @@ pub use combine::{classical_combiners, run_combiner, Combined, Combiner};
 pub use error::{Error, Result};
 pub use forecast::{Forecaster, ModelSpec};
 pub use report::{compare, compare_panel, Report};
-pub use series::{read_panel, read_series, FillPolicy, Series, SeriesCsvOptions};
+pub use series::{
+    read_panel, read_panel_from, read_series, read_series_from, FillPolicy, Series,
+    SeriesCsvOptions,
+};

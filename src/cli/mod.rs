@@ -3,7 +3,10 @@
 mod backtest;
 mod check_env;
 mod compare;
+mod evaluate;
 mod gym;
+mod run;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +34,14 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The main job: backtest the base models on the vendored S&P 500 and electricity
+    /// data, train PPO, select on validation, evaluate on the test range against every
+    /// combiner, and write a report folder.
+    Run(run::RunArgs),
+    /// Train PPO on an ensemble env from a predictions CSV into a run folder.
+    Train(train::TrainArgs),
+    /// Evaluate a run's best policy against every base model and combiner.
+    Evaluate(evaluate::EvaluateArgs),
     /// Train PPO on CartPole-v1 or Pendulum-v1 with a zoo preset and evaluate it: the
     /// validation path against published Stable-Baselines3 results.
     Gym(gym::GymArgs),
@@ -47,6 +58,9 @@ enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Gym(args) => gym::run(args),
         Command::CheckEnv(args) => check_env::run(args),
         Command::Backtest(args) => backtest::run(args),

@@ -56,6 +56,20 @@ impl JsonlLogger {
         })?;
         Ok(Self { path, file })
     }
+
+    /// Opens `path` for appending (creating it if needed): a resumed run continues its log.
+    pub fn append(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self { path, file })
+    }
 }
 
 impl Callback for JsonlLogger {

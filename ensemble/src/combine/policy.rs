@@ -17,9 +17,15 @@ pub struct PolicyCombiner<M: ActionMap, P> {
     config: EnsembleEnvConfig,
     map: M,
     policy: P,
+    setup: Option<Box<EnvSetup<M>>>,
     /// (first row, weights per row from there on).
     cache: Option<(usize, Vec<Vec<f64>>)>,
 }
+
+/// Customises the env the policy acts in (e.g. attaches the user features it was trained
+/// with).
+pub type EnvSetup<M> =
+    dyn Fn(EnsembleEnv<M>) -> metablend_env::Result<EnsembleEnv<M>> + Send + 'static;
 
 impl<M: ActionMap + Clone + Send, P: Policy<EnsembleEnv<M>> + Send> PolicyCombiner<M, P> {
     /// A combiner named `name` with the env settings the policy was trained with (window,
@@ -30,14 +36,28 @@ impl<M: ActionMap + Clone + Send, P: Policy<EnsembleEnv<M>> + Send> PolicyCombin
             config,
             map,
             policy,
+            setup: None,
             cache: None,
         }
+    }
+
+    /// Applies `setup` to every env built for the policy — the same features (and any
+    /// other customisation) the policy was trained with.
+    pub fn with_env_setup(
+        mut self,
+        setup: impl Fn(EnsembleEnv<M>) -> metablend_env::Result<EnsembleEnv<M>> + Send + 'static,
+    ) -> Self {
+        self.setup = Some(Box::new(setup));
+        self
     }
 
     fn roll_out(&mut self, preds: &Predictions, start: usize) -> Result<()> {
         let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);
         let config = self.config.evaluation(start, preds.len());
         let mut env = EnsembleEnv::new(panel, config, self.map.clone())?;
+        if let Some(setup) = &self.setup {
+            env = setup(env)?;
+        }
         let steps = env.forecast_episode(&mut self.policy, true, Some(0))?;
         let first = steps.first().map_or(start, |(t, _, _)| *t);
         self.cache = Some((first, steps.into_iter().map(|(_, _, w)| w).collect()));

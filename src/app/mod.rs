@@ -1,0 +1,32 @@
+//! The application layer of the `metablend` command: what ties the env, agents and ensemble
+//! crates together into training, evaluation and the main job. It lives in the binary (not
+//! in the library crates) because it needs all three.
+
+pub mod evaluate;
+pub mod main_job;
+pub mod plots;
+pub mod settings;
+pub mod train;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Set by Ctrl-C; long-running commands check it, save a checkpoint and stop.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = flag.clone();
+        // If a handler cannot be installed (e.g. one already is), Ctrl-C keeps its default
+        // behaviour; training still checkpoints periodically.
+        let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+/// Writes `text` to `path` atomically.
+pub fn write_text(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    metablend::env::io::atomic_write(path, |w| w.write_all(text.as_bytes()))?;
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! PNG plots (plotters, bitmap backend, the DejaVu Sans font embedded so no system fonts are
+//! needed). Each file is drawn under a temporary name and renamed into place, so a reader
+//! never sees a half-written image.
+
+use std::path::Path;
+
+use anyhow::Context;
+use plotters::prelude::*;
+
+const SIZE: (u32, u32) = (1000, 560);
+
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The font is a valid TrueType file shipped by the `dejavu` crate.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// Draws with `draw` into a temporary file next to `path`, then renames it into place.
+fn render(
+    path: &Path,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    register_font();
+    let tmp = path.with_extension("png.tmp.png");
+    {
+        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+        draw(&root)?;
+        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-12 * hi.abs().max(1.0));
+    (lo - pad, hi + pad)
+}
+
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// Several named lines against a shared x axis.
+fn lines(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> anyhow::Result<()> {
+    render(path, |root| {
+        let (x0, x1) = range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
+        let (y0, y1) = range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(100)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.3e}"))
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (i, (name, points)) in series.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    color.stroke_width(2),
+                ))
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    })
+}
+
+/// Validation MSE against env steps.
+pub fn training_curve(path: &Path, curve: &[(u64, f64)]) -> anyhow::Result<()> {
+    let points = curve.iter().map(|&(s, m)| (s as f64, m)).collect();
+    lines(
+        path,
+        "Validation MSE of the PPO policy",
+        "env steps",
+        "validation MSE",
+        &[("policy".into(), points)],
+    )
+}
+
+/// Cumulative squared-loss difference against equal weights (below zero: better than equal).
+pub fn cumulative_loss(
+    path: &Path,
+    rows: &[usize],
+    series: &[(String, Vec<f64>)],
+    equal: &[f64],
+    target: &[f64],
+) -> anyhow::Result<()> {
+    let lines_data: Vec<(String, Vec<(f64, f64)>)> = series
+        .iter()
+        .map(|(name, forecasts)| {
+            let mut acc = 0.0;
+            let points = rows
+                .iter()
+                .zip(forecasts.iter().zip(equal).zip(target))
+                .map(|(&t, ((f, e), y))| {
+                    acc += (f - y).powi(2) - (e - y).powi(2);
+                    (t as f64, acc)
+                })
+                .collect();
+            (name.clone(), points)
+        })
+        .collect();
+    lines(
+        path,
+        "Cumulative squared error minus equal weights' (lower is better)",
+        "row",
+        "cumulative loss difference",
+        &lines_data,
+    )
+}
+
+/// The policy's weight on each model over the evaluation rows.
+pub fn weights(
+    path: &Path,
+    rows: &[usize],
+    weights: &[Vec<f64>],
+    models: &[String],
+) -> anyhow::Result<()> {
+    let series: Vec<(String, Vec<(f64, f64)>)> = models
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            (
+                name.clone(),
+                rows.iter()
+                    .zip(weights)
+                    .map(|(&t, w)| (t as f64, w[k]))
+                    .collect(),
+            )
+        })
+        .collect();
+    lines(
+        path,
+        "Policy weights over the test range",
+        "row",
+        "weight",
+        &series,
+    )
+}

@@ -1,0 +1,212 @@
+//! The training configuration file (TOML), e.g.
+//!
+//! ```toml
+//! total_timesteps = 50000
+//! eval_every = 4            # PPO updates between validation runs (best model kept)
+//! checkpoint_every = 10     # PPO updates between resumable checkpoints
+//! [split]                   # fractions of the predictions table, in time order
+//! train = 0.5
+//! validation = 0.25         # the rest is the test range
+//! [env]
+//! window = 20
+//! log_rmse = true
+//! episode_len = 128
+//! action_map = "residual"   # softmax | residual | simplex | select
+//! [reward]
+//! kind = "neg_squared_error"  # or neg_abs_error, improvement_over_equal, directional_hit,
+//!                             # trading_pnl (cost), turnover_penalty (inner, lambda)
+//! [ppo]                     # a full PPO config over SB3's defaults (see PpoConfig)
+//! n_envs = 4
+//! n_steps = 128
+//! ```
+//!
+//! Unknown keys are errors; every value is validated before training starts.
+
+use std::ops::Range;
+
+use anyhow::{bail, Context};
+use metablend::agents::ppo::PpoConfig;
+use metablend::env::ensemble::{ActionMapKind, RewardSpec};
+use serde::{Deserialize, Serialize};
+
+/// How the predictions table is split, in time order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Split {
+    /// Fraction of the rows for training.
+    pub train: f64,
+    /// Fraction of the rows for validation (model selection); the rest is the test range.
+    pub validation: f64,
+}
+
+impl Default for Split {
+    fn default() -> Self {
+        Self {
+            train: 0.5,
+            validation: 0.25,
+        }
+    }
+}
+
+/// The ranges a split gives on a table of `n` rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranges {
+    /// Training rows.
+    pub train: Range<usize>,
+    /// Validation rows.
+    pub validation: Range<usize>,
+    /// Test rows.
+    pub test: Range<usize>,
+}
+
+/// The ensemble env's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnvSettings {
+    /// Window W of the scale and the recent errors.
+    pub window: usize,
+    /// ln(RMSE) in observation block B.
+    pub log_rmse: bool,
+    /// Training episode length.
+    pub episode_len: usize,
+    /// How actions become weights.
+    pub action_map: ActionMapKind,
+}
+
+impl Default for EnvSettings {
+    fn default() -> Self {
+        Self {
+            window: 20,
+            log_rmse: true,
+            episode_len: 128,
+            action_map: ActionMapKind::Residual,
+        }
+    }
+}
+
+/// Everything `metablend train` needs besides the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainSettings {
+    /// Env steps to train for.
+    pub total_timesteps: u64,
+    /// PPO updates between validation runs (the best model is kept).
+    pub eval_every: u64,
+    /// PPO updates between resumable checkpoints.
+    pub checkpoint_every: u64,
+    /// The split of the table.
+    pub split: Split,
+    /// The env.
+    pub env: EnvSettings,
+    /// The reward, by name.
+    pub reward: RewardSpec,
+    /// PPO.
+    pub ppo: PpoConfig,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            total_timesteps: 50_000,
+            eval_every: 4,
+            checkpoint_every: 10,
+            split: Split::default(),
+            env: EnvSettings::default(),
+            reward: RewardSpec::default(),
+            // Short rollouts and a short horizon: a weighting decision mainly affects the
+            // next reward.
+            ppo: PpoConfig {
+                n_envs: 4,
+                n_steps: 128,
+                batch_size: 64,
+                n_epochs: 10,
+                gamma: 0.5,
+                ..PpoConfig::default()
+            },
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Parses and validates a TOML file's text; `source` names it in errors.
+    pub fn from_toml(text: &str, source: &str) -> anyhow::Result<Self> {
+        let settings: Self =
+            toml::from_str(text).with_context(|| format!("{source}: invalid config"))?;
+        settings
+            .validate()
+            .with_context(|| format!("{source}: invalid config"))?;
+        Ok(settings)
+    }
+
+    /// Checks values that do not depend on the data.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.ppo.validate()?;
+        self.reward.build()?;
+        let s = &self.split;
+        if !(s.train > 0.0 && s.validation > 0.0 && s.train + s.validation < 1.0) {
+            bail!(
+                "split: train = {} and validation = {} must be positive and sum to less than 1",
+                s.train,
+                s.validation
+            );
+        }
+        if self.env.window == 0 || self.env.episode_len == 0 {
+            bail!("env: window and episode_len must be at least 1");
+        }
+        if self.total_timesteps == 0 || self.eval_every == 0 || self.checkpoint_every == 0 {
+            bail!("total_timesteps, eval_every and checkpoint_every must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The rows of each range for a table of `n` rows; each must be long enough for the env.
+    pub fn ranges(&self, n: usize) -> anyhow::Result<Ranges> {
+        let train_end = (n as f64 * self.split.train).round() as usize;
+        let val_end = (n as f64 * (self.split.train + self.split.validation)).round() as usize;
+        let min = self.env.window + 2;
+        let ranges = Ranges {
+            train: 0..train_end,
+            validation: train_end..val_end,
+            test: val_end..n,
+        };
+        if train_end < 2 * min || val_end - train_end < min || n - val_end < min {
+            bail!(
+                "split: the table has {n} rows, giving train {:?}, validation {:?}, test {:?}; \
+                 the env needs at least {} training and {min} rows in the other ranges (window {})",
+                ranges.train,
+                ranges.validation,
+                ranges.test,
+                2 * min,
+                self.env.window
+            );
+        }
+        Ok(ranges)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_and_unknown_keys_fail() {
+        let text = toml::to_string(&TrainSettings::default()).unwrap();
+        assert_eq!(
+            TrainSettings::from_toml(&text, "x").unwrap(),
+            TrainSettings::default()
+        );
+        let err = TrainSettings::from_toml("totl_timesteps = 5", "cfg.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("totl_timesteps"), "{err:#}");
+        let err = TrainSettings::from_toml("[reward]\nkind = \"sharpe\"", "cfg.toml").unwrap_err();
+        assert!(format!("{err:#}").contains("sharpe"), "{err:#}");
+        let err =
+            TrainSettings::from_toml("[split]\ntrain = 0.9\nvalidation = 0.2", "c").unwrap_err();
+        assert!(format!("{err:#}").contains("sum to less than 1"), "{err:#}");
+        assert!(TrainSettings::default().ranges(40).is_err());
+        let r = TrainSettings::default().ranges(400).unwrap();
+        assert_eq!(
+            (r.train, r.validation, r.test),
+            (0..200, 200..300, 300..400)
+        );
+    }
+}

@@ -1,0 +1,343 @@
+//! `backtest → train → evaluate` and `run --quick` end to end through the binary, and one
+//! test per kind of bad input: each exits non-zero with one clear message and no panic.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn metablend(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_metablend"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mb-pipe-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const TINY: &str = "total_timesteps = 1024\neval_every = 1\ncheckpoint_every = 1\n[env]\nwindow = 10\nepisode_len = 32\n[ppo]\nn_envs = 2\nn_steps = 256\nbatch_size = 64\nn_epochs = 2\ngamma = 0.5\n";
+
+/// Backtest the vendored electricity series, train a tiny PPO run, resume it, evaluate it.
+fn pipeline(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let series = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/taylor_halfhourly.csv");
+    let preds = dir.join("preds.csv");
+    let (ok, _, err) = metablend(&[
+        "backtest",
+        "--series",
+        s(&series),
+        "--period",
+        "48",
+        "--models",
+        "naive snaive:48 theta:48 damped",
+        "--test-size",
+        "400",
+        "--refit-every",
+        "200",
+        "--out",
+        s(&preds),
+    ]);
+    assert!(ok, "{err}");
+    let config = dir.join("train.toml");
+    std::fs::write(&config, TINY).unwrap();
+    let run = dir.join("run");
+    let (ok, out, err) = metablend(&[
+        "train",
+        "--predictions",
+        s(&preds),
+        "--config",
+        s(&config),
+        "--out",
+        s(&run),
+    ]);
+    assert!(ok && out.contains("1024 env steps"), "{out}{err}");
+    (preds, config, run)
+}
+
+#[test]
+fn backtest_train_resume_evaluate() {
+    let dir = scratch("ok");
+    let (preds, config, run) = pipeline(&dir);
+    for f in [
+        "config.toml",
+        "data.json",
+        "metrics.jsonl",
+        "validation.json",
+        "training_curve.png",
+    ] {
+        assert!(run.join(f).is_file(), "{f} missing");
+    }
+    assert!(run.join("best_model/model.safetensors").is_file());
+    // Resume to a larger budget: the log continues.
+    std::fs::write(&config, TINY.replace("1024", "2048")).unwrap();
+    let (ok, out, err) = metablend(&[
+        "train",
+        "--predictions",
+        s(&preds),
+        "--config",
+        s(&config),
+        "--out",
+        s(&run),
+        "--resume",
+    ]);
+    assert!(ok && out.contains("2048 env steps"), "{out}{err}");
+    let lines = std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(
+        lines, 4,
+        "two updates of 512 steps before and two after the resume"
+    );
+    // Evaluate: the printed table's numbers are the JSON's.
+    let report = dir.join("report");
+    let (ok, out, err) = metablend(&[
+        "evaluate",
+        "--run",
+        s(&run),
+        "--predictions",
+        s(&preds),
+        "--period",
+        "48",
+        "--out",
+        s(&report),
+    ]);
+    assert!(ok, "{err}");
+    for f in [
+        "report.md",
+        "report.json",
+        "cumulative_loss.png",
+        "weights.png",
+    ] {
+        assert!(report.join(f).is_file(), "{f} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    let methods = json["report"]["methods"].as_array().unwrap();
+    assert_eq!(
+        methods.len(),
+        4 + 10,
+        "4 models, 9 classical combiners and the policy"
+    );
+    let policy = methods.iter().find(|m| m["name"] == "ppo_policy").unwrap();
+    let printed = format!("{:.6}", policy["rmse"].as_f64().unwrap());
+    let line = out.lines().find(|l| l.starts_with("ppo_policy")).unwrap();
+    assert!(line.contains(&printed), "{line} vs {printed}");
+    let verdicts = json["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 4 + 9 - 1, "every non-oracle baseline");
+    assert!(std::fs::read_to_string(report.join("report.md"))
+        .unwrap()
+        .contains("The PPO policy against each baseline"));
+}
+
+#[test]
+fn run_quick_writes_the_report() {
+    let dir = scratch("quick");
+    let out = dir.join("report");
+    let (ok, stdout, err) = metablend(&["run", "--quick", "--out", s(&out)]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains("ppo_policy") && stdout.contains("verdict"),
+        "{stdout}"
+    );
+    for f in [
+        "report.md",
+        "summary.json",
+        "sp500/report.json",
+        "taylor/weights.png",
+        "sp500/cumulative_loss.png",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary.as_array().unwrap().len(), 2);
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let (ok, out, err) = metablend(args);
+    assert!(!ok, "{args:?} succeeded: {out}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected `{needle}` in: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("stack backtrace"),
+        "{err}"
+    );
+    assert_eq!(
+        err.trim()
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_is_one_clear_message_each() {
+    let dir = scratch("bad");
+    let (preds, config, run) = pipeline(&dir);
+    let p = s(&preds);
+    // Missing file and malformed CSV.
+    fails_with(
+        &[
+            "train",
+            "--predictions",
+            "/no/such.csv",
+            "--out",
+            s(&dir.join("r1")),
+        ],
+        "/no/such.csv",
+    );
+    let bad_csv = dir.join("bad.csv");
+    std::fs::write(&bad_csv, "target,a,b\n1,2,3\n4,x,6\n").unwrap();
+    fails_with(
+        &[
+            "train",
+            "--predictions",
+            s(&bad_csv),
+            "--out",
+            s(&dir.join("r2")),
+        ],
+        "line 3",
+    );
+    // Unknown model, unknown reward, unknown config key, invalid value.
+    fails_with(
+        &[
+            "backtest",
+            "--series",
+            p,
+            "--models",
+            "naive oracle9",
+            "--test-size",
+            "5",
+            "--out",
+            s(&dir.join("x.csv")),
+        ],
+        "unknown model `oracle9`",
+    );
+    for (text, needle) in [
+        ("[reward]\nkind = \"sharpe\"\n", "sharpe"),
+        ("total_timestep = 5\n", "total_timestep"),
+        ("[ppo]\nlearning_rate = -1.0\n", "learning_rate"),
+        ("[split]\ntrain = 0.99\nvalidation = 0.005\n", "split"),
+    ] {
+        let cfg = dir.join("bad.toml");
+        std::fs::write(&cfg, text).unwrap();
+        fails_with(
+            &[
+                "train",
+                "--predictions",
+                p,
+                "--config",
+                s(&cfg),
+                "--out",
+                s(&dir.join("r3")),
+            ],
+            needle,
+        );
+    }
+    // A run folder is not silently overwritten.
+    fails_with(
+        &[
+            "train",
+            "--predictions",
+            p,
+            "--config",
+            s(&config),
+            "--out",
+            s(&run),
+        ],
+        "--resume",
+    );
+    // Damaged checkpoint.
+    let damaged = dir.join("damaged");
+    std::fs::create_dir_all(&damaged).unwrap();
+    for f in ["config.toml", "data.json"] {
+        std::fs::copy(run.join(f), damaged.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(damaged.join("best_model")).unwrap();
+    for f in std::fs::read_dir(run.join("best_model")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, damaged.join("best_model").join(f.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        damaged.join("best_model/model.safetensors"),
+        b"not a tensor file",
+    )
+    .unwrap();
+    fails_with(
+        &[
+            "evaluate",
+            "--run",
+            s(&damaged),
+            "--predictions",
+            p,
+            "--out",
+            s(&dir.join("e1")),
+        ],
+        "model.safetensors",
+    );
+    // Predictions with another model set.
+    let other = dir.join("other.csv");
+    let text = std::fs::read_to_string(&preds)
+        .unwrap()
+        .replacen("naive", "drift", 1);
+    std::fs::write(&other, text).unwrap();
+    fails_with(
+        &[
+            "evaluate",
+            "--run",
+            s(&run),
+            "--predictions",
+            s(&other),
+            "--out",
+            s(&dir.join("e2")),
+        ],
+        "do not match the run's model set",
+    );
+    // Out-of-range test split.
+    fails_with(
+        &[
+            "evaluate",
+            "--run",
+            s(&run),
+            "--predictions",
+            p,
+            "--test-start",
+            "300",
+            "--test-end",
+            "900",
+            "--out",
+            s(&dir.join("e3")),
+        ],
+        "outside the table",
+    );
+    // Not a run folder.
+    fails_with(
+        &[
+            "evaluate",
+            "--run",
+            s(&dir),
+            "--predictions",
+            p,
+            "--out",
+            s(&dir.join("e4")),
+        ],
+        "not a run folder",
+    );
+}
