@@ -29,8 +29,8 @@ fn s(p: &Path) -> &str {
 
 const TINY: &str = "total_timesteps = 1024\neval_every = 1\ncheckpoint_every = 1\n[env]\nwindow = 10\nepisode_len = 32\n[ppo]\nn_envs = 2\nn_steps = 256\nbatch_size = 64\nn_epochs = 2\ngamma = 0.5\n";
 
-/// Backtest the vendored electricity series, train a tiny PPO run, resume it, evaluate it.
-fn pipeline(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+/// Backtests the vendored electricity series into `dir/preds.csv`.
+fn backtest(dir: &Path) -> PathBuf {
     let series = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/taylor_halfhourly.csv");
     let preds = dir.join("preds.csv");
     let (ok, _, err) = metablend(&[
@@ -49,6 +49,12 @@ fn pipeline(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         s(&preds),
     ]);
     assert!(ok, "{err}");
+    preds
+}
+
+/// Backtests, then trains a tiny PPO run.
+fn pipeline(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let preds = backtest(dir);
     let config = dir.join("train.toml");
     std::fs::write(&config, TINY).unwrap();
     let run = dir.join("run");
@@ -340,4 +346,74 @@ fn bad_input_is_one_clear_message_each() {
         ],
         "not a run folder",
     );
+}
+
+/// Ctrl-C (SIGINT) stops training with a checkpoint; `--resume` continues from it.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_resume_continues() {
+    let dir = scratch("sigint");
+    let preds = backtest(&dir);
+    let config = dir.join("long.toml");
+    std::fs::write(
+        &config,
+        TINY.replace("1024", "100000000")
+            .replace("checkpoint_every = 1", "checkpoint_every = 1000"),
+    )
+    .unwrap();
+    let run = dir.join("run");
+    let child = Command::new(env!("CARGO_BIN_EXE_metablend"))
+        .args([
+            "train",
+            "--predictions",
+            s(&preds),
+            "--config",
+            s(&config),
+            "--out",
+            s(&run),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = run.join("metrics.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(started.elapsed().as_secs() < 120, "training did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("interrupted: checkpoint saved"), "{stdout}");
+    assert!(run.join("checkpoint/trainer.json").is_file());
+    let steps: u64 = stdout.split_whitespace().next().unwrap().parse().unwrap();
+    // Resume for one more update.
+    let longer = TINY.replace("1024", &(steps + 512).to_string());
+    std::fs::write(
+        &config,
+        longer.replace("checkpoint_every = 1", "checkpoint_every = 1000"),
+    )
+    .unwrap();
+    let (ok, out, err) = metablend(&[
+        "train",
+        "--predictions",
+        s(&preds),
+        "--config",
+        s(&config),
+        "--out",
+        s(&run),
+        "--resume",
+    ]);
+    let expected = format!("{} env steps", steps + 512);
+    assert!(ok && out.contains(&expected), "{out}{err}");
 }
