@@ -417,3 +417,105 @@ fn ctrl_c_saves_a_checkpoint_and_resume_continues() {
     let expected = format!("{} env steps", steps + 512);
     assert!(ok && out.contains(&expected), "{out}{err}");
 }
+
+/// `collect` logs a noisy version of a run's policy; `ope` estimates a nearby policy from
+/// that log, next to its replayed value; damaged logs fail naming the line.
+#[test]
+fn collect_and_ope_on_the_ensemble_env() {
+    let dir = scratch("ope");
+    let (preds, _, run) = pipeline(&dir);
+    let log = dir.join("log.jsonl");
+    let (ok, out, err) = metablend(&[
+        "collect",
+        "--run",
+        s(&run),
+        "--predictions",
+        s(&preds),
+        "--policy",
+        "noise:0.5",
+        "--episode-len",
+        "6",
+        "--episodes",
+        "300",
+        "--out",
+        s(&log),
+    ]);
+    assert!(ok && out.contains("300 episodes, 1800 steps"), "{out}{err}");
+    let json = dir.join("ope.json");
+    let (ok, out, err) = metablend(&[
+        "ope",
+        "--run",
+        s(&run),
+        "--predictions",
+        s(&preds),
+        "--log",
+        s(&log),
+        "--policy",
+        "noise:0.45",
+        "--episode-len",
+        "6",
+        "--replay",
+        "2000",
+        "--bootstrap",
+        "200",
+        "--json",
+        s(&json),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("| DR |")
+            && out.contains("Replayed value")
+            && out.contains("effective sample size"),
+        "{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["report"]["estimates"].as_array().unwrap().len(), 5);
+    assert!(report["replayed_value"].as_f64().unwrap().is_finite());
+    // A damaged log and an unknown policy name.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[2] = "{\"episode\": 0, \"t\": 2";
+    let damaged = dir.join("damaged.jsonl");
+    std::fs::write(&damaged, lines.join("\n")).unwrap();
+    fails_with(
+        &[
+            "ope",
+            "--run",
+            s(&run),
+            "--predictions",
+            s(&preds),
+            "--log",
+            s(&damaged),
+        ],
+        "line 3",
+    );
+    fails_with(
+        &[
+            "ope",
+            "--run",
+            s(&run),
+            "--predictions",
+            s(&preds),
+            "--log",
+            s(&log),
+            "--policy",
+            "greedy",
+        ],
+        "unknown policy `greedy`",
+    );
+    fails_with(
+        &[
+            "collect",
+            "--run",
+            s(&run),
+            "--predictions",
+            s(&preds),
+            "--policy",
+            "epsilon:0.1",
+            "--out",
+            s(&dir.join("x.jsonl")),
+        ],
+        "select",
+    );
+}

@@ -29,6 +29,19 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A logged-trajectory file that cannot be used; names the file and the 1-based line.
+    #[error("{path}: line {line}: {message}")]
+    Log {
+        /// The log file.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Inputs that cannot work (empty logs, mismatched lengths); the message says which.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// An error from the environment.
     #[error(transparent)]
     Env(#[from] metablend_env::Error),

@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod ope;
 pub mod ppo;
 mod threads;
 

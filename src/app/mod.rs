@@ -4,6 +4,7 @@
 
 pub mod evaluate;
 pub mod main_job;
+pub mod ope;
 pub mod plots;
 pub mod settings;
 pub mod train;

@@ -5,6 +5,7 @@ mod check_env;
 mod compare;
 mod evaluate;
 mod gym;
+mod ope;
 mod run;
 mod train;
 
@@ -42,6 +43,12 @@ enum Command {
     Train(train::TrainArgs),
     /// Evaluate a run's best policy against every base model and combiner.
     Evaluate(evaluate::EvaluateArgs),
+    /// Log a run's policy (or a noisy version of it) on its ensemble env, for off-policy
+    /// evaluation.
+    Collect(ope::CollectArgs),
+    /// Off-policy evaluation: estimate a policy's value from a log (IS, WIS, PDIS, WPDIS,
+    /// DR with bootstrap intervals and weight diagnostics).
+    Ope(ope::OpeArgs),
     /// Train PPO on CartPole-v1 or Pendulum-v1 with a zoo preset and evaluate it: the
     /// validation path against published Stable-Baselines3 results.
     Gym(gym::GymArgs),
@@ -61,6 +68,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Collect(args) => ope::run_collect(args),
+        Command::Ope(args) => ope::run_ope(args),
         Command::Gym(args) => gym::run(args),
         Command::CheckEnv(args) => check_env::run(args),
         Command::Backtest(args) => backtest::run(args),

@@ -66,6 +66,43 @@ impl HeadKind {
         }
     }
 
+    /// ln π(raw | out) of a raw action under one row of network outputs (categorical: an
+    /// index; Gaussian: the unclipped sample).
+    pub fn log_prob(&self, out: &[f32], log_std: &[f32], raw: &[f32]) -> Result<f32> {
+        match *self {
+            HeadKind::Categorical { n } => {
+                let a = raw.first().copied().unwrap_or(-1.0);
+                if !(a >= 0.0 && (a as usize) < n && a.fract() == 0.0) {
+                    return Err(Error::InvalidInput(format!("action {a} outside 0..{n}")));
+                }
+                let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let lse = max + out.iter().map(|l| (l - max).exp()).sum::<f32>().ln();
+                Ok(out[a as usize] - lse)
+            }
+            HeadKind::Gaussian { .. } => {
+                if raw.len() != out.len() {
+                    return Err(Error::InvalidInput(format!(
+                        "action has {} values, the policy {}",
+                        raw.len(),
+                        out.len()
+                    )));
+                }
+                Ok(raw
+                    .iter()
+                    .zip(out)
+                    .zip(log_std)
+                    .map(|((&a, &mu), &ls)| {
+                        let z = (a - mu) / ls.exp();
+                        -0.5 * z * z - ls - HALF_LN_2PI
+                    })
+                    .sum())
+            }
+            HeadKind::Dirichlet { .. } => Err(Error::UnsupportedSpace(
+                "log-probabilities of logged actions are implemented for categorical and Gaussian heads".into(),
+            )),
+        }
+    }
+
     /// Samples (or takes the mode of) one action from one row of network outputs; returns the
     /// raw action and its log-probability.
     pub fn sample<R: Rng + ?Sized>(

@@ -58,6 +58,27 @@ impl<S: PolicySpace> PpoPolicy<S> {
         self.rng = StdRng::seed_from_u64(seed);
     }
 
+    /// The env action for a raw policy action (clipped into a bounded box).
+    pub fn env_action(&self, raw: &[f32]) -> S::Elem {
+        self.space.to_env_action(raw)
+    }
+
+    /// ln π(raw | obs) of a raw action (an index for categorical heads, the unclipped
+    /// Gaussian sample for continuous ones); Dirichlet heads are not supported here.
+    pub fn log_prob_raw(&self, obs: &[f64], raw: &[f32]) -> Result<f32> {
+        if obs.len() != self.obs_dim {
+            return Err(crate::Error::InvalidInput(format!(
+                "observation has {} values, the policy expects {}",
+                obs.len(),
+                self.obs_dim
+            )));
+        }
+        let flat: Vec<f32> = obs.iter().map(|&x| x as f32).collect();
+        let x = Tensor::from_vec(flat, (1, self.obs_dim), &self.device)?;
+        let out = self.actor.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
+        self.head.log_prob(&out, &self.log_std, raw)
+    }
+
     /// Raw actions and their log-probabilities for a batch of observations.
     pub fn act_raw(
         &mut self,

@@ -1,0 +1,150 @@
+//! `metablend collect` and `metablend ope`: off-policy evaluation on the ensemble env.
+
+use std::path::PathBuf;
+
+use metablend::agents::ope::{read_log, write_log, OpeSettings};
+use metablend::env::Predictions;
+
+use crate::app::ope::{collect_log, estimate, EnvChoice, PolicyChoice};
+use crate::app::write_text;
+
+/// Arguments of `metablend collect`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  metablend collect --run runs/taylor --predictions taylor.csv --policy noise:0.5 --episodes 500 --out log.jsonl
+  metablend collect --run runs/taylor --predictions taylor.csv --policy ppo --range test --out log.jsonl")]
+pub struct CollectArgs {
+    /// A run folder (its best policy and env settings are used).
+    #[arg(long)]
+    run: PathBuf,
+    /// The predictions CSV the env is built from.
+    #[arg(long)]
+    predictions: PathBuf,
+    /// Behaviour policy: ppo (its stochastic policy), noise:SIGMA (deterministic action +
+    /// Gaussian noise; continuous maps) or epsilon:EPS (ε-greedy; the select map).
+    #[arg(long, default_value = "ppo")]
+    policy: PolicyChoice,
+    /// Rows the episodes start in: train, validation or test.
+    #[arg(long, default_value = "validation")]
+    range: String,
+    /// Episode length (default: the run's; shorter episodes keep importance weights usable).
+    #[arg(long)]
+    episode_len: Option<usize>,
+    /// Episodes to log.
+    #[arg(long, default_value_t = 500)]
+    episodes: usize,
+    /// Seed of the episodes and the policy's sampling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The log (JSONL, written atomically).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Runs `metablend collect`.
+pub fn run_collect(args: CollectArgs) -> anyhow::Result<()> {
+    let preds = Predictions::read_csv(&args.predictions)?;
+    let log = collect_log(
+        &EnvChoice {
+            run: &args.run,
+            preds: &preds,
+            range: &args.range,
+            episode_len: args.episode_len,
+        },
+        args.policy,
+        args.episodes,
+        args.seed,
+    )?;
+    write_log(&args.out, &log)?;
+    let steps: usize = log.iter().map(|t| t.steps.len()).sum();
+    println!(
+        "{} episodes, {steps} steps -> {}",
+        log.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Arguments of `metablend ope`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:
+  metablend ope --run runs/taylor --predictions taylor.csv --log log.jsonl --policy ppo \\
+      --replay 2000 --markdown ope.md --json ope.json")]
+pub struct OpeArgs {
+    /// A run folder (the target policy is built from its best model).
+    #[arg(long)]
+    run: PathBuf,
+    /// The predictions CSV (for the env the target acts in).
+    #[arg(long)]
+    predictions: PathBuf,
+    /// A log written by `metablend collect` (or any tool writing the same format).
+    #[arg(long)]
+    log: PathBuf,
+    /// Target policy: ppo, noise:SIGMA or epsilon:EPS.
+    #[arg(long, default_value = "ppo")]
+    policy: PolicyChoice,
+    /// Rows of the env used by --replay: train, validation or test.
+    #[arg(long, default_value = "validation")]
+    range: String,
+    /// Episode length of --replay (use the log's).
+    #[arg(long)]
+    episode_len: Option<usize>,
+    /// Discount factor of the value estimated (1: the episode's total reward).
+    #[arg(long, default_value_t = 1.0)]
+    gamma: f64,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// Also replay the target policy on the env for this many episodes (its simulated value).
+    #[arg(long, default_value_t = 0)]
+    replay: usize,
+    /// Seed of the bootstrap and the replay.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Also write the table as Markdown here.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Also write the report as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// Runs `metablend ope`.
+pub fn run_ope(args: OpeArgs) -> anyhow::Result<()> {
+    let preds = Predictions::read_csv(&args.predictions)?;
+    let log = read_log(&args.log)?;
+    let settings = OpeSettings {
+        gamma: args.gamma,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        ..OpeSettings::default()
+    };
+    let (report, truth) = estimate(
+        &EnvChoice {
+            run: &args.run,
+            preds: &preds,
+            range: &args.range,
+            episode_len: args.episode_len,
+        },
+        args.policy,
+        &log,
+        &settings,
+        args.replay,
+    )?;
+    let mut md = report.to_markdown();
+    if let Some(v) = truth {
+        md += &format!(
+            "Replayed value of the target policy ({} episodes on the env): {v:.6}\n",
+            args.replay
+        );
+    }
+    print!("{md}");
+    if let Some(path) = &args.markdown {
+        write_text(path, &md)?;
+    }
+    if let Some(path) = &args.json {
+        let json = serde_json::json!({ "report": report, "replayed_value": truth });
+        write_text(path, &serde_json::to_string_pretty(&json)?)?;
+    }
+    Ok(())
+}
