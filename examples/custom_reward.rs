@@ -45,14 +45,7 @@ fn run(steps: u64) -> anyhow::Result<()> {
             .with_features(feature.clone())
             .map(|env| env.with_reward(calm_accuracy))
     };
-    let ppo_cfg = PpoConfig {
-        n_envs: 4,
-        n_steps: 128,
-        batch_size: 64,
-        n_epochs: 10,
-        gamma: 0.5,
-        ..PpoConfig::default()
-    };
+    let ppo_cfg = PpoConfig::ensemble();
     let mut ppo = Ppo::new(ppo_cfg, |_| make(train.clone()))?;
     ppo.learn(steps, &mut [])?;
 

@@ -42,14 +42,7 @@ fn run(steps: u64) -> anyhow::Result<()> {
         episode_len: Some(128),
         ..EnsembleEnvConfig::default()
     };
-    let ppo_cfg = PpoConfig {
-        n_envs: 4,
-        n_steps: 128,
-        batch_size: 64,
-        n_epochs: 10,
-        gamma: 0.5,
-        ..PpoConfig::default()
-    };
+    let ppo_cfg = PpoConfig::ensemble();
     let mut ppo = Ppo::new(ppo_cfg, |_| {
         EnsembleEnv::new(panel.clone(), env_cfg.clone(), Residual)
     })?;

@@ -1,19 +1,7 @@
 //! The `metablend` command end to end: success paths print what they say, bad input exits
 //! non-zero with one clear message and no panic.
 
-use std::process::Command;
-
-fn metablend(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_metablend"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::util::metablend;
 
 fn write_predictions(name: &str, text: &str) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("mb-cli-{name}-{}.csv", std::process::id()));

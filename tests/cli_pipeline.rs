@@ -1,20 +1,9 @@
 //! `backtest → train → evaluate` and `run --quick` end to end through the binary, and one
 //! test per kind of bad input: each exits non-zero with one clear message and no panic.
 
+use crate::util::metablend;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn metablend(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_metablend"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mb-pipe-{name}-{}", std::process::id()));

@@ -1,5 +1,7 @@
-//! Special functions (plain f64) shared by the crates built on this one: the agents crate's
-//! Dirichlet head and the ensemble crate's statistical tests.
+//! Numerical helpers (plain f64) shared by the crates built on this one: special functions
+//! (the agents crate's Dirichlet head, the ensemble crate's statistical tests) and a small
+//! dense linear solver (ARIMA's initial covariance, simplex least squares, OPE's value
+//! regression).
 
 /// `ln Γ(x)` for `x > 0`: shift to `x >= 7` with `Γ(x+1) = xΓ(x)`, then Stirling's series
 /// (error below 1e-14 there).
@@ -48,9 +50,58 @@ pub fn trigamma(x: f64) -> f64 {
     acc + series
 }
 
+/// Solves the dense system `a x = b` in place (`a` row-major n×n, `b` of length n, the
+/// solution left in `b`) by Gaussian elimination with partial pivoting. `None` when a pivot
+/// is below `1e-300` in magnitude (singular to working precision). Meant for the small
+/// systems (n ≤ ~50) of model fitting.
+pub fn solve_dense(a: &mut [f64], b: &mut [f64]) -> Option<()> {
+    let n = b.len();
+    if a.len() != n * n {
+        return None;
+    }
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
+        let magnitude = a[pivot * n + col].abs();
+        if magnitude.is_nan() || magnitude < 1e-300 {
+            return None;
+        }
+        if pivot != col {
+            for k in 0..n {
+                a.swap(pivot * n + k, col * n + k);
+            }
+            b.swap(pivot, col);
+        }
+        let d = a[col * n + col];
+        for row in col + 1..n {
+            let f = a[row * n + col] / d;
+            if f != 0.0 {
+                for k in col..n {
+                    a[row * n + k] -= f * a[col * n + k];
+                }
+                b[row] -= f * b[col];
+            }
+        }
+    }
+    for col in (0..n).rev() {
+        let s: f64 = (col + 1..n).map(|k| a[col * n + k] * b[k]).sum();
+        b[col] = (b[col] - s) / a[col * n + col];
+    }
+    b.iter().all(|v| v.is_finite()).then_some(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dense_solver_solves_and_detects_singular_systems() {
+        let mut a = vec![2.0, 1.0, 1.0, 3.0];
+        let mut b = vec![3.0, 5.0];
+        solve_dense(&mut a, &mut b).unwrap();
+        assert!((b[0] - 0.8).abs() < 1e-12 && (b[1] - 1.4).abs() < 1e-12);
+        assert!(solve_dense(&mut [1.0, 2.0, 2.0, 4.0], &mut [1.0, 2.0]).is_none());
+    }
 
     #[test]
     fn known_values() {

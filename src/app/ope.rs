@@ -1,7 +1,7 @@
 //! `metablend collect` and `metablend ope`: log a run's policy (or a noisy version of it) on
 //! the ensemble env, and estimate another policy's value from such a log.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use metablend::agents::ope::{
     collect, evaluate_off_policy, EpsilonGreedy, GaussianNoise, LogProbPolicy, OpeReport,
     OpeSettings, Trajectory,
 };
-use metablend::agents::ppo::PpoPolicy;
+use metablend::agents::ppo::{PolicySpace, PpoPolicy};
 use metablend::env::ensemble::{ActionMap, ActionMapKind, Residual, Select, Simplex, Softmax};
 use metablend::env::{
     BoxSpace, Discrete, EnsembleEnv, EnsembleEnvConfig, Env, EpisodeStart, Predictions,
@@ -120,198 +120,166 @@ fn discrete_policy(
     })
 }
 
-/// What the OPE commands need: an env factory and policies over it.
+/// Builds the behaviour/target policy of a choice from the run's PPO policy.
+type PolicyBuilder<M> = fn(
+    PolicyChoice,
+    PpoPolicy<<M as ActionMap>::Space>,
+    <M as ActionMap>::Space,
+    u64,
+) -> anyhow::Result<Boxed<M>>;
+
+/// What the OPE commands need: the env and a way to build policies over it.
 struct Setup<M: ActionMap> {
     env: EnsembleEnv<M>,
-    make_policy: Box<dyn Fn(PolicyChoice, u64) -> anyhow::Result<Boxed<M>>>,
+    space: M::Space,
+    best: PathBuf,
+    build: PolicyBuilder<M>,
 }
 
-fn setup_box<M: ActionMap<Space = BoxSpace>>(
-    map: M,
-    run: &Path,
-    preds: &Predictions,
-    range: &str,
-    episode_len: Option<usize>,
-) -> anyhow::Result<Setup<M>> {
-    let (mut settings, _) = read_run(run)?;
-    settings.env.episode_len = episode_len.unwrap_or(settings.env.episode_len);
-    let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);
-    let cfg = env_config(&settings, range_of(&settings, preds.len(), range)?);
-    let env = EnsembleEnv::new(panel, cfg, map)?.with_boxed_reward(settings.reward.build()?);
-    let space = env.action_space().clone();
-    let best = run.join("best_model");
-    let make_policy = Box::new(
-        move |choice: PolicyChoice, seed: u64| -> anyhow::Result<Boxed<M>> {
-            let ppo = PpoPolicy::load(&best, space.clone())?;
-            box_policy::<M>(choice, ppo, space.clone(), seed)
-        },
-    );
-    Ok(Setup { env, make_policy })
+impl<M: ActionMap> Setup<M>
+where
+    M::Space: PolicySpace + Clone,
+{
+    fn new(map: M, choice: &EnvChoice<'_>, build: PolicyBuilder<M>) -> anyhow::Result<Self> {
+        let (mut settings, _) = read_run(choice.run)?;
+        settings.env.episode_len = choice.episode_len.unwrap_or(settings.env.episode_len);
+        let panel = Arc::new(PredictionsPanel::new(vec![choice.preds.clone()])?);
+        let range = range_of(&settings, choice.preds.len(), choice.range)?;
+        let env = EnsembleEnv::new(panel, env_config(&settings, range), map)?
+            .with_boxed_reward(settings.reward.build()?);
+        let space = env.action_space().clone();
+        Ok(Self {
+            env,
+            space,
+            best: choice.run.join("best_model"),
+            build,
+        })
+    }
+
+    fn policy(&self, choice: PolicyChoice, seed: u64) -> anyhow::Result<Boxed<M>> {
+        let ppo = PpoPolicy::load(&self.best, self.space.clone())?;
+        (self.build)(choice, ppo, self.space.clone(), seed)
+    }
 }
 
-fn setup_select(
-    run: &Path,
-    preds: &Predictions,
-    range: &str,
-    episode_len: Option<usize>,
-) -> anyhow::Result<Setup<Select>> {
-    let (mut settings, _) = read_run(run)?;
-    settings.env.episode_len = episode_len.unwrap_or(settings.env.episode_len);
-    let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);
-    let cfg = env_config(&settings, range_of(&settings, preds.len(), range)?);
-    let env = EnsembleEnv::new(panel, cfg, Select)?.with_boxed_reward(settings.reward.build()?);
-    let space = *env.action_space();
-    let best = run.join("best_model");
-    let make_policy = Box::new(
-        move |choice: PolicyChoice, seed: u64| -> anyhow::Result<Boxed<Select>> {
-            let ppo = PpoPolicy::load(&best, space)?;
-            discrete_policy(choice, ppo, space, seed)
-        },
-    );
-    Ok(Setup { env, make_policy })
+/// Something to do with the env of whichever action map the run uses.
+trait WithSetup {
+    type Out;
+    fn run<M: ActionMap>(self, setup: Setup<M>) -> anyhow::Result<Self::Out>
+    where
+        M::Space: PolicySpace + Clone;
 }
 
-/// Logs `episodes` episodes of `choice` on the run's env over `range`.
+/// Checks the table against the run and calls `job` with the run's action map.
+fn dispatch<J: WithSetup>(choice: &EnvChoice<'_>, job: J) -> anyhow::Result<J::Out> {
+    let (settings, info) = read_run(choice.run)?;
+    if info.models != choice.preds.model_names() {
+        bail!(
+            "the predictions' models {:?} do not match the run's model set {:?}",
+            choice.preds.model_names(),
+            info.models
+        );
+    }
+    match settings.env.action_map {
+        ActionMapKind::Softmax => job.run(Setup::new(Softmax, choice, box_policy::<Softmax>)?),
+        ActionMapKind::Residual => job.run(Setup::new(Residual, choice, box_policy::<Residual>)?),
+        ActionMapKind::Simplex => job.run(Setup::new(Simplex, choice, box_policy::<Simplex>)?),
+        ActionMapKind::Select => job.run(Setup::new(Select, choice, discrete_policy)?),
+    }
+}
+
+/// Logs `episodes` episodes of `policy` on the run's env.
 pub fn collect_log(
     env: &EnvChoice<'_>,
-    choice: PolicyChoice,
+    policy: PolicyChoice,
     episodes: usize,
     seed: u64,
 ) -> anyhow::Result<Vec<Trajectory>> {
-    fn go<M: ActionMap>(
-        mut s: Setup<M>,
-        choice: PolicyChoice,
+    struct Job {
+        policy: PolicyChoice,
         episodes: usize,
         seed: u64,
-    ) -> anyhow::Result<Vec<Trajectory>> {
-        let mut policy = (s.make_policy)(choice, seed)?;
-        Ok(collect(
-            &mut s.env,
-            &mut Wrap(policy.as_mut()),
-            episodes,
-            seed,
-        )?)
     }
-    let EnvChoice {
-        run,
-        preds,
-        range,
-        episode_len,
-    } = *env;
-    check_models(run, preds)?;
-    let (settings, _) = read_run(run)?;
-    match settings.env.action_map {
-        ActionMapKind::Softmax => go(
-            setup_box(Softmax, run, preds, range, episode_len)?,
-            choice,
-            episodes,
-            seed,
-        ),
-        ActionMapKind::Residual => go(
-            setup_box(Residual, run, preds, range, episode_len)?,
-            choice,
-            episodes,
-            seed,
-        ),
-        ActionMapKind::Simplex => go(
-            setup_box(Simplex, run, preds, range, episode_len)?,
-            choice,
-            episodes,
-            seed,
-        ),
-        ActionMapKind::Select => go(
-            setup_select(run, preds, range, episode_len)?,
-            choice,
-            episodes,
-            seed,
-        ),
+    impl WithSetup for Job {
+        type Out = Vec<Trajectory>;
+        fn run<M: ActionMap>(self, mut setup: Setup<M>) -> anyhow::Result<Vec<Trajectory>>
+        where
+            M::Space: PolicySpace + Clone,
+        {
+            let mut policy = setup.policy(self.policy, self.seed)?;
+            Ok(collect(
+                &mut setup.env,
+                &mut Wrap(policy.as_mut()),
+                self.episodes,
+                self.seed,
+            )?)
+        }
     }
+    dispatch(
+        env,
+        Job {
+            policy,
+            episodes,
+            seed,
+        },
+    )
 }
 
-/// Estimates `choice`'s value from `log`; with `replay > 0` also replays it on the env for
+/// Estimates `policy`'s value from `log`; with `replay > 0` also replays it on the env for
 /// that many episodes (its value by simulation, for comparison).
 pub fn estimate(
     env: &EnvChoice<'_>,
-    choice: PolicyChoice,
+    policy: PolicyChoice,
     log: &[Trajectory],
     settings: &OpeSettings,
     replay: usize,
 ) -> anyhow::Result<(OpeReport, Option<f64>)> {
-    fn go<M: ActionMap>(
-        mut s: Setup<M>,
-        choice: PolicyChoice,
-        log: &[Trajectory],
-        settings: &OpeSettings,
+    struct Job<'a> {
+        policy: PolicyChoice,
+        log: &'a [Trajectory],
+        settings: &'a OpeSettings,
         replay: usize,
-    ) -> anyhow::Result<(OpeReport, Option<f64>)> {
-        let mut target = (s.make_policy)(choice, settings.seed)?;
-        let report =
-            evaluate_off_policy(log, |obs, a| target.log_prob(&obs.to_vec(), a), settings)?;
-        let truth = if replay > 0 {
-            let mut sim = (s.make_policy)(choice, settings.seed.wrapping_add(1))?;
-            let episodes = collect(&mut s.env, &mut Wrap(sim.as_mut()), replay, 1 << 40)?;
-            Some(
-                episodes
+    }
+    impl WithSetup for Job<'_> {
+        type Out = (OpeReport, Option<f64>);
+        fn run<M: ActionMap>(self, mut setup: Setup<M>) -> anyhow::Result<Self::Out>
+        where
+            M::Space: PolicySpace + Clone,
+        {
+            let mut target = setup.policy(self.policy, self.settings.seed)?;
+            let report = evaluate_off_policy(
+                self.log,
+                |obs, a| target.log_prob(&obs.to_vec(), a),
+                self.settings,
+            )?;
+            let truth = if self.replay > 0 {
+                let mut sim = setup.policy(self.policy, self.settings.seed.wrapping_add(1))?;
+                let episodes = collect(
+                    &mut setup.env,
+                    &mut Wrap(sim.as_mut()),
+                    self.replay,
+                    1 << 40,
+                )?;
+                let total: f64 = episodes
                     .iter()
-                    .map(|t| t.discounted_return(settings.gamma))
-                    .sum::<f64>()
-                    / replay as f64,
-            )
-        } else {
-            None
-        };
-        Ok((report, truth))
+                    .map(|t| t.discounted_return(self.settings.gamma))
+                    .sum();
+                Some(total / self.replay as f64)
+            } else {
+                None
+            };
+            Ok((report, truth))
+        }
     }
-    let EnvChoice {
-        run,
-        preds,
-        range,
-        episode_len,
-    } = *env;
-    check_models(run, preds)?;
-    let (run_settings, _) = read_run(run)?;
-    match run_settings.env.action_map {
-        ActionMapKind::Softmax => go(
-            setup_box(Softmax, run, preds, range, episode_len)?,
-            choice,
+    dispatch(
+        env,
+        Job {
+            policy,
             log,
             settings,
             replay,
-        ),
-        ActionMapKind::Residual => go(
-            setup_box(Residual, run, preds, range, episode_len)?,
-            choice,
-            log,
-            settings,
-            replay,
-        ),
-        ActionMapKind::Simplex => go(
-            setup_box(Simplex, run, preds, range, episode_len)?,
-            choice,
-            log,
-            settings,
-            replay,
-        ),
-        ActionMapKind::Select => go(
-            setup_select(run, preds, range, episode_len)?,
-            choice,
-            log,
-            settings,
-            replay,
-        ),
-    }
-}
-
-fn check_models(run: &Path, preds: &Predictions) -> anyhow::Result<()> {
-    let (_, info) = read_run(run)?;
-    if info.models != preds.model_names() {
-        bail!(
-            "the predictions' models {:?} do not match the run's model set {:?}",
-            preds.model_names(),
-            info.models
-        );
-    }
-    Ok(())
+        },
+    )
 }
 
 /// Lets a boxed policy be passed where a sized `LogProbPolicy` is expected.

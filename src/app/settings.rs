@@ -113,16 +113,7 @@ impl Default for TrainSettings {
             split: Split::default(),
             env: EnvSettings::default(),
             reward: RewardSpec::default(),
-            // Short rollouts and a short horizon: a weighting decision mainly affects the
-            // next reward.
-            ppo: PpoConfig {
-                n_envs: 4,
-                n_steps: 128,
-                batch_size: 64,
-                n_epochs: 10,
-                gamma: 0.5,
-                ..PpoConfig::default()
-            },
+            ppo: PpoConfig::ensemble(),
         }
     }
 }

@@ -8,28 +8,48 @@ use metablend::env::Predictions;
 use crate::app::ope::{collect_log, estimate, EnvChoice, PolicyChoice};
 use crate::app::write_text;
 
-/// Arguments of `metablend collect`.
+/// The run and the env its policy acts in (shared by `collect` and `ope`).
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:
-  metablend collect --run runs/taylor --predictions taylor.csv --policy noise:0.5 --episodes 500 --out log.jsonl
-  metablend collect --run runs/taylor --predictions taylor.csv --policy ppo --range test --out log.jsonl")]
-pub struct CollectArgs {
+pub struct RunEnvArgs {
     /// A run folder (its best policy and env settings are used).
     #[arg(long)]
     run: PathBuf,
     /// The predictions CSV the env is built from.
     #[arg(long)]
     predictions: PathBuf,
+    /// Rows the env's episodes start in: train, validation or test.
+    #[arg(long, default_value = "validation")]
+    range: String,
+    /// Episode length (default: the run's; shorter episodes keep importance weights usable;
+    /// for `ope --replay`, use the log's).
+    #[arg(long)]
+    episode_len: Option<usize>,
+}
+
+impl RunEnvArgs {
+    fn run<T>(&self, f: impl FnOnce(&EnvChoice<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let preds = Predictions::read_csv(&self.predictions)?;
+        f(&EnvChoice {
+            run: &self.run,
+            preds: &preds,
+            range: &self.range,
+            episode_len: self.episode_len,
+        })
+    }
+}
+
+/// Arguments of `metablend collect`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  metablend collect --run runs/taylor --predictions taylor.csv --policy noise:0.5 --episodes 500 --out log.jsonl
+  metablend collect --run runs/taylor --predictions taylor.csv --policy ppo --range test --out log.jsonl")]
+pub struct CollectArgs {
+    #[command(flatten)]
+    env: RunEnvArgs,
     /// Behaviour policy: ppo (its stochastic policy), noise:SIGMA (deterministic action +
     /// Gaussian noise; continuous maps) or epsilon:EPS (ε-greedy; the select map).
     #[arg(long, default_value = "ppo")]
     policy: PolicyChoice,
-    /// Rows the episodes start in: train, validation or test.
-    #[arg(long, default_value = "validation")]
-    range: String,
-    /// Episode length (default: the run's; shorter episodes keep importance weights usable).
-    #[arg(long)]
-    episode_len: Option<usize>,
     /// Episodes to log.
     #[arg(long, default_value_t = 500)]
     episodes: usize,
@@ -43,18 +63,9 @@ pub struct CollectArgs {
 
 /// Runs `metablend collect`.
 pub fn run_collect(args: CollectArgs) -> anyhow::Result<()> {
-    let preds = Predictions::read_csv(&args.predictions)?;
-    let log = collect_log(
-        &EnvChoice {
-            run: &args.run,
-            preds: &preds,
-            range: &args.range,
-            episode_len: args.episode_len,
-        },
-        args.policy,
-        args.episodes,
-        args.seed,
-    )?;
+    let log = args
+        .env
+        .run(|env| collect_log(env, args.policy, args.episodes, args.seed))?;
     write_log(&args.out, &log)?;
     let steps: usize = log.iter().map(|t| t.steps.len()).sum();
     println!(
@@ -71,24 +82,14 @@ pub fn run_collect(args: CollectArgs) -> anyhow::Result<()> {
   metablend ope --run runs/taylor --predictions taylor.csv --log log.jsonl --policy ppo \\
       --replay 2000 --markdown ope.md --json ope.json")]
 pub struct OpeArgs {
-    /// A run folder (the target policy is built from its best model).
-    #[arg(long)]
-    run: PathBuf,
-    /// The predictions CSV (for the env the target acts in).
-    #[arg(long)]
-    predictions: PathBuf,
+    #[command(flatten)]
+    env: RunEnvArgs,
     /// A log written by `metablend collect` (or any tool writing the same format).
     #[arg(long)]
     log: PathBuf,
     /// Target policy: ppo, noise:SIGMA or epsilon:EPS.
     #[arg(long, default_value = "ppo")]
     policy: PolicyChoice,
-    /// Rows of the env used by --replay: train, validation or test.
-    #[arg(long, default_value = "validation")]
-    range: String,
-    /// Episode length of --replay (use the log's).
-    #[arg(long)]
-    episode_len: Option<usize>,
     /// Discount factor of the value estimated (1: the episode's total reward).
     #[arg(long, default_value_t = 1.0)]
     gamma: f64,
@@ -111,7 +112,6 @@ pub struct OpeArgs {
 
 /// Runs `metablend ope`.
 pub fn run_ope(args: OpeArgs) -> anyhow::Result<()> {
-    let preds = Predictions::read_csv(&args.predictions)?;
     let log = read_log(&args.log)?;
     let settings = OpeSettings {
         gamma: args.gamma,
@@ -119,18 +119,9 @@ pub fn run_ope(args: OpeArgs) -> anyhow::Result<()> {
         seed: args.seed,
         ..OpeSettings::default()
     };
-    let (report, truth) = estimate(
-        &EnvChoice {
-            run: &args.run,
-            preds: &preds,
-            range: &args.range,
-            episode_len: args.episode_len,
-        },
-        args.policy,
-        &log,
-        &settings,
-        args.replay,
-    )?;
+    let (report, truth) = args
+        .env
+        .run(|env| estimate(env, args.policy, &log, &settings, args.replay))?;
     let mut md = report.to_markdown();
     if let Some(v) = truth {
         md += &format!(

@@ -174,30 +174,8 @@ fn ridge_fit(xs: &[&[f64]], ys: &[f64], ridge: f64) -> Option<Vec<f64>> {
         a[i * d + i] += ridge * xs.len() as f64;
     }
     a[0] += 1e-12;
-    // Gaussian elimination with partial pivoting.
-    for col in 0..d {
-        let pivot =
-            (col..d).max_by(|&i, &j| a[i * d + col].abs().total_cmp(&a[j * d + col].abs()))?;
-        if a[pivot * d + col].abs() < 1e-300 {
-            return None;
-        }
-        for k in 0..d {
-            a.swap(pivot * d + k, col * d + k);
-        }
-        b.swap(pivot, col);
-        for r in col + 1..d {
-            let f = a[r * d + col] / a[col * d + col];
-            for k in col..d {
-                a[r * d + k] -= f * a[col * d + k];
-            }
-            b[r] -= f * b[col];
-        }
-    }
-    for col in (0..d).rev() {
-        let s: f64 = (col + 1..d).map(|k| a[col * d + k] * b[k]).sum();
-        b[col] = (b[col] - s) / a[col * d + col];
-    }
-    b.iter().all(|v| v.is_finite()).then_some(b)
+    metablend_env::math::solve_dense(&mut a, &mut b)?;
+    Some(b)
 }
 
 fn predict(coef: &[f64], x: &[f64]) -> f64 {

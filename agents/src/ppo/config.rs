@@ -152,14 +152,29 @@ impl PpoConfig {
         }
     }
 
-    /// A preset by name: `cartpole_zoo`, `pendulum_zoo`, or `sb3_default`.
+    /// metablend's settings for the ensemble-weighting env: 4 envs, n_steps 128, batch 64,
+    /// 10 epochs, gamma 0.5 (a weighting decision mainly affects the next reward), otherwise
+    /// SB3's defaults.
+    pub fn ensemble() -> Self {
+        Self {
+            n_envs: 4,
+            n_steps: 128,
+            batch_size: 64,
+            n_epochs: 10,
+            gamma: 0.5,
+            ..Self::default()
+        }
+    }
+
+    /// A preset by name: `cartpole_zoo`, `pendulum_zoo`, `ensemble` or `sb3_default`.
     pub fn preset(name: &str) -> Result<Self> {
         match name {
             "cartpole_zoo" => Ok(Self::cartpole_zoo()),
             "pendulum_zoo" => Ok(Self::pendulum_zoo()),
+            "ensemble" => Ok(Self::ensemble()),
             "sb3_default" => Ok(Self::default()),
             other => Err(Error::InvalidConfig(format!(
-                "unknown preset '{other}'; known: cartpole_zoo, pendulum_zoo, sb3_default"
+                "unknown preset '{other}'; known: cartpole_zoo, pendulum_zoo, ensemble, sb3_default"
             ))),
         }
     }

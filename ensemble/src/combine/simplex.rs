@@ -36,34 +36,6 @@ fn error_gram(preds: &Predictions, rows: Range<usize>) -> Vec<f64> {
     g
 }
 
-/// Solves `a x = b` for a small symmetric positive (semi)definite `a`; `None` if singular.
-fn solve(mut a: Vec<f64>, mut b: Vec<f64>) -> Option<Vec<f64>> {
-    let n = b.len();
-    for col in 0..n {
-        let pivot =
-            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
-        if a[pivot * n + col].abs() < 1e-300 {
-            return None;
-        }
-        for k in 0..n {
-            a.swap(pivot * n + k, col * n + k);
-        }
-        b.swap(pivot, col);
-        for row in col + 1..n {
-            let f = a[row * n + col] / a[col * n + col];
-            for k in col..n {
-                a[row * n + k] -= f * a[col * n + k];
-            }
-            b[row] -= f * b[col];
-        }
-    }
-    for col in (0..n).rev() {
-        let s: f64 = (col + 1..n).map(|k| a[col * n + k] * b[k]).sum();
-        b[col] = (b[col] - s) / a[col * n + col];
-    }
-    Some(b)
-}
-
 fn quad(g: &[f64], w: &[f64]) -> f64 {
     let k = w.len();
     (0..k)
@@ -107,9 +79,10 @@ pub fn simplex_least_squares(g: &[f64], k: usize) -> Result<Vec<f64>> {
                     sub[a * m + b] = g[i * k + j] + if a == b { ridge } else { 0.0 };
                 }
             }
-            let Some(x) = solve(sub, vec![1.0; m]) else {
+            let mut x = vec![1.0; m];
+            if metablend_env::math::solve_dense(&mut sub, &mut x).is_none() {
                 continue;
-            };
+            }
             let total: f64 = x.iter().sum();
             if !(total.is_finite() && total > 0.0) || x.iter().any(|v| *v < -1e-12 * total) {
                 continue;

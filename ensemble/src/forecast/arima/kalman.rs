@@ -51,39 +51,6 @@ impl LikSums {
     }
 }
 
-/// Solves the small dense system `a x = b` (row-major, n×n) by Gaussian elimination with
-/// partial pivoting; `None` if singular.
-fn solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<()> {
-    for col in 0..n {
-        let pivot =
-            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
-        if a[pivot * n + col].abs() < 1e-14 {
-            return None;
-        }
-        if pivot != col {
-            for k in 0..n {
-                a.swap(pivot * n + k, col * n + k);
-            }
-            b.swap(pivot, col);
-        }
-        let d = a[col * n + col];
-        for row in col + 1..n {
-            let f = a[row * n + col] / d;
-            if f != 0.0 {
-                for k in col..n {
-                    a[row * n + k] -= f * a[col * n + k];
-                }
-                b[row] -= f * b[col];
-            }
-        }
-    }
-    for col in (0..n).rev() {
-        let s: f64 = (col + 1..n).map(|k| a[col * n + k] * b[k]).sum();
-        b[col] = (b[col] - s) / a[col * n + col];
-    }
-    Some(())
-}
-
 impl ArmaFilter {
     /// A filter at t = 0 with the stationary initial state; `None` if the initial covariance
     /// cannot be solved (a unit root).
@@ -120,7 +87,7 @@ impl ArmaFilter {
                 b[row] = rvec[i] * rvec[j];
             }
         }
-        solve(&mut a, &mut b, m)?;
+        metablend_env::math::solve_dense(&mut a, &mut b)?;
         let mut p = vec![0.0; r * r];
         for i in 0..r {
             for j in 0..r {
