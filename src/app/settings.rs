@@ -15,7 +15,7 @@
 //! [reward]
 //! kind = "neg_squared_error"  # or neg_abs_error, improvement_over_equal, directional_hit,
 //!                             # trading_pnl (cost), turnover_penalty (inner, lambda)
-//! [ppo]                     # a full PPO config over SB3's defaults (see PpoConfig)
+//! [ppo]                     # changes to PpoConfig::ensemble() (unknown keys are errors)
 //! n_envs = 4
 //! n_steps = 128
 //! ```
@@ -100,8 +100,21 @@ pub struct TrainSettings {
     pub env: EnvSettings,
     /// The reward, by name.
     pub reward: RewardSpec,
-    /// PPO.
+    /// PPO; keys left out take [`PpoConfig::ensemble`]'s values.
+    #[serde(deserialize_with = "ppo_over_ensemble_preset")]
     pub ppo: PpoConfig,
+}
+
+/// Reads a `[ppo]` table as changes to the ensemble preset (not to SB3's defaults), so a
+/// config that sets only `learning_rate` keeps the preset's rollout sizes.
+fn ppo_over_ensemble_preset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PpoConfig, D::Error> {
+    use serde::de::Error;
+    let given = toml::Table::deserialize(d)?;
+    let mut merged = toml::Table::try_from(PpoConfig::ensemble()).map_err(D::Error::custom)?;
+    merged.extend(given);
+    toml::Value::Table(merged)
+        .try_into()
+        .map_err(D::Error::custom)
 }
 
 impl Default for TrainSettings {
@@ -194,6 +207,15 @@ mod tests {
             TrainSettings::from_toml("[split]\ntrain = 0.9\nvalidation = 0.2", "c").unwrap_err();
         assert!(format!("{err:#}").contains("sum to less than 1"), "{err:#}");
         assert!(TrainSettings::default().ranges(40).is_err());
+        let partial =
+            TrainSettings::from_toml("[ppo]\nlearning_rate = { constant = 0.001 }\n", "c");
+        let ppo = partial.unwrap().ppo;
+        assert_eq!(
+            (ppo.n_steps, ppo.gamma),
+            (PpoConfig::ensemble().n_steps, 0.5)
+        );
+        let err = TrainSettings::from_toml("[ppo]\nn_stepz = 3\n", "c").unwrap_err();
+        assert!(format!("{err:#}").contains("n_stepz"), "{err:#}");
         let r = TrainSettings::default().ranges(400).unwrap();
         assert_eq!(
             (r.train, r.validation, r.test),
