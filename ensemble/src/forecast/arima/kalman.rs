@@ -219,28 +219,11 @@ impl ArmaFilter {
             }
             let f = p[0][0];
             let v = x - a[0];
-            let g = v / f;
-            let a0 = a[0] + p[0][0] * g;
-            for i in 0..R {
-                let next = if i + 1 < R {
-                    a[i + 1] + p[i + 1][0] * g
-                } else {
-                    0.0
-                };
-                a[i] = phi[i] * a0 + next;
-            }
+            let column: [f64; R] = std::array::from_fn(|i| p[i][0]);
+            advance(&mut a, &phi, &column, v / f);
             if MEAN {
                 let v1 = 1.0 - b[0];
-                let g1 = v1 / f;
-                let b0 = b[0] + p[0][0] * g1;
-                for i in 0..R {
-                    let next = if i + 1 < R {
-                        b[i + 1] + p[i + 1][0] * g1
-                    } else {
-                        0.0
-                    };
-                    b[i] = phi[i] * b0 + next;
-                }
+                advance(&mut b, &phi, &column, v1 / f);
                 sv1 += v * v1 / f;
                 s11 += v1 * v1 / f;
             }
@@ -287,27 +270,11 @@ impl ArmaFilter {
             let (mut ssq, mut s_v1, mut s_11) = (0.0, 0.0, 0.0);
             for &x in rest {
                 let v = x - a[0];
-                let a0 = a[0] + k[0] * v;
-                for i in 0..R {
-                    let next = if i + 1 < R {
-                        a[i + 1] + k[i + 1] * v
-                    } else {
-                        0.0
-                    };
-                    a[i] = phi[i] * a0 + next;
-                }
+                advance(&mut a, &phi, &k, v);
                 ssq += v * v;
                 if MEAN {
                     let v1 = 1.0 - b[0];
-                    let b0 = b[0] + k[0] * v1;
-                    for i in 0..R {
-                        let next = if i + 1 < R {
-                            b[i + 1] + k[i + 1] * v1
-                        } else {
-                            0.0
-                        };
-                        b[i] = phi[i] * b0 + next;
-                    }
+                    advance(&mut b, &phi, &k, v1);
                     s_v1 += v * v1;
                     s_11 += v1 * v1;
                 }
@@ -351,6 +318,21 @@ impl ArmaFilter {
             }
         }
         out
+    }
+}
+
+/// The companion-form state update a ← T(a + gain·innovation), shared by the data's state
+/// and (with a concentrated mean) the state of the filtered series of ones.
+#[inline(always)]
+fn advance<const R: usize>(state: &mut [f64; R], phi: &[f64; R], gain: &[f64; R], innovation: f64) {
+    let first = state[0] + gain[0] * innovation;
+    for i in 0..R {
+        let next = if i + 1 < R {
+            state[i + 1] + gain[i + 1] * innovation
+        } else {
+            0.0
+        };
+        state[i] = phi[i] * first + next;
     }
 }
 
