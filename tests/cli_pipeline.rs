@@ -41,21 +41,30 @@ fn backtest(dir: &Path) -> PathBuf {
     preds
 }
 
+/// `metablend train` arguments for a predictions file, a config and a run folder.
+fn train_args<'a>(preds: &'a Path, config: &'a Path, run: &'a Path, resume: bool) -> Vec<&'a str> {
+    let mut args = vec![
+        "train",
+        "--predictions",
+        s(preds),
+        "--config",
+        s(config),
+        "--out",
+        s(run),
+    ];
+    if resume {
+        args.push("--resume");
+    }
+    args
+}
+
 /// Backtests, then trains a tiny PPO run.
 fn pipeline(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let preds = backtest(dir);
     let config = dir.join("train.toml");
     std::fs::write(&config, TINY).unwrap();
     let run = dir.join("run");
-    let (ok, out, err) = metablend(&[
-        "train",
-        "--predictions",
-        s(&preds),
-        "--config",
-        s(&config),
-        "--out",
-        s(&run),
-    ]);
+    let (ok, out, err) = metablend(&train_args(&preds, &config, &run, false));
     assert!(ok && out.contains("1024 env steps"), "{out}{err}");
     (preds, config, run)
 }
@@ -76,16 +85,7 @@ fn backtest_train_resume_evaluate() {
     assert!(run.join("best_model/model.safetensors").is_file());
     // Resume to a larger budget: the log continues.
     std::fs::write(&config, TINY.replace("1024", "2048")).unwrap();
-    let (ok, out, err) = metablend(&[
-        "train",
-        "--predictions",
-        s(&preds),
-        "--config",
-        s(&config),
-        "--out",
-        s(&run),
-        "--resume",
-    ]);
+    let (ok, out, err) = metablend(&train_args(&preds, &config, &run, true));
     assert!(ok && out.contains("2048 env steps"), "{out}{err}");
     let lines = std::fs::read_to_string(run.join("metrics.jsonl"))
         .unwrap()
@@ -233,32 +233,10 @@ fn bad_input_is_one_clear_message_each() {
     ] {
         let cfg = dir.join("bad.toml");
         std::fs::write(&cfg, text).unwrap();
-        fails_with(
-            &[
-                "train",
-                "--predictions",
-                p,
-                "--config",
-                s(&cfg),
-                "--out",
-                s(&dir.join("r3")),
-            ],
-            needle,
-        );
+        fails_with(&train_args(&preds, &cfg, &dir.join("r3"), false), needle);
     }
     // A run folder is not silently overwritten.
-    fails_with(
-        &[
-            "train",
-            "--predictions",
-            p,
-            "--config",
-            s(&config),
-            "--out",
-            s(&run),
-        ],
-        "--resume",
-    );
+    fails_with(&train_args(&preds, &config, &run, false), "--resume");
     // Damaged checkpoint.
     let damaged = dir.join("damaged");
     std::fs::create_dir_all(&damaged).unwrap();
@@ -352,15 +330,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_continues() {
     .unwrap();
     let run = dir.join("run");
     let child = Command::new(env!("CARGO_BIN_EXE_metablend"))
-        .args([
-            "train",
-            "--predictions",
-            s(&preds),
-            "--config",
-            s(&config),
-            "--out",
-            s(&run),
-        ])
+        .args(train_args(&preds, &config, &run, false))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -393,16 +363,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_continues() {
         longer.replace("checkpoint_every = 1", "checkpoint_every = 1000"),
     )
     .unwrap();
-    let (ok, out, err) = metablend(&[
-        "train",
-        "--predictions",
-        s(&preds),
-        "--config",
-        s(&config),
-        "--out",
-        s(&run),
-        "--resume",
-    ]);
+    let (ok, out, err) = metablend(&train_args(&preds, &config, &run, true));
     let expected = format!("{} env steps", steps + 512);
     assert!(ok && out.contains(&expected), "{out}{err}");
 }

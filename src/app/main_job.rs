@@ -178,7 +178,7 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
     let backtest_seconds = started.elapsed().as_secs_f64();
     let mut seeds = Vec::new();
     let mut train_seconds = 0.0;
-    let mut best: Option<(f64, u64)> = None;
+    let mut best: Option<(f64, u64, Evaluation)> = None;
     for &seed in &job.seeds {
         let run_dir = dir.join(format!("run_seed{seed}"));
         eprintln!("[{}] training PPO, seed {seed}", d.name);
@@ -208,13 +208,22 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
             validation_mse: val,
             test_mse,
         });
-        if best.is_none_or(|(b, _)| val < b) {
-            best = Some((val, seed));
+        if best.as_ref().is_none_or(|(b, _, _)| val < *b) {
+            best = Some((val, seed, eval));
         }
     }
-    let (_, chosen_seed) = best.context("at least one seed")?;
-    let chosen_dir = dir.join(format!("run_seed{chosen_seed}"));
-    let evaluation = evaluate(&chosen_dir, &preds, None, d.period, dir)?;
+    let (_, chosen_seed, evaluation) = best.context("at least one seed")?;
+    // The chosen seed's report, already written by its evaluation, becomes the data set's.
+    let chosen_report = dir.join(format!("run_seed{chosen_seed}")).join("report");
+    for file in [
+        "report.md",
+        "report.json",
+        "cumulative_loss.png",
+        "weights.png",
+    ] {
+        std::fs::copy(chosen_report.join(file), dir.join(file))
+            .with_context(|| format!("copying {file} of seed {chosen_seed}"))?;
+    }
     Ok(DatasetResult {
         name: d.name.into(),
         title: d.title.into(),
