@@ -1,8 +1,8 @@
-//! M4 Hourly benchmarks reproduced from the raw data (tests/data/m4/, see PROVENANCE.md):
+//! M4 Hourly benchmarks reproduced from the raw data (data/m4/, see data/PROVENANCE.md):
 //! Naive2 and seasonal naive on all 414 series match the published totals to the third
 //! decimal, and the per-series reference values for H1..H20 to rounding error.
 
-use crate::util::{data_path, read_json};
+use crate::util::{read_json, repo_data_path};
 use metablend_ensemble::forecast::{Naive2, SeasonalNaive};
 use metablend_ensemble::{metrics, read_panel, Forecaster};
 
@@ -26,8 +26,8 @@ fn score(model: &mut dyn Forecaster, train: &[f64], test: &[f64]) -> (Vec<f64>, 
 
 #[test]
 fn naive2_and_seasonal_naive_reproduce_the_published_m4_hourly_totals() {
-    let train = read_panel(data_path("m4/hourly_train.csv.gz")).unwrap();
-    let test = read_panel(data_path("m4/hourly_test.csv.gz")).unwrap();
+    let train = read_panel(repo_data_path("m4/hourly_train.csv.gz")).unwrap();
+    let test = read_panel(repo_data_path("m4/hourly_test.csv.gz")).unwrap();
     assert_eq!((train.len(), test.len()), (414, 414));
     let fixture = read_json("forecast/m4_hourly_naive2.json");
     let mut totals = [0.0f64; 4];

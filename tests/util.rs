@@ -9,6 +9,13 @@ pub fn data_path(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Path of a file under the vendored `data/` folder.
+pub fn repo_data_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(rel)
+}
+
 /// Parses a JSON file under `tests/data/`.
 pub fn read_json(rel: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(data_path(rel)).expect("test data file is readable");

@@ -11,6 +11,7 @@ pub mod backtest;
 pub mod combine;
 mod dm;
 mod error;
+pub mod features;
 pub mod forecast;
 pub mod metrics;
 pub mod optim;

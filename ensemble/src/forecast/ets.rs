@@ -59,7 +59,13 @@ const PHI_BOUNDS: (f64, f64) = (0.8, 0.98);
 
 /// SSE of the recursion with the initial states solved by least squares; returns
 /// (sse, l0, b0). `with_trend` false ignores beta/phi.
-fn profiled_sse(y: &[f64], alpha: f64, beta: f64, phi: f64, with_trend: bool) -> (f64, f64, f64) {
+pub(crate) fn profiled_sse(
+    y: &[f64],
+    alpha: f64,
+    beta: f64,
+    phi: f64,
+    with_trend: bool,
+) -> (f64, f64, f64) {
     // The component form as a linear state recursion s_t = M s_{t−1} + g y_t with s = (l, b):
     // l' = (1−α) l + (1−α)φ b + α y;  b' = −αβ l + φ(1−αβ) b + αβ y (β = 0 without a trend).
     // This is the same arithmetic with a shorter dependency chain per step. Each state is

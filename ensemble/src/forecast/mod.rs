@@ -19,6 +19,7 @@ pub use arima::{
     arima_loglik, kpss_statistic, ndiffs_kpss, Arima, ArimaConfig, ArimaFit, AutoArima,
     AutoArimaConfig,
 };
+pub(crate) use ets::profiled_sse;
 pub use ets::{Ets, EtsFit, Trend};
 pub use naive::{Drift, Naive, Naive2, SeasonalNaive};
 pub use neural::{
