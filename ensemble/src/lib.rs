@@ -13,6 +13,7 @@ mod dm;
 mod error;
 pub mod features;
 pub mod forecast;
+pub mod meta;
 pub mod metrics;
 pub mod optim;
 pub mod report;

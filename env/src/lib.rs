@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod check;
+pub mod contextual;
 mod core;
 pub mod ensemble;
 pub mod envs;

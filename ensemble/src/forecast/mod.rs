@@ -5,8 +5,10 @@
 //! and nothing else; [`Forecaster::append`] then conditions the fitted model on one more
 //! observation without re-estimating (what a walk-forward backtest does between refits).
 
+mod adjusted;
 mod arima;
 mod ets;
+mod global;
 mod naive;
 mod neural;
 mod spec;
@@ -15,13 +17,16 @@ mod theta;
 #[cfg(test)]
 mod tests;
 
+pub use adjusted::SeasonallyAdjusted;
 pub use arima::{
     arima_loglik, kpss_statistic, ndiffs_kpss, Arima, ArimaConfig, ArimaFit, AutoArima,
     AutoArimaConfig,
 };
 pub(crate) use ets::profiled_sse;
 pub use ets::{Ets, EtsFit, Trend};
+pub use global::{GlobalMlp, GlobalMlpConfig};
 pub use naive::{Drift, Naive, Naive2, SeasonalNaive};
+pub(crate) use neural::uniform_var;
 pub use neural::{
     adam, Architecture, LstmConfig, LstmForecaster, MlpConfig, MlpForecaster, Network, NeuralFit,
     NeuralForecaster, OptimizerFactory, StepOptimizer, TrainConfig,

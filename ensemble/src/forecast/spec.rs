@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Arima, ArimaConfig, AutoArima, AutoArimaConfig, Drift, Ets, Forecaster, LstmConfig,
-    LstmForecaster, MlpConfig, MlpForecaster, Naive, Naive2, SeasonalNaive, Theta, Trend,
+    LstmForecaster, MlpConfig, MlpForecaster, Naive, Naive2, SeasonalNaive, SeasonallyAdjusted,
+    Theta, Trend,
 };
 use crate::{Error, Result};
 
@@ -50,6 +51,14 @@ pub enum ModelSpec {
     Mlp(MlpConfig),
     /// LSTM on windows.
     Lstm(LstmConfig),
+    /// Another model on the M4-style seasonally adjusted series (`ses:24`, `holt:24`,
+    /// `damped:24`, `auto_arima:24`).
+    Adjusted {
+        /// Seasonal period (≥ 2).
+        m: usize,
+        /// The model applied to the adjusted series.
+        model: Box<ModelSpec>,
+    },
 }
 
 impl ModelSpec {
@@ -68,6 +77,7 @@ impl ModelSpec {
             Self::AutoArima(c) => Box::new(AutoArima::new(c.clone())?),
             Self::Mlp(c) => Box::new(MlpForecaster::new(c.clone())?),
             Self::Lstm(c) => Box::new(LstmForecaster::new(c.clone())?),
+            Self::Adjusted { m, model } => Box::new(SeasonallyAdjusted::new(model.build()?, *m)?),
         })
     }
 
@@ -130,7 +140,23 @@ impl FromStr for ModelSpec {
             "snaive" | "seasonal_naive" => Self::SeasonalNaive {
                 m: period(args, None)?,
             },
+            "naive2" => Self::Naive2 {
+                m: period(args, Some(1))?,
+            },
             "drift" => Self::Drift,
+            "ses" | "holt" | "damped" | "auto_arima" if !args.is_empty() => {
+                let inner: ModelSpec = name.parse()?;
+                let m = period(args, None)?;
+                if m < 2 {
+                    return Err(Error::Config(format!(
+                        "model `{s}`: the seasonal-adjustment period must be at least 2"
+                    )));
+                }
+                Self::Adjusted {
+                    m,
+                    model: Box::new(inner),
+                }
+            }
             "ses" => Self::Ses,
             "holt" => Self::Holt,
             "damped" => Self::Damped,
@@ -155,8 +181,8 @@ impl FromStr for ModelSpec {
             "lstm" => Self::Lstm(LstmConfig::default()),
             other => {
                 return Err(Error::Config(format!(
-                    "unknown model `{other}` (known: naive, naive2[:M], snaive:M, drift, ses, holt, damped, \
-                     theta[:M], arima:P,D,Q[,c], auto_arima, mlp, lstm)"
+                    "unknown model `{other}` (known: naive, naive2[:M], snaive:M, drift, ses[:M], holt[:M], \
+                     damped[:M], theta[:M], arima:P,D,Q[,c], auto_arima, mlp, lstm)"
                 )))
             }
         };
@@ -196,6 +222,7 @@ impl fmt::Display for ModelSpec {
             Self::AutoArima(_) => write!(f, "auto_arima"),
             Self::Mlp(_) => write!(f, "mlp"),
             Self::Lstm(_) => write!(f, "lstm"),
+            Self::Adjusted { m, model } => write!(f, "{model}:{m}"),
         }
     }
 }
@@ -213,6 +240,9 @@ mod tests {
             "ses",
             "holt",
             "damped",
+            "damped:24",
+            "naive2:24",
+            "auto_arima:12",
             "theta:12",
             "arima:1,1,1",
             "arima:2,0,1,c",

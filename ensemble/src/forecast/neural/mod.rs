@@ -18,6 +18,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use train::uniform_var;
 pub use train::{adam, Network, NeuralFit, OptimizerFactory, StepOptimizer};
 
 use super::{check_append, Forecaster};

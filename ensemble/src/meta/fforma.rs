@@ -1,0 +1,138 @@
+//! A supervised FFORMA-style meta-learner: a small softmax network from a series'
+//! observation (scaled features and its models' validation log-losses) to combination
+//! weights, trained by gradient descent on FFORMA's objective, the expected loss
+//! `Σ_k w_k(x)·loss_k` over the validation windows (Montero-Manso et al. 2020 use the
+//! same objective with gradient-boosted trees).
+
+use candle_core::{Device, Tensor, Var, D};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use metablend_env::contextual::ContextPanel;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::forecast::uniform_var;
+use crate::{Error, Result};
+
+/// Losses above this count as this (as the env's reward cap).
+const LOSS_CAP: f64 = 10.0;
+
+/// Settings of [`Fforma`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FformaConfig {
+    /// Hidden tanh units (0: a linear softmax model).
+    pub hidden: usize,
+    /// Full-batch Adam steps.
+    pub steps: usize,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Decoupled weight decay.
+    pub weight_decay: f64,
+    /// Initialisation seed.
+    pub seed: u64,
+}
+
+impl Default for FformaConfig {
+    fn default() -> Self {
+        Self {
+            hidden: 32,
+            steps: 400,
+            learning_rate: 1e-2,
+            weight_decay: 1e-2,
+            seed: 0,
+        }
+    }
+}
+
+/// A trained meta-learner.
+pub struct Fforma {
+    layers: Vec<(Var, Var)>,
+}
+
+impl Fforma {
+    /// Trains on the tasks `rows` of `panel`.
+    pub fn fit(config: &FformaConfig, panel: &ContextPanel, rows: &[usize]) -> Result<Self> {
+        let bad_lr = config.learning_rate.is_nan() || config.learning_rate <= 0.0;
+        if rows.is_empty() || config.steps == 0 || bad_lr {
+            return Err(Error::Config(
+                "FFORMA: needs training tasks, steps > 0 and a positive learning rate".into(),
+            ));
+        }
+        let dim = panel.observation(0).len();
+        let k = panel.model_names().len();
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let sizes: Vec<usize> = if config.hidden == 0 {
+            vec![dim, k]
+        } else {
+            vec![dim, config.hidden, k]
+        };
+        let layers = sizes
+            .windows(2)
+            .map(|w| {
+                let bound = 1.0 / (w[0] as f64).sqrt();
+                Ok((
+                    uniform_var(&mut rng, (w[0], w[1]), bound)?,
+                    uniform_var(&mut rng, (1, w[1]), bound)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let model = Self { layers };
+        let x = model.inputs(panel, rows)?;
+        let losses: Vec<f32> = rows
+            .iter()
+            .flat_map(|&i| panel.losses()[i].iter().map(|l| l.min(LOSS_CAP) as f32))
+            .collect();
+        let losses = Tensor::from_vec(losses, (rows.len(), k), &Device::Cpu)?;
+        let vars: Vec<Var> = model
+            .layers
+            .iter()
+            .flat_map(|(w, b)| [w.clone(), b.clone()])
+            .collect();
+        let mut opt = AdamW::new(
+            vars,
+            ParamsAdamW {
+                lr: config.learning_rate,
+                weight_decay: config.weight_decay,
+                ..ParamsAdamW::default()
+            },
+        )?;
+        for _ in 0..config.steps {
+            let w = candle_nn::ops::softmax(&model.logits(&x)?, D::Minus1)?;
+            let expected = (w * &losses)?.sum(1)?.mean_all()?;
+            opt.backward_step(&expected)?;
+        }
+        Ok(model)
+    }
+
+    fn inputs(&self, panel: &ContextPanel, rows: &[usize]) -> Result<Tensor> {
+        let dim = self.layers[0].0.dims()[0];
+        let x: Vec<f32> = rows
+            .iter()
+            .flat_map(|&i| panel.observation(i).into_iter().map(|v| v as f32))
+            .collect();
+        Ok(Tensor::from_vec(x, (rows.len(), dim), &Device::Cpu)?)
+    }
+
+    fn logits(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let mut h = x.clone();
+        let last = self.layers.len() - 1;
+        for (i, (w, b)) in self.layers.iter().enumerate() {
+            h = h.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
+            if i < last {
+                h = h.tanh()?;
+            }
+        }
+        Ok(h)
+    }
+
+    /// The weights for tasks `rows` of `panel` (one row of K per task).
+    pub fn weights(&self, panel: &ContextPanel, rows: &[usize]) -> Result<Vec<Vec<f64>>> {
+        let x = self.inputs(panel, rows)?;
+        let w = candle_nn::ops::softmax(&self.logits(&x)?, D::Minus1)?;
+        Ok(w.to_vec2::<f32>()?
+            .into_iter()
+            .map(|r| r.into_iter().map(f64::from).collect())
+            .collect())
+    }
+}

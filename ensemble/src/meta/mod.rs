@@ -1,0 +1,21 @@
+//! Meta-feature combination on M4-style panels (FFORMA's protocol, Montero-Manso et al.
+//! 2020): every base model forecasts the last h points of each training series from the part
+//! before them (the validation window) and, refit on the whole training series, the test
+//! horizon; a meta-learner maps each series' features and its models' validation errors to
+//! combination weights, which then apply to the test forecasts. The test values enter only
+//! [`score`]: everything the weights depend on is built from the training series.
+
+mod fforma;
+mod m4;
+mod pool;
+mod score;
+mod tasks;
+
+pub use fforma::{Fforma, FformaConfig};
+pub use m4::{published_rows, M4Frequency, M4Panel, PublishedRow};
+pub use pool::{forecast_pool, PoolFailure, PoolForecasts};
+pub use score::{score, MethodScore};
+pub use tasks::{context_panel, FeatureScaler};
+
+#[cfg(test)]
+mod tests;
