@@ -3,6 +3,7 @@
 //! in the library crates) because it needs all three.
 
 pub mod evaluate;
+pub mod m4;
 pub mod main_job;
 pub mod ope;
 pub mod plots;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 const SIZE: (u32, u32) = (1000, 560);
 
@@ -183,4 +184,50 @@ pub fn weights(
         "weight",
         &series,
     )
+}
+
+/// Horizontal bars, one per (label, value), in the given order (top to bottom), each
+/// labelled with its name and value.
+pub fn bars(path: &Path, title: &str, items: &[(String, f64)]) -> anyhow::Result<()> {
+    render(path, |root| {
+        let max = items
+            .iter()
+            .map(|(_, v)| *v)
+            .fold(0.0f64, f64::max)
+            .max(1e-9)
+            * 1.05;
+        let n = items.len() as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(30)
+            .build_cartesian_2d(0.0..max, 0.0..n)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let row = |i: usize| n - 1.0 - i as f64;
+        chart
+            .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
+                let color = PALETTE[i % PALETTE.len()].mix(0.35);
+                Rectangle::new([(0.0, row(i) + 0.08), (*v, row(i) + 0.92)], color.filled())
+            }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .draw_series(items.iter().enumerate().map(|(i, (label, v))| {
+                Text::new(
+                    format!("{label}  {v:.3}"),
+                    (max * 0.005, row(i) + 0.5),
+                    ("sans-serif", 15)
+                        .into_font()
+                        .into_text_style(root)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                )
+            }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    })
 }

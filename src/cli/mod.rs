@@ -5,6 +5,7 @@ mod check_env;
 mod compare;
 mod evaluate;
 mod gym;
+mod m4;
 mod ope;
 mod run;
 mod train;
@@ -60,6 +61,10 @@ enum Command {
     /// Score every base model and classical combiner on a held-out range of a predictions
     /// table (M4 metrics, Diebold–Mariano vs equal weights): table, Markdown, JSON.
     Compare(compare::CompareArgs),
+    /// Meta-feature combination on M4 Hourly or Weekly: pool forecasts, FFORMA's features,
+    /// a contextual PPO meta-combiner and a supervised FFORMA-style learner against the
+    /// baselines and the published M4 rows.
+    M4(m4::M4Args),
 }
 
 /// Runs the parsed command.
@@ -74,5 +79,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckEnv(args) => check_env::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::M4(args) => m4::run(args),
     }
 }

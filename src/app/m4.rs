@@ -1,0 +1,727 @@
+//! `metablend m4`: the FFORMA protocol on M4 Hourly or Weekly with the project's pool, a
+//! contextual PPO meta-combiner, a supervised FFORMA-style meta-learner and the classical
+//! baselines, scored on the M4 test horizon beside the published M4 rows.
+//!
+//! Stages: (1) the pool forecasts each series' validation window (the last h training
+//! values, from the values before them) and its test horizon (from the whole training
+//! series); (2) features of every training series; (3) meta-learners trained on the
+//! validation windows of all series (FFORMA's setting) and, separately, of 80% of them
+//! with the other 20% scored (5 folds: transfer to unseen series); (4) scoring. The test
+//! values are read only in stage 4.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::Serialize;
+
+use metablend::agents::ppo::{
+    Callback, Control, PolicySpace, Ppo, PpoConfig, PpoLearner, UpdateLog,
+};
+use metablend::ensemble::features::extract_all;
+use metablend::ensemble::meta::{
+    context_panel, forecast_pool, published_rows, score, FeatureScaler, Fforma, FformaConfig,
+    M4Frequency, M4Panel, MethodScore, PoolForecasts, PublishedRow,
+};
+use metablend::ensemble::ModelSpec;
+use metablend::env::contextual::{ContextOrder, ContextPanel, ContextualEnv};
+use metablend::env::ensemble::{ActionMap, ActionMapKind, Residual, Select, Simplex, Softmax};
+use metablend::env::{Env, Policy};
+
+use super::{plots, write_text};
+
+/// What `metablend m4` runs.
+#[derive(Debug, Clone)]
+pub struct M4Options {
+    /// Hourly or weekly.
+    pub frequency: M4Frequency,
+    /// Folder with `{frequency}_{train,test}.csv.gz` and the published scores.
+    pub data_dir: PathBuf,
+    /// Report folder (replaced atomically).
+    pub out: PathBuf,
+    /// Only the first n series (quick runs, tests).
+    pub series: Option<usize>,
+    /// Model pool (None: the frequency's default).
+    pub models: Option<Vec<ModelSpec>>,
+    /// Add the global MLP to the pool.
+    pub global: bool,
+    /// Overrides of the global MLP's step count (quick runs).
+    pub global_steps: Option<usize>,
+    /// Meta-learner seeds (PPO and FFORMA each).
+    pub seeds: u64,
+    /// Folds of the unseen-series evaluation (0: skip it).
+    pub folds: usize,
+    /// PPO env steps per training run.
+    pub ppo_steps: u64,
+    /// The PPO action map.
+    pub action_map: ActionMapKind,
+    /// Dirichlet head (with the simplex map).
+    pub dirichlet: bool,
+    /// Show progress bars.
+    pub progress: bool,
+}
+
+/// One meta-learner run's score.
+#[derive(Debug, Clone, Serialize)]
+struct SeedScore {
+    seed: u64,
+    score: MethodScore,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, Serialize)]
+struct M4Report {
+    frequency: M4Frequency,
+    series: usize,
+    horizon: usize,
+    period: usize,
+    models: Vec<String>,
+    ppo: PpoConfig,
+    ppo_steps: u64,
+    action_map: ActionMapKind,
+    dirichlet: bool,
+    seeds: u64,
+    folds: usize,
+    /// Each model alone and the per-series rules (no training across series).
+    baselines: Vec<MethodScore>,
+    /// Meta-learners trained on every series' validation window.
+    ppo_all: Vec<SeedScore>,
+    fforma_all: Vec<SeedScore>,
+    /// Meta-learners scored only on series outside their training folds.
+    ppo_unseen: Vec<SeedScore>,
+    fforma_unseen: Vec<SeedScore>,
+    /// Validation-window loss (mean per-series M4 loss) of the PPO policies on their
+    /// training series, for over-fitting checks.
+    ppo_validation_loss: Vec<f64>,
+    pool_failures: usize,
+    published: Vec<PublishedRow>,
+    seconds: Vec<(String, f64)>,
+}
+
+fn bar(len: u64, label: &str, show: bool) -> Option<ProgressBar> {
+    show.then(|| {
+        let b = ProgressBar::new(len);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{msg:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+            )
+            .expect("valid template"),
+        );
+        b.set_message(label.to_string());
+        b
+    })
+}
+
+/// Runs the protocol and writes the report folder; returns the markdown report.
+pub fn run(opts: &M4Options) -> anyhow::Result<String> {
+    let f = opts.frequency;
+    let (h, m) = (f.horizon(), f.period());
+    let mut seconds = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, seconds: &mut Vec<(String, f64)>| {
+        seconds.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    let mut panel = M4Panel::load(&opts.data_dir, f).with_context(|| {
+        format!(
+            "reading the M4 {} data in {}",
+            f.name(),
+            opts.data_dir.display()
+        )
+    })?;
+    if let Some(n) = opts.series {
+        panel = panel.head(n);
+    }
+    let published_text = std::fs::read_to_string(
+        opts.data_dir
+            .join("m4_published_point_forecasts_by_frequency.csv"),
+    )
+    .context("reading the published M4 scores")?;
+    let published = published_rows(&published_text, f)?;
+    let n = panel.train.len();
+
+    // 1. Pool forecasts (training series only).
+    let specs = opts.models.clone().unwrap_or_else(|| f.default_pool());
+    let mut global = f.global_config();
+    if let Some(steps) = opts.global_steps {
+        global.steps = steps;
+    }
+    let pool_bar = bar(2 * n as u64, "pool", opts.progress);
+    let pool = forecast_pool(
+        &specs,
+        opts.global.then_some(&global),
+        &panel.train,
+        h,
+        pool_bar.as_ref(),
+    )?;
+    if let Some(b) = pool_bar {
+        b.finish();
+    }
+    lap("pool forecasts", &mut seconds);
+
+    // 2. Features of the training series.
+    let refs: Vec<&[f64]> = panel.train.iter().map(|s| s.values.as_slice()).collect();
+    let features = extract_all(&refs, m)?;
+    lap("features", &mut seconds);
+
+    // 3a. Per-series rules and each model alone.
+    let all: Vec<usize> = (0..n).collect();
+    let scaler = FeatureScaler::fit(&features, &all);
+    let ctx = Arc::new(context_panel(&pool, &features, &scaler, &panel.train, m)?);
+    let k = pool.names.len();
+    let mut baseline_weights: Vec<(String, Vec<Vec<f64>>)> = (0..k)
+        .map(|j| {
+            let mut w = vec![0.0; k];
+            w[j] = 1.0;
+            (pool.names[j].clone(), vec![w; n])
+        })
+        .collect();
+    baseline_weights.push(("equal".into(), vec![vec![1.0 / k as f64; k]; n]));
+    baseline_weights.push(("best_on_validation".into(), rule_weights(&ctx, best_one)));
+    baseline_weights.push(("inverse_error".into(), rule_weights(&ctx, inverse_error)));
+
+    // 3b. Meta-learners on all series, then on folds.
+    let mut ppo_cfg = PpoConfig::ensemble();
+    ppo_cfg.dirichlet = opts.dirichlet;
+    let runs = opts.seeds * (1 + opts.folds as u64);
+    let ppo_bar = bar(runs * opts.ppo_steps, "ppo", opts.progress);
+    let mut ppo_all = Vec::new();
+    let mut fforma_all = Vec::new();
+    let mut ppo_validation_loss = Vec::new();
+    let mut ppo_weights_seed0 = None;
+    // Every meta-learner's weights per series, written to weights.json.
+    let mut all_weights: std::collections::BTreeMap<String, Vec<Vec<f64>>> = Default::default();
+    for seed in 0..opts.seeds {
+        let w = train_ppo(opts, &ppo_cfg, seed, &ctx, &all, &all, ppo_bar.as_ref())?;
+        let val_loss = all
+            .iter()
+            .map(|&i| ctx.combined_loss(i, &w[i]))
+            .sum::<f64>()
+            / n as f64;
+        ppo_validation_loss.push(val_loss);
+        ppo_all.push(SeedScore {
+            seed,
+            score: score(
+                &format!("ppo (seed {seed})"),
+                &pool,
+                &all,
+                &w,
+                &panel.train,
+                &panel.test,
+                m,
+            )?,
+        });
+        all_weights.insert(format!("ppo_seed{seed}"), w.clone());
+        if seed == 0 {
+            ppo_weights_seed0 = Some(w);
+        }
+        let ff = fforma_weights(seed, &ctx, &all, &all)?;
+        all_weights.insert(format!("fforma_seed{seed}"), ff.clone());
+        fforma_all.push(SeedScore {
+            seed,
+            score: score(
+                &format!("fforma (seed {seed})"),
+                &pool,
+                &all,
+                &ff,
+                &panel.train,
+                &panel.test,
+                m,
+            )?,
+        });
+    }
+    lap("meta-learners, all series", &mut seconds);
+    let (mut ppo_unseen, mut fforma_unseen) = (Vec::new(), Vec::new());
+    if opts.folds >= 2 {
+        for seed in 0..opts.seeds {
+            let mut order = all.clone();
+            order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(1000 + seed));
+            let mut ppo_w = vec![Vec::new(); n];
+            let mut ff_w = vec![Vec::new(); n];
+            for fold in 0..opts.folds {
+                let held: Vec<usize> = order
+                    .iter()
+                    .copied()
+                    .skip(fold)
+                    .step_by(opts.folds)
+                    .collect();
+                let train_rows: Vec<usize> = order
+                    .iter()
+                    .copied()
+                    .filter(|i| !held.contains(i))
+                    .collect();
+                // Features scaled with the training folds' statistics only.
+                let fold_scaler = FeatureScaler::fit(&features, &train_rows);
+                let fold_ctx = Arc::new(context_panel(
+                    &pool,
+                    &features,
+                    &fold_scaler,
+                    &panel.train,
+                    m,
+                )?);
+                let w = train_ppo(
+                    opts,
+                    &ppo_cfg,
+                    seed,
+                    &fold_ctx,
+                    &train_rows,
+                    &held,
+                    ppo_bar.as_ref(),
+                )?;
+                for (&i, wi) in held.iter().zip(w) {
+                    ppo_w[i] = wi;
+                }
+                for (&i, wi) in
+                    held.iter()
+                        .zip(fforma_weights(seed, &fold_ctx, &train_rows, &held)?)
+                {
+                    ff_w[i] = wi;
+                }
+            }
+            all_weights.insert(format!("ppo_unseen_seed{seed}"), ppo_w.clone());
+            all_weights.insert(format!("fforma_unseen_seed{seed}"), ff_w.clone());
+            ppo_unseen.push(SeedScore {
+                seed,
+                score: score(
+                    &format!("ppo unseen (seed {seed})"),
+                    &pool,
+                    &all,
+                    &ppo_w,
+                    &panel.train,
+                    &panel.test,
+                    m,
+                )?,
+            });
+            fforma_unseen.push(SeedScore {
+                seed,
+                score: score(
+                    &format!("fforma unseen (seed {seed})"),
+                    &pool,
+                    &all,
+                    &ff_w,
+                    &panel.train,
+                    &panel.test,
+                    m,
+                )?,
+            });
+        }
+        lap("meta-learners, unseen series", &mut seconds);
+    }
+    if let Some(b) = ppo_bar {
+        b.finish();
+    }
+
+    // 4. Scoring (the only stage that reads the test values).
+    let baselines = baseline_weights
+        .iter()
+        .map(|(name, w)| score(name, &pool, &all, w, &panel.train, &panel.test, m))
+        .collect::<metablend::ensemble::Result<Vec<_>>>()?;
+    lap("scoring", &mut seconds);
+
+    let report = M4Report {
+        frequency: f,
+        series: n,
+        horizon: h,
+        period: m,
+        models: pool.names.clone(),
+        ppo: ppo_cfg,
+        ppo_steps: opts.ppo_steps,
+        action_map: opts.action_map,
+        dirichlet: opts.dirichlet,
+        seeds: opts.seeds,
+        folds: opts.folds,
+        baselines,
+        ppo_all,
+        fforma_all,
+        ppo_unseen,
+        fforma_unseen,
+        ppo_validation_loss,
+        pool_failures: pool.failures.len(),
+        published,
+        seconds,
+    };
+    let markdown = to_markdown(&report, &pool);
+    let weights_json = serde_json::json!({
+        "series": pool.series,
+        "models": pool.names,
+        "weights": all_weights,
+    });
+    write_folder(
+        &opts.out,
+        &report,
+        &markdown,
+        &pool,
+        ppo_weights_seed0.as_deref(),
+        &weights_json,
+    )?;
+    Ok(markdown)
+}
+
+fn best_one(losses: &[f64]) -> Vec<f64> {
+    let best = (0..losses.len())
+        .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
+        .unwrap_or(0);
+    let mut w = vec![0.0; losses.len()];
+    w[best] = 1.0;
+    w
+}
+
+fn inverse_error(losses: &[f64]) -> Vec<f64> {
+    let inv: Vec<f64> = losses.iter().map(|l| 1.0 / l.max(1e-8)).collect();
+    let sum: f64 = inv.iter().sum();
+    inv.iter().map(|v| v / sum).collect()
+}
+
+fn rule_weights(ctx: &ContextPanel, rule: fn(&[f64]) -> Vec<f64>) -> Vec<Vec<f64>> {
+    ctx.losses().iter().map(|l| rule(l)).collect()
+}
+
+fn fforma_weights(
+    seed: u64,
+    ctx: &ContextPanel,
+    train_rows: &[usize],
+    eval_rows: &[usize],
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    let config = FformaConfig {
+        seed,
+        ..FformaConfig::default()
+    };
+    Ok(Fforma::fit(&config, ctx, train_rows)?.weights(ctx, eval_rows)?)
+}
+
+/// Advances a progress bar by each update's env steps.
+struct StepBar<'a>(Option<&'a ProgressBar>, u64);
+
+impl Callback for StepBar<'_> {
+    fn on_update(&mut self, _: &PpoLearner, log: &UpdateLog) -> metablend::agents::Result<Control> {
+        if let Some(b) = self.0 {
+            b.inc(log.total_timesteps - self.1);
+        }
+        self.1 = log.total_timesteps;
+        Ok(
+            if super::interrupt_flag().load(std::sync::atomic::Ordering::SeqCst) {
+                Control::Stop
+            } else {
+                Control::Continue
+            },
+        )
+    }
+}
+
+fn train_ppo(
+    opts: &M4Options,
+    cfg: &PpoConfig,
+    seed: u64,
+    ctx: &Arc<ContextPanel>,
+    train_rows: &[usize],
+    eval_rows: &[usize],
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    let mut cfg = cfg.clone();
+    cfg.seed = seed;
+    match opts.action_map {
+        ActionMapKind::Softmax => ppo_weights(
+            ctx,
+            train_rows,
+            eval_rows,
+            Softmax,
+            cfg,
+            opts.ppo_steps,
+            progress,
+        ),
+        ActionMapKind::Residual => ppo_weights(
+            ctx,
+            train_rows,
+            eval_rows,
+            Residual,
+            cfg,
+            opts.ppo_steps,
+            progress,
+        ),
+        ActionMapKind::Simplex => ppo_weights(
+            ctx,
+            train_rows,
+            eval_rows,
+            Simplex,
+            cfg,
+            opts.ppo_steps,
+            progress,
+        ),
+        ActionMapKind::Select => ppo_weights(
+            ctx,
+            train_rows,
+            eval_rows,
+            Select,
+            cfg,
+            opts.ppo_steps,
+            progress,
+        ),
+    }
+}
+
+/// Trains PPO on the contextual env over `train_rows`; returns the deterministic policy's
+/// weights for each of `eval_rows`.
+fn ppo_weights<M>(
+    ctx: &Arc<ContextPanel>,
+    train_rows: &[usize],
+    eval_rows: &[usize],
+    map: M,
+    cfg: PpoConfig,
+    steps: u64,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<Vec<Vec<f64>>>
+where
+    M: ActionMap,
+    M::Space: PolicySpace + Clone,
+{
+    let make_env = |_: usize| {
+        ContextualEnv::new(ctx.clone(), map.clone(), ContextOrder::Random)?
+            .with_selection(train_rows.to_vec())
+    };
+    let mut ppo = Ppo::new(cfg, make_env)?;
+    let mut step_bar = StepBar(progress, 0);
+    let mut callbacks: Vec<&mut dyn Callback> = vec![&mut step_bar];
+    ppo.learn(steps, &mut callbacks)?;
+    let mut policy = ppo.policy()?;
+    let mut env = ContextualEnv::new(ctx.clone(), map, ContextOrder::Sequential)?
+        .with_selection(eval_rows.to_vec())?;
+    let mut out = Vec::with_capacity(eval_rows.len());
+    for j in 0..eval_rows.len() {
+        let (obs, _) = env.reset(if j == 0 { Some(0) } else { None })?;
+        let action = Policy::<ContextualEnv<M>>::act(&mut policy, &obs, true)?;
+        env.step(&action)?;
+        out.push(env.weights().to_vec());
+    }
+    Ok(out)
+}
+
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = if values.len() > 1 {
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    (mean, sd)
+}
+
+fn seed_rows(label: &str, runs: &[SeedScore], out: &mut String) {
+    if runs.is_empty() {
+        return;
+    }
+    let owa: Vec<f64> = runs.iter().map(|r| r.score.owa).collect();
+    let smape: Vec<f64> = runs.iter().map(|r| r.score.smape).collect();
+    let mase: Vec<f64> = runs.iter().map(|r| r.score.mase).collect();
+    let ((o, os), (s, ss), (q, qs)) = (mean_sd(&owa), mean_sd(&smape), mean_sd(&mase));
+    out.push_str(&format!(
+        "| **{label}, mean ± sd of {} seeds** | {s:.3} ± {ss:.3} | {q:.3} ± {qs:.3} | **{o:.3} ± {os:.3}** |\n",
+        runs.len()
+    ));
+    for r in runs {
+        out.push_str(&format!(
+            "| {label}, seed {} | {:.3} | {:.3} | {:.3} |\n",
+            r.seed, r.score.smape, r.score.mase, r.score.owa
+        ));
+    }
+}
+
+fn to_markdown(r: &M4Report, pool: &PoolForecasts) -> String {
+    let mut s = format!(
+        "# metablend m4 — M4 {} ({} series, h = {}, m = {})\n\n",
+        r.frequency.name(),
+        r.series,
+        r.horizon,
+        r.period
+    );
+    s.push_str(&format!(
+        "Pool ({} models): {}. Meta-learners: PPO on the contextual env ({:?} action map{}, {} env steps per run, `ensemble` preset) and the supervised FFORMA-style softmax network; {} seeds each. Every number is on the M4 test horizon; OWA relative to Naive2 on the same series. {} pool fits failed and used Naive2's forecast instead.\n\n",
+        r.models.len(),
+        r.models.join(", "),
+        r.action_map,
+        if r.dirichlet { ", Dirichlet head" } else { "" },
+        r.ppo_steps,
+        r.seeds,
+        r.pool_failures,
+    ));
+    s.push_str("## Trained on every series' validation window (FFORMA's setting)\n\n| method | sMAPE | MASE | OWA |\n| --- | --- | --- | --- |\n");
+    seed_rows("PPO meta-combiner", &r.ppo_all, &mut s);
+    seed_rows("FFORMA-style (supervised)", &r.fforma_all, &mut s);
+    let mut base = r.baselines.clone();
+    base.sort_by(|a, b| a.owa.total_cmp(&b.owa));
+    for b in &base {
+        s.push_str(&format!(
+            "| {} | {:.3} | {:.3} | {:.3} |\n",
+            b.name, b.smape, b.mase, b.owa
+        ));
+    }
+    if !r.ppo_unseen.is_empty() {
+        s.push_str(&format!(
+            "\n## Unseen series ({} folds: trained on {:.0}% of the series, scored on the rest)\n\n| method | sMAPE | MASE | OWA |\n| --- | --- | --- | --- |\n",
+            r.folds,
+            100.0 * (r.folds as f64 - 1.0) / r.folds as f64
+        ));
+        seed_rows("PPO meta-combiner", &r.ppo_unseen, &mut s);
+        seed_rows("FFORMA-style (supervised)", &r.fforma_unseen, &mut s);
+    }
+    if !r.ppo_validation_loss.is_empty() {
+        s.push_str(&format!(
+            "\nPPO's mean per-series loss on the validation windows it trained on: {}.\n",
+            r.ppo_validation_loss
+                .iter()
+                .map(|v| format!("{v:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let ours = mean_sd(&r.ppo_all.iter().map(|x| x.score.owa).collect::<Vec<_>>()).0;
+    s.push_str("\n## Where it stands against the published M4 rows\n\n");
+    if r.series < 50 {
+        s.push_str("(A subset of the series: the published rows are totals over the whole frequency and not comparable.)\n\n");
+    }
+    for (id, what) in [
+        ("118", "ES-RNN, the M4 winner"),
+        ("245", "FFORMA"),
+        ("Theta", "Theta"),
+        ("sNaive", "seasonal naive"),
+    ] {
+        if let Some(p) = r.published.iter().find(|p| p.id == id) {
+            let verdict = if ours < p.owa {
+                "below (better)"
+            } else {
+                "above (worse)"
+            };
+            s.push_str(&format!(
+                "- {what} ({}): OWA {:.3}; the PPO meta-combiner's mean {ours:.3} is {verdict}.\n",
+                p.label, p.owa
+            ));
+        }
+    }
+    if let Some(best) = r.published.first() {
+        let verdict = if ours < best.owa {
+            "below (better)"
+        } else {
+            "above (worse)"
+        };
+        s.push_str(&format!(
+            "- Best published entry ({}): OWA {:.3}; the PPO meta-combiner's mean {ours:.3} is {verdict}.\n",
+            best.label, best.owa
+        ));
+    }
+    if let Some(b) = r
+        .baselines
+        .iter()
+        .filter(|b| r.models.contains(&b.name))
+        .min_by(|a, b| a.owa.total_cmp(&b.owa))
+    {
+        let verdict = if ours < b.owa { "better" } else { "worse" };
+        s.push_str(&format!(
+            "- Best single model of the pool ({}): OWA {:.3}; the PPO meta-combiner is {verdict}.\n",
+            b.name, b.owa
+        ));
+    }
+    s.push_str(
+        "\n| published M4 method | type | sMAPE | MASE | OWA |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for p in &r.published {
+        s.push_str(&format!(
+            "| {} | {} | {:.3} | {:.3} | {:.3} |\n",
+            p.label, p.kind, p.smape, p.mase, p.owa
+        ));
+    }
+    if !pool.failures.is_empty() {
+        s.push_str("\n## Pool fits that failed (Naive2 used instead)\n\n");
+        for fail in pool.failures.iter().take(50) {
+            s.push_str(&format!(
+                "- {} on {} ({}): {}\n",
+                fail.model, fail.series, fail.stage, fail.error
+            ));
+        }
+    }
+    s.push_str("\n## Time\n\n");
+    for (stage, secs) in &r.seconds {
+        s.push_str(&format!("- {stage}: {secs:.1} s\n"));
+    }
+    s
+}
+
+fn write_folder(
+    out: &Path,
+    report: &M4Report,
+    markdown: &str,
+    pool: &PoolForecasts,
+    ppo_weights: Option<&[Vec<f64>]>,
+    weights_json: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let name = out
+        .file_name()
+        .context("--out needs a folder name")?
+        .to_string_lossy()
+        .to_string();
+    let tmp = parent.join(format!(".{name}.tmp"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    std::fs::create_dir_all(&tmp)?;
+    write_text(&tmp.join("report.md"), markdown)?;
+    write_text(
+        &tmp.join("report.json"),
+        &serde_json::to_string_pretty(report)?,
+    )?;
+    write_text(
+        &tmp.join("weights.json"),
+        &serde_json::to_string(weights_json)?,
+    )?;
+    let mut bars: Vec<(String, f64)> = report
+        .baselines
+        .iter()
+        .map(|b| (b.name.clone(), b.owa))
+        .collect();
+    let mean =
+        |runs: &[SeedScore]| mean_sd(&runs.iter().map(|r| r.score.owa).collect::<Vec<_>>()).0;
+    if !report.ppo_all.is_empty() {
+        bars.push(("PPO (mean)".into(), mean(&report.ppo_all)));
+        bars.push(("FFORMA-style (mean)".into(), mean(&report.fforma_all)));
+    }
+    for id in ["118", "245"] {
+        if let Some(p) = report.published.iter().find(|p| p.id == id) {
+            bars.push((format!("M4: {}", p.label), p.owa));
+        }
+    }
+    bars.sort_by(|a, b| a.1.total_cmp(&b.1));
+    plots::bars(
+        &tmp.join("owa.png"),
+        "OWA on the M4 test horizon (lower is better)",
+        &bars,
+    )?;
+    if let Some(w) = ppo_weights {
+        let k = pool.names.len();
+        let mean_w: Vec<(String, f64)> = (0..k)
+            .map(|j| {
+                (
+                    pool.names[j].clone(),
+                    w.iter().map(|r| r[j]).sum::<f64>() / w.len() as f64,
+                )
+            })
+            .collect();
+        plots::bars(
+            &tmp.join("ppo_weights.png"),
+            "PPO (seed 0): mean weight per model",
+            &mean_w,
+        )?;
+    }
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("replacing {}", out.display()))?;
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! `metablend m4` end to end on a small M4 Hourly subset: the report is complete, and the
+//! meta-learners' weights and validation losses do not move when every test value is
+//! perturbed (the test horizon is read only for scoring), while the scores do.
+
+use std::io::Write;
+
+use crate::util::{metablend, repo_data_path};
+use metablend_ensemble::read_panel;
+
+/// Writes the first `n` series of the hourly train/test files (test values times `scale`)
+/// and the published scores into `dir`.
+fn subset(dir: &std::path::Path, n: usize, scale: f64) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (part, factor) in [("train", 1.0), ("test", scale)] {
+        let panel = read_panel(repo_data_path(&format!("m4/hourly_{part}.csv.gz"))).unwrap();
+        let file = std::fs::File::create(dir.join(format!("hourly_{part}.csv.gz"))).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        writeln!(gz, "series,t,value").unwrap();
+        for s in panel.iter().take(n) {
+            for (t, v) in s.values.iter().enumerate() {
+                writeln!(gz, "{},{t},{}", s.name, v * factor).unwrap();
+            }
+        }
+        gz.finish().unwrap();
+    }
+    std::fs::copy(
+        repo_data_path("m4/m4_published_point_forecasts_by_frequency.csv"),
+        dir.join("m4_published_point_forecasts_by_frequency.csv"),
+    )
+    .unwrap();
+}
+
+fn run(data: &std::path::Path, out: &std::path::Path) -> (serde_json::Value, serde_json::Value) {
+    let (ok, stdout, stderr) = metablend(&[
+        "m4",
+        "--frequency",
+        "hourly",
+        "--quick",
+        "--no-progress",
+        "--ppo-steps",
+        "1024",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(f)).unwrap()).unwrap()
+    };
+    (read("report.json"), read("weights.json"))
+}
+
+#[test]
+fn m4_command_scores_a_subset_and_never_reads_the_test_values_before_scoring() {
+    let root = std::env::temp_dir().join(format!("metablend-m4-{}", std::process::id()));
+    let (plain, perturbed) = (root.join("plain"), root.join("perturbed"));
+    subset(&plain, 10, 1.0);
+    subset(&perturbed, 10, 1.3);
+    let (report, weights) = run(&plain, &root.join("out-a"));
+    let md = std::fs::read_to_string(root.join("out-a/report.md")).unwrap();
+    for needle in [
+        "PPO meta-combiner, seed 1",
+        "FFORMA-style (supervised), seed 0",
+        "Unseen series (2 folds",
+        "best_on_validation",
+        "inverse_error",
+        "global_mlp",
+        "Slawek Smyl",
+    ] {
+        assert!(md.contains(needle), "report lacks {needle}:\n{md}");
+    }
+    assert!(root.join("out-a/owa.png").exists() && root.join("out-a/ppo_weights.png").exists());
+    assert_eq!(report["series"], 10);
+    let w = &weights["weights"]["ppo_seed0"];
+    assert_eq!(w.as_array().unwrap().len(), 10);
+    for row in w.as_array().unwrap() {
+        let sum: f64 = row
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-6);
+    }
+
+    let (report_b, weights_b) = run(&perturbed, &root.join("out-b"));
+    assert_eq!(weights, weights_b, "weights moved with the test values");
+    assert_eq!(
+        report["ppo_validation_loss"],
+        report_b["ppo_validation_loss"]
+    );
+    assert_ne!(
+        report["baselines"], report_b["baselines"],
+        "scores must use the test values"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}
+
+#[test]
+fn m4_command_rejects_bad_arguments() {
+    for args in [
+        &["m4", "--frequency", "daily"][..],
+        &["m4", "--action-map", "nope", "--series", "3"][..],
+        &[
+            "m4",
+            "--models",
+            "naive drift",
+            "--series",
+            "3",
+            "--no-progress",
+        ][..],
+        &["m4", "--data", "/nonexistent/m4", "--no-progress"][..],
+    ] {
+        let (ok, _, stderr) = metablend(args);
+        assert!(!ok, "{args:?} should fail");
+        assert!(
+            stderr.contains("Error") || stderr.contains("error"),
+            "{stderr}"
+        );
+    }
+}
