@@ -22,7 +22,9 @@
 //! ```
 #![warn(missing_docs)]
 
+mod atomic;
 mod error;
+pub mod metaopt;
 pub mod ope;
 pub mod ppo;
 mod threads;

@@ -5,6 +5,7 @@
 pub mod evaluate;
 pub mod m4;
 pub mod main_job;
+pub mod metaopt;
 pub mod ope;
 pub mod plots;
 pub mod settings;

@@ -63,7 +63,7 @@ const PALETTE: [RGBColor; 10] = [
 ];
 
 /// Several named lines against a shared x axis.
-fn lines(
+pub fn lines(
     path: &Path,
     title: &str,
     x_label: &str,

@@ -6,6 +6,7 @@ mod compare;
 mod evaluate;
 mod gym;
 mod m4;
+mod metaopt;
 mod ope;
 mod run;
 mod train;
@@ -65,6 +66,9 @@ enum Command {
     /// a contextual PPO meta-combiner and a supervised FFORMA-style learner against the
     /// baselines and the published M4 rows.
     M4(m4::M4Args),
+    /// The learned optimizer: meta-train it on forecasting tasks from M4 series, or
+    /// evaluate it on held-out series against tuned Adam and SGD with momentum.
+    Metaopt(metaopt::MetaoptArgs),
 }
 
 /// Runs the parsed command.
@@ -80,5 +84,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backtest(args) => backtest::run(args),
         Command::Compare(args) => compare::run(args),
         Command::M4(args) => m4::run(args),
+        Command::Metaopt(args) => metaopt::run(args),
     }
 }

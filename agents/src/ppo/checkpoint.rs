@@ -60,76 +60,39 @@ impl PpoLearner {
             path: p.display().to_string(),
             source,
         };
-        let name = dir
-            .file_name()
-            .ok_or_else(|| ckpt_err(dir, "path has no folder name"))?;
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        let tmp = parent.join(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
-        }
-        std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
-
-        let mut weights = HashMap::new();
-        let mut moments = HashMap::new();
-        for (i, (name, var)) in self.vars.iter().enumerate() {
-            weights.insert(name.clone(), var.as_tensor().copy()?);
-            let shape = var.shape();
-            moments.insert(
-                format!("m.{name}"),
-                Tensor::from_slice(&self.adam.m[i], shape, &self.device)?,
-            );
-            moments.insert(
-                format!("v.{name}"),
-                Tensor::from_slice(&self.adam.v[i], shape, &self.device)?,
-            );
-        }
-        candle_core::safetensors::save(&weights, tmp.join(WEIGHTS))?;
-        candle_core::safetensors::save(&moments, tmp.join(OPTIMIZER))?;
-        let state = CheckpointState {
-            format_version: FORMAT_VERSION,
-            config: self.cfg.clone(),
-            head: self.head,
-            obs_dim: self.model.obs_dim(),
-            num_timesteps: self.num_timesteps,
-            iterations: self.iterations,
-            adam_step: self.adam.step,
-        };
-        let json = serde_json::to_string_pretty(&state).expect("state serialises");
-        std::fs::write(tmp.join(STATE), json).map_err(|e| io(&tmp.join(STATE), e))?;
-        for (name, content) in extra {
-            std::fs::write(tmp.join(name), content).map_err(|e| io(&tmp.join(name), e))?;
-        }
-        let names = [WEIGHTS, OPTIMIZER, STATE]
-            .into_iter()
-            .chain(extra.iter().map(|(n, _)| *n));
-        for f in names {
-            let p = tmp.join(f);
-            std::fs::File::open(&p)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| io(&p, e))?;
-        }
-        if dir.exists() {
-            let old = parent.join(format!(
-                "{}.old-{}",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
-            std::fs::rename(dir, &old).map_err(|e| io(dir, e))?;
-            std::fs::rename(&tmp, dir).map_err(|e| io(dir, e))?;
-            std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
-        } else {
-            std::fs::rename(&tmp, dir).map_err(|e| io(dir, e))?;
-        }
-        Ok(())
+        crate::atomic::write_folder(dir, |tmp| {
+            let mut weights = HashMap::new();
+            let mut moments = HashMap::new();
+            for (i, (name, var)) in self.vars.iter().enumerate() {
+                weights.insert(name.clone(), var.as_tensor().copy()?);
+                let shape = var.shape();
+                moments.insert(
+                    format!("m.{name}"),
+                    Tensor::from_slice(&self.adam.m[i], shape, &self.device)?,
+                );
+                moments.insert(
+                    format!("v.{name}"),
+                    Tensor::from_slice(&self.adam.v[i], shape, &self.device)?,
+                );
+            }
+            candle_core::safetensors::save(&weights, tmp.join(WEIGHTS))?;
+            candle_core::safetensors::save(&moments, tmp.join(OPTIMIZER))?;
+            let state = CheckpointState {
+                format_version: FORMAT_VERSION,
+                config: self.cfg.clone(),
+                head: self.head,
+                obs_dim: self.model.obs_dim(),
+                num_timesteps: self.num_timesteps,
+                iterations: self.iterations,
+                adam_step: self.adam.step,
+            };
+            let json = serde_json::to_string_pretty(&state).expect("state serialises");
+            std::fs::write(tmp.join(STATE), json).map_err(|e| io(&tmp.join(STATE), e))?;
+            for (name, content) in extra {
+                std::fs::write(tmp.join(name), content).map_err(|e| io(&tmp.join(name), e))?;
+            }
+            Ok(())
+        })
     }
 
     /// Loads a checkpoint folder: rebuilds the networks from its config and restores weights,

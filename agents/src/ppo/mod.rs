@@ -30,6 +30,7 @@ pub use learner::PpoLearner;
 pub use log::{UpdateLog, UpdateStats};
 pub use model::{ActorCritic, Mlp};
 pub use optim::{clip_grad_norm, Adam};
+pub(crate) use optim::{read_grads, read_vars, write_vars};
 pub use policy::PpoPolicy;
 pub use rollout::{explained_variance, RolloutBuffer};
 pub use trainer::Ppo;

@@ -1,0 +1,33 @@
+//! A learned optimizer (Andrychowicz et al. 2016; Metz et al. 2019): a small coordinatewise
+//! network g_φ maps each parameter's gradient, momenta at three time scales and value to an
+//! update, θ' = θ + g_φ(∇θ, …), so one network serves models of any size. The MLP variant
+//! follows Metz et al.'s per-parameter MLP; the LSTM variant Andrychowicz et al.'s
+//! coordinatewise LSTM.
+//!
+//! * [`UpdateNet`] holds φ; [`OptState`] a task's momenta and LSTM state; [`update`]
+//!   applies one step (differentiably, for meta-training).
+//! * [`LearnedOptimizer`] implements `candle_nn::Optimizer`, so anything trained by a candle
+//!   optimiser (e.g. the ensemble crate's neural forecasters) can train with it.
+//! * [`meta_train`]: truncated unrolls with first-order meta-gradients (the task's gradients
+//!   enter g_φ detached, as in the paper), meta-loss = mean log normalised training loss along
+//!   the unroll, clipped; NaN-guarded; an unroll-length curriculum; an antithetic
+//!   evolution-strategies gradient as an option. Checkpoints are atomic folders.
+//! * [`evaluate`]: runs on held-out tasks against Adam and SGD with momentum whose learning
+//!   rates are tuned per task family.
+
+mod eval;
+mod net;
+mod optimizer;
+mod tasks;
+mod train;
+
+pub use eval::{
+    compare, run_baseline, run_learned, tune_learning_rate, Baseline, Comparison, Curve, LR_GRID,
+};
+pub use net::{MetaOptConfig, NetKind, UpdateNet};
+pub use optimizer::{update, LearnedOptimizer, OptState};
+pub use tasks::{Activation, MetaTask, MlpRegression, Quadratic};
+pub use train::{meta_train, EsConfig, MetaTrainConfig, MetaTrainLog};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! The update network g_φ and its checkpoint format.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor, Var};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Inputs per coordinate: gradient, three momenta and the parameter value (each normalised
+/// by its tensor's RMS), Adam's direction m̂/(√v̂ + ε), and the log of the tensor's gradient
+/// RMS relative to its first one (progress, so the network can anneal its steps).
+pub(crate) const FEATURES: usize = 7;
+
+/// Which network maps a coordinate's features to its update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetKind {
+    /// Two hidden ReLU layers (Metz et al. 2019's per-parameter MLP).
+    Mlp,
+    /// One LSTM cell with a state per coordinate (Andrychowicz et al. 2016).
+    Lstm,
+}
+
+/// The learned optimizer's architecture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaOptConfig {
+    /// MLP or LSTM.
+    pub kind: NetKind,
+    /// Hidden width.
+    pub hidden: usize,
+    /// Momentum decay rates of the three momentum inputs.
+    pub betas: [f64; 3],
+    /// The update is `−step_scale · tanh(d) · exp(clamp(s, −8, 4))` for outputs (d, s):
+    /// bounded by `step_scale · e⁴` per coordinate.
+    pub step_scale: f64,
+}
+
+impl Default for MetaOptConfig {
+    fn default() -> Self {
+        Self {
+            kind: NetKind::Mlp,
+            hidden: 32,
+            betas: [0.5, 0.9, 0.99],
+            step_scale: 0.01,
+        }
+    }
+}
+
+impl MetaOptConfig {
+    /// Checks the sizes and rates.
+    pub fn validate(&self) -> Result<()> {
+        if self.hidden == 0
+            || self.betas.iter().any(|b| !(0.0..1.0).contains(b))
+            || self.step_scale.is_nan()
+            || self.step_scale <= 0.0
+        {
+            return Err(Error::InvalidConfig(format!(
+                "learned optimizer: hidden > 0, betas in [0, 1) and a positive step scale ({self:?})"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// φ: the update network's variables.
+pub struct UpdateNet {
+    pub(crate) config: MetaOptConfig,
+    pub(crate) vars: Vec<(String, Var)>,
+}
+
+fn uniform(rng: &mut ChaCha8Rng, rows: usize, cols: usize, bound: f64) -> Result<Var> {
+    let data: Vec<f32> = (0..rows * cols)
+        .map(|_| rng.random_range(-bound..bound) as f32)
+        .collect();
+    Ok(Var::from_tensor(&Tensor::from_vec(
+        data,
+        (rows, cols),
+        &Device::Cpu,
+    )?)?)
+}
+
+impl UpdateNet {
+    /// A freshly initialised network (PyTorch-style uniform initialisation; the output
+    /// layer scaled down so the first updates are small).
+    pub fn new(config: MetaOptConfig, seed: u64) -> Result<Self> {
+        config.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let h = config.hidden;
+        let b_in = 1.0 / (FEATURES as f64).sqrt();
+        let b_h = 1.0 / (h as f64).sqrt();
+        let vars = match config.kind {
+            NetKind::Mlp => vec![
+                ("w1".to_string(), uniform(&mut rng, FEATURES, h, b_in)?),
+                ("b1".to_string(), uniform(&mut rng, 1, h, b_in)?),
+                ("w2".to_string(), uniform(&mut rng, h, h, b_h)?),
+                ("b2".to_string(), uniform(&mut rng, 1, h, b_h)?),
+                ("w3".to_string(), uniform(&mut rng, h, 2, 0.1 * b_h)?),
+                ("b3".to_string(), uniform(&mut rng, 1, 2, 0.1 * b_h)?),
+            ],
+            NetKind::Lstm => vec![
+                ("wx".to_string(), uniform(&mut rng, FEATURES, 4 * h, b_h)?),
+                ("wh".to_string(), uniform(&mut rng, h, 4 * h, b_h)?),
+                ("b".to_string(), uniform(&mut rng, 1, 4 * h, b_h)?),
+                ("wo".to_string(), uniform(&mut rng, h, 2, 0.1 * b_h)?),
+                ("bo".to_string(), uniform(&mut rng, 1, 2, 0.1 * b_h)?),
+            ],
+        };
+        Ok(Self { config, vars })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &MetaOptConfig {
+        &self.config
+    }
+
+    /// The trainable variables.
+    pub fn vars(&self) -> Vec<Var> {
+        self.vars.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    fn get(&self, name: &str) -> &Tensor {
+        self.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_tensor())
+            .expect("the variable exists for this kind")
+    }
+
+    /// Outputs `[n, 2]` for features `[n, FEATURES]`; the LSTM variant also takes and
+    /// returns its `(h, c)` state (`[n, hidden]` each; zeros when `None`).
+    pub(crate) fn forward(
+        &self,
+        x: &Tensor,
+        state: Option<(Tensor, Tensor)>,
+    ) -> Result<(Tensor, Option<(Tensor, Tensor)>)> {
+        match self.config.kind {
+            NetKind::Mlp => {
+                let h1 = x
+                    .matmul(self.get("w1"))?
+                    .broadcast_add(self.get("b1"))?
+                    .relu()?;
+                let h2 = h1
+                    .matmul(self.get("w2"))?
+                    .broadcast_add(self.get("b2"))?
+                    .relu()?;
+                Ok((
+                    h2.matmul(self.get("w3"))?.broadcast_add(self.get("b3"))?,
+                    None,
+                ))
+            }
+            NetKind::Lstm => {
+                let n = x.dim(0)?;
+                let hsz = self.config.hidden;
+                let (h, c) = match state {
+                    Some(s) => s,
+                    None => (
+                        Tensor::zeros((n, hsz), DType::F32, &Device::Cpu)?,
+                        Tensor::zeros((n, hsz), DType::F32, &Device::Cpu)?,
+                    ),
+                };
+                let gates = x
+                    .matmul(self.get("wx"))?
+                    .add(&h.matmul(self.get("wh"))?)?
+                    .broadcast_add(self.get("b"))?;
+                let chunk = |k: usize| gates.narrow(1, k * hsz, hsz);
+                let i = candle_nn::ops::sigmoid(&chunk(0)?)?;
+                let f = candle_nn::ops::sigmoid(&chunk(1)?)?;
+                let g = chunk(2)?.tanh()?;
+                let o = candle_nn::ops::sigmoid(&chunk(3)?)?;
+                let c2 = f.mul(&c)?.add(&i.mul(&g)?)?;
+                let h2 = o.mul(&c2.tanh()?)?;
+                let out = h2.matmul(self.get("wo"))?.broadcast_add(self.get("bo"))?;
+                Ok((out, Some((h2, c2))))
+            }
+        }
+    }
+
+    /// Saves φ (`phi.safetensors`) and the architecture (`metaopt.json`) into `dir`,
+    /// atomically; `extra` adds files (e.g. the training state).
+    pub fn save(&self, dir: &Path, extra: &[(&str, String)]) -> Result<()> {
+        crate::atomic::write_folder(dir, |tmp| {
+            let map: HashMap<String, Tensor> = self
+                .vars
+                .iter()
+                .map(|(n, v)| Ok((n.clone(), v.as_tensor().copy()?)))
+                .collect::<Result<_>>()?;
+            candle_core::safetensors::save(&map, tmp.join("phi.safetensors"))?;
+            let json = serde_json::to_string_pretty(&self.config).expect("config serialises");
+            let write = |name: &str, text: &str| {
+                std::fs::write(tmp.join(name), text).map_err(|e| Error::Io {
+                    path: tmp.join(name).display().to_string(),
+                    source: e,
+                })
+            };
+            write("metaopt.json", &json)?;
+            for (name, text) in extra {
+                write(name, text)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Loads a folder written by [`UpdateNet::save`]; a missing file, a damaged tensor file
+    /// or a tensor of the wrong shape is an error naming the file and tensor.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let err = |file: &str, message: String| Error::Checkpoint {
+            path: dir.join(file).display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(dir.join("metaopt.json"))
+            .map_err(|e| err("metaopt.json", e.to_string()))?;
+        let config: MetaOptConfig =
+            serde_json::from_str(&text).map_err(|e| err("metaopt.json", e.to_string()))?;
+        let net = Self::new(config, 0)?;
+        let bytes = std::fs::read(dir.join("phi.safetensors"))
+            .map_err(|e| err("phi.safetensors", e.to_string()))?;
+        let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+            .map_err(|e| err("phi.safetensors", format!("damaged safetensors: {e}")))?;
+        for (name, var) in &net.vars {
+            let t = tensors
+                .get(name)
+                .ok_or_else(|| err("phi.safetensors", format!("missing tensor '{name}'")))?;
+            if t.dims() != var.dims() {
+                return Err(err(
+                    "phi.safetensors",
+                    format!(
+                        "tensor '{name}' has shape {:?}, expected {:?}",
+                        t.dims(),
+                        var.dims()
+                    ),
+                ));
+            }
+            var.set(&t.to_dtype(DType::F32)?)?;
+        }
+        Ok(net)
+    }
+}

@@ -1,0 +1,384 @@
+//! Meta-training by truncated unrolls.
+
+use candle_core::{Tensor, Var};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use super::net::{MetaOptConfig, UpdateNet};
+use super::optimizer::{update, OptState};
+use super::tasks::MetaTask;
+use crate::ppo::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
+use crate::{Error, Result};
+
+/// Antithetic evolution-strategies gradient settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EsConfig {
+    /// Perturbation scale.
+    pub sigma: f64,
+    /// Antithetic pairs per estimate.
+    pub pairs: usize,
+}
+
+/// Meta-training settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaTrainConfig {
+    /// The network being trained.
+    pub net: MetaOptConfig,
+    /// Meta-iterations (one task run each).
+    pub iterations: usize,
+    /// Steps per truncated unroll (one φ update each).
+    pub truncation: usize,
+    /// Run length of the first iteration; grows linearly to `horizon_end` (curriculum).
+    pub horizon_start: usize,
+    /// Run length of the last iteration (the training horizon K).
+    pub horizon_end: usize,
+    /// Adam learning rate for φ.
+    pub meta_lr: f64,
+    /// Global gradient-norm clip on φ's gradient.
+    pub max_grad_norm: f64,
+    /// Cap on each step's normalised loss `L(θ_t)/L(θ_0)`; the meta-loss is the mean of its
+    /// logarithm along the run (so late, small losses still count).
+    pub loss_clip: f64,
+    /// Use an ES gradient instead of back-propagation through the unroll.
+    pub es: Option<EsConfig>,
+    /// Seed (φ's initialisation, task order, task initialisations).
+    pub seed: u64,
+}
+
+impl Default for MetaTrainConfig {
+    fn default() -> Self {
+        Self {
+            net: MetaOptConfig::default(),
+            iterations: 1000,
+            truncation: 20,
+            horizon_start: 20,
+            horizon_end: 100,
+            meta_lr: 3e-3,
+            max_grad_norm: 1.0,
+            loss_clip: 10.0,
+            es: None,
+            seed: 0,
+        }
+    }
+}
+
+impl MetaTrainConfig {
+    fn validate(&self) -> Result<()> {
+        self.net.validate()?;
+        if self.truncation == 0
+            || self.horizon_start == 0
+            || self.horizon_end < self.horizon_start
+            || self.meta_lr.is_nan()
+            || self.meta_lr <= 0.0
+            || self.loss_clip.is_nan()
+            || self.loss_clip <= 0.0
+            || self
+                .es
+                .as_ref()
+                .is_some_and(|e| e.pairs == 0 || e.sigma.is_nan() || e.sigma <= 0.0)
+        {
+            return Err(Error::InvalidConfig(format!(
+                "meta-training: positive truncation, horizons (start ≤ end), learning rate, \
+                 loss clip and ES settings ({self:?})"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The run length at iteration `it` (a multiple of the truncation).
+    pub fn horizon(&self, it: usize) -> usize {
+        let frac = if self.iterations > 1 {
+            it as f64 / (self.iterations - 1) as f64
+        } else {
+            1.0
+        };
+        let h = self.horizon_start as f64 + frac * (self.horizon_end - self.horizon_start) as f64;
+        (h / self.truncation as f64).ceil().max(1.0) as usize * self.truncation
+    }
+}
+
+/// One meta-iteration's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaTrainLog {
+    /// 0-based iteration.
+    pub iteration: usize,
+    /// The task run.
+    pub task: String,
+    /// Its run length.
+    pub horizon: usize,
+    /// Mean log normalised training loss `ln(L(θ_t)/L(θ_0))` along the run.
+    pub meta_loss: f64,
+    /// Why the task stopped early (a NaN loss or gradient); φ was not updated from it.
+    pub skipped: Option<String>,
+}
+
+/// The inner gradient at `params` (evaluated on detached copies) and the loss there.
+fn inner_grad(task: &dyn MetaTask, params: &[Tensor], step: usize) -> Result<(Vec<Tensor>, f64)> {
+    let vars: Vec<Var> = params
+        .iter()
+        .map(|p| Var::from_tensor(&p.detach()))
+        .collect::<candle_core::Result<_>>()?;
+    let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+    let loss = task.loss(&tensors)?;
+    let value = f64::from(loss.to_scalar::<f32>()?);
+    if !value.is_finite() {
+        return Err(Error::NonFinite(format!(
+            "task {}: loss is {value} at step {step}",
+            task.name()
+        )));
+    }
+    let grads = loss.backward()?;
+    let g = vars
+        .iter()
+        .map(|v| match grads.get(v.as_tensor()) {
+            Some(g) => Ok(g.clone()),
+            None => v.as_tensor().zeros_like(),
+        })
+        .collect::<candle_core::Result<_>>()?;
+    Ok((g, value))
+}
+
+/// Runs the learned optimizer on `task` for `steps` without meta-gradients; returns the
+/// training loss before each step and after the last (`steps + 1` values). A NaN loss is an
+/// error naming the task and step.
+pub(crate) fn unroll(
+    net: &UpdateNet,
+    task: &dyn MetaTask,
+    seed: u64,
+    steps: usize,
+) -> Result<Vec<f64>> {
+    let mut params = task.init(seed)?;
+    let mut state = OptState::new(&params)?;
+    let mut losses = Vec::with_capacity(steps + 1);
+    for t in 0..steps {
+        let (g, value) = inner_grad(task, &params, t)?;
+        losses.push(value);
+        params = update(net, &mut state, &params, &g)?
+            .into_iter()
+            .map(|p| p.detach())
+            .collect();
+    }
+    let last = f64::from(task.loss(&params)?.to_scalar::<f32>()?);
+    losses.push(last);
+    Ok(losses)
+}
+
+fn meta_loss_of(losses: &[f64], clip: f64) -> f64 {
+    let l0 = losses[0];
+    let n = losses.len() - 1;
+    losses[1..]
+        .iter()
+        .map(|l| {
+            if l.is_finite() {
+                (l / l0).clamp(1e-12, clip).ln()
+            } else {
+                clip.ln()
+            }
+        })
+        .sum::<f64>()
+        / n as f64
+}
+
+/// Trains φ on `tasks`. `start` resumes from a network (and `adam`'s moments and the
+/// iteration to continue from); `on_iteration` sees φ and each record and can stop training
+/// by returning `false`. A task whose loss or meta-gradient turns NaN stops with a record
+/// saying so and leaves φ unchanged.
+pub fn meta_train(
+    config: &MetaTrainConfig,
+    tasks: &[Box<dyn MetaTask>],
+    start: Option<(UpdateNet, Adam, usize)>,
+    mut on_iteration: impl FnMut(&UpdateNet, &Adam, &MetaTrainLog) -> Result<bool>,
+) -> Result<UpdateNet> {
+    config.validate()?;
+    if tasks.is_empty() {
+        return Err(Error::InvalidInput("meta-training needs tasks".into()));
+    }
+    let (net, mut adam, first) = match start {
+        Some(s) => s,
+        None => {
+            let net = UpdateNet::new(config.net.clone(), config.seed)?;
+            let sizes: Vec<usize> = net.vars().iter().map(|v| v.elem_count()).collect();
+            (net, Adam::new(&sizes, 1e-8), 0)
+        }
+    };
+    let vars = net.vars();
+    for it in first..config.iterations {
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(config.seed ^ (it as u64).wrapping_mul(0x9E37_79B9));
+        let task = tasks[rng.random_range(0..tasks.len())].as_ref();
+        let horizon = config.horizon(it);
+        let task_seed = rng.random::<u64>();
+        let outcome = match &config.es {
+            None => backprop_iteration(config, &net, &vars, &mut adam, task, task_seed, horizon),
+            Some(es) => es_iteration(
+                config, es, &net, &vars, &mut adam, task, task_seed, horizon, &mut rng,
+            ),
+        };
+        let log = match outcome {
+            Ok(meta_loss) => MetaTrainLog {
+                iteration: it,
+                task: task.name(),
+                horizon,
+                meta_loss,
+                skipped: None,
+            },
+            Err(e @ Error::NonFinite(_)) => MetaTrainLog {
+                iteration: it,
+                task: task.name(),
+                horizon,
+                meta_loss: f64::NAN,
+                skipped: Some(e.to_string()),
+            },
+            Err(e) => return Err(e),
+        };
+        if !on_iteration(&net, &adam, &log)? {
+            break;
+        }
+    }
+    Ok(net)
+}
+
+/// Truncated back-propagation through the unroll; one φ update per truncation. When any
+/// loss or gradient of the run is NaN, every update from this run is undone (φ and Adam's
+/// moments), so one bad task cannot poison φ.
+fn backprop_iteration(
+    config: &MetaTrainConfig,
+    net: &UpdateNet,
+    vars: &[Var],
+    adam: &mut Adam,
+    task: &dyn MetaTask,
+    seed: u64,
+    horizon: usize,
+) -> Result<f64> {
+    let phi_before = read_vars(vars)?;
+    let mut trial = adam.clone();
+    let outcome = backprop_run(config, net, vars, &mut trial, task, seed, horizon);
+    match outcome {
+        Ok(v) => {
+            *adam = trial;
+            Ok(v)
+        }
+        Err(e) => {
+            write_vars(vars, &phi_before)?;
+            Err(e)
+        }
+    }
+}
+
+fn backprop_run(
+    config: &MetaTrainConfig,
+    net: &UpdateNet,
+    vars: &[Var],
+    adam: &mut Adam,
+    task: &dyn MetaTask,
+    seed: u64,
+    horizon: usize,
+) -> Result<f64> {
+    let mut params = task.init(seed)?;
+    let l0 = f64::from(task.loss(&params)?.to_scalar::<f32>()?);
+    if !l0.is_finite() || l0 <= 0.0 {
+        return Err(Error::NonFinite(format!(
+            "task {}: initial loss {l0}",
+            task.name()
+        )));
+    }
+    let mut state = OptState::new(&params)?;
+    let mut phi = read_vars(vars)?;
+    let (mut total, mut step) = (0.0, 0);
+    while step < horizon {
+        let mut meta: Option<Tensor> = None;
+        for _ in 0..config.truncation {
+            let (g, _) = inner_grad(task, &params, step)?;
+            params = update(net, &mut state, &params, &g)?;
+            let lt = (task.loss(&params)? / l0)?
+                .clamp(1e-12, config.loss_clip)?
+                .log()?;
+            meta = Some(match meta {
+                None => lt,
+                Some(m) => (m + lt)?,
+            });
+            step += 1;
+        }
+        let meta = (meta.expect("truncation > 0") / config.truncation as f64)?;
+        let value = f64::from(meta.to_scalar::<f32>()?);
+        if !value.is_finite() {
+            return Err(Error::NonFinite(format!(
+                "task {}: meta-loss is {value} at step {step}",
+                task.name()
+            )));
+        }
+        total += value * config.truncation as f64;
+        let grads = meta.backward()?;
+        let mut g = read_grads(&net.vars, &grads)
+            .map_err(|e| Error::NonFinite(format!("task {}: {e}", task.name())))?;
+        clip_grad_norm(&mut g, config.max_grad_norm as f32);
+        adam.update(&mut phi, &g, config.meta_lr as f32);
+        write_vars(vars, &phi)?;
+        params = params.iter().map(|p| p.detach()).collect();
+        state.detach();
+    }
+    Ok(total / horizon as f64)
+}
+
+/// An antithetic ES estimate of the meta-loss gradient over the whole run; one φ update.
+#[allow(clippy::too_many_arguments)]
+fn es_iteration(
+    config: &MetaTrainConfig,
+    es: &EsConfig,
+    net: &UpdateNet,
+    vars: &[Var],
+    adam: &mut Adam,
+    task: &dyn MetaTask,
+    seed: u64,
+    horizon: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<f64> {
+    let phi = read_vars(vars)?;
+    let mut grad: Vec<Vec<f32>> = phi.iter().map(|p| vec![0.0; p.len()]).collect();
+    let mut mean = 0.0;
+    for _ in 0..es.pairs {
+        let eps: Vec<Vec<f32>> = phi
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|_| rng.sample::<f32, _>(StandardNormal))
+                    .collect()
+            })
+            .collect();
+        let value = |sign: f32| -> Result<f64> {
+            let shifted: Vec<Vec<f32>> = phi
+                .iter()
+                .zip(&eps)
+                .map(|(p, e)| {
+                    p.iter()
+                        .zip(e)
+                        .map(|(a, b)| a + sign * es.sigma as f32 * b)
+                        .collect()
+                })
+                .collect();
+            write_vars(vars, &shifted)?;
+            // A diverging perturbation counts as the capped loss.
+            Ok(match unroll(net, task, seed, horizon) {
+                Ok(l) => meta_loss_of(&l, config.loss_clip),
+                Err(Error::NonFinite(_)) => config.loss_clip,
+                Err(e) => return Err(e),
+            })
+        };
+        let (plus, minus) = (value(1.0)?, value(-1.0)?);
+        mean += 0.5 * (plus + minus);
+        let coef = ((plus - minus) / (2.0 * es.sigma * es.pairs as f64)) as f32;
+        for (g, e) in grad.iter_mut().zip(&eps) {
+            for (a, b) in g.iter_mut().zip(e) {
+                *a += coef * b;
+            }
+        }
+    }
+    let mut phi = phi;
+    clip_grad_norm(&mut grad, config.max_grad_norm as f32);
+    adam.update(&mut phi, &grad, config.meta_lr as f32);
+    write_vars(vars, &phi)?;
+    Ok(mean / es.pairs as f64)
+}
