@@ -7,6 +7,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod checkpoints;
 mod cli;
 mod cli_m4;
+mod cli_metaopt;
 mod cli_pipeline;
 mod features_fixture;
 mod forecast_fixtures;

@@ -25,6 +25,11 @@ pub enum Baseline {
         /// Learning rate.
         lr: f64,
     },
+    /// Plain gradient descent.
+    Sgd {
+        /// Learning rate.
+        lr: f64,
+    },
     /// SGD with momentum 0.9 (heavy ball).
     SgdMomentum {
         /// Learning rate.
@@ -109,6 +114,7 @@ pub fn run_baseline(b: Baseline, task: &dyn MetaTask, seed: u64, steps: usize) -
                     let step = mh.div(&(vh.sqrt()? + 1e-8)?)?.affine(lr, 0.0)?;
                     params[i].sub(&step)?
                 }
+                Baseline::Sgd { lr } => params[i].sub(&g.affine(lr, 0.0)?)?,
                 Baseline::SgdMomentum { lr } => {
                     m[i] = (m[i].affine(0.9, 0.0)? + g)?;
                     params[i].sub(&m[i].affine(lr, 0.0)?)?
