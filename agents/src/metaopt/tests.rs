@@ -41,15 +41,7 @@ fn meta_training_beats_tuned_plain_sgd_on_held_out_quadratics() {
     let sgd: Vec<Curve> = held
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            run_baseline(
-                Baseline::Sgd { lr },
-                t.as_ref(),
-                1000 + i as u64,
-                30,
-            )
-            .unwrap()
-        })
+        .map(|(i, t)| run_baseline(Baseline::Sgd { lr }, t.as_ref(), 1000 + i as u64, 30).unwrap())
         .collect();
     let c = compare(&learned, &sgd).unwrap();
     eprintln!("vs tuned SGD: {c:?}");

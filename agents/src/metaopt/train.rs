@@ -212,7 +212,19 @@ pub fn meta_train(
         let horizon = config.horizon(it);
         let task_seed = rng.random::<u64>();
         let outcome = match &config.es {
-            None => backprop_iteration(config, &net, &vars, &mut adam, task, task_seed, horizon),
+            None => {
+                // When any loss or gradient of the run is NaN, every update from this run is
+                // undone (φ and Adam's moments), so one bad task cannot poison φ.
+                let phi_before = read_vars(&vars)?;
+                let mut trial = adam.clone();
+                let outcome =
+                    backprop_run(config, &net, &vars, &mut trial, task, task_seed, horizon);
+                match &outcome {
+                    Ok(_) => adam = trial,
+                    Err(_) => write_vars(&vars, &phi_before)?,
+                }
+                outcome
+            }
             Some(es) => es_iteration(
                 config, es, &net, &vars, &mut adam, task, task_seed, horizon, &mut rng,
             ),
@@ -241,33 +253,8 @@ pub fn meta_train(
     Ok(net)
 }
 
-/// Truncated back-propagation through the unroll; one φ update per truncation. When any
-/// loss or gradient of the run is NaN, every update from this run is undone (φ and Adam's
-/// moments), so one bad task cannot poison φ.
-fn backprop_iteration(
-    config: &MetaTrainConfig,
-    net: &UpdateNet,
-    vars: &[Var],
-    adam: &mut Adam,
-    task: &dyn MetaTask,
-    seed: u64,
-    horizon: usize,
-) -> Result<f64> {
-    let phi_before = read_vars(vars)?;
-    let mut trial = adam.clone();
-    let outcome = backprop_run(config, net, vars, &mut trial, task, seed, horizon);
-    match outcome {
-        Ok(v) => {
-            *adam = trial;
-            Ok(v)
-        }
-        Err(e) => {
-            write_vars(vars, &phi_before)?;
-            Err(e)
-        }
-    }
-}
-
+/// Truncated back-propagation through the unroll; one φ update per truncation. The caller
+/// undoes every update of a run that fails (see [`meta_train`]).
 fn backprop_run(
     config: &MetaTrainConfig,
     net: &UpdateNet,

@@ -67,35 +67,53 @@ impl GlobalMlpConfig {
     }
 }
 
+/// Dense layers `(weight [in, out], bias [1, out])` for the given sizes, initialised
+/// U(±1/√fan_in) as PyTorch's `nn.Linear`.
+pub(crate) fn dense_layers(
+    sizes: &[usize],
+    rng: &mut ChaCha8Rng,
+) -> candle_core::Result<Vec<(Var, Var)>> {
+    sizes
+        .windows(2)
+        .map(|w| {
+            let bound = 1.0 / (w[0] as f64).sqrt();
+            Ok((
+                uniform_var(rng, (w[0], w[1]), bound)?,
+                uniform_var(rng, (1, w[1]), bound)?,
+            ))
+        })
+        .collect()
+}
+
+/// Applies dense layers with `hidden` between them (none after the last).
+pub(crate) fn dense_forward(
+    layers: &[(Var, Var)],
+    x: &Tensor,
+    hidden: fn(&Tensor) -> candle_core::Result<Tensor>,
+) -> candle_core::Result<Tensor> {
+    let mut h = x.clone();
+    for (i, (w, b)) in layers.iter().enumerate() {
+        h = h.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
+        if i + 1 < layers.len() {
+            h = hidden(&h)?;
+        }
+    }
+    Ok(h)
+}
+
 struct Net {
     layers: Vec<(Var, Var)>,
 }
 
 impl Net {
     fn new(sizes: &[usize], rng: &mut ChaCha8Rng) -> candle_core::Result<Self> {
-        let layers = sizes
-            .windows(2)
-            .map(|w| {
-                let bound = 1.0 / (w[0] as f64).sqrt();
-                Ok((
-                    uniform_var(rng, (w[0], w[1]), bound)?,
-                    uniform_var(rng, (1, w[1]), bound)?,
-                ))
-            })
-            .collect::<candle_core::Result<_>>()?;
-        Ok(Self { layers })
+        Ok(Self {
+            layers: dense_layers(sizes, rng)?,
+        })
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let mut h = x.clone();
-        let last = self.layers.len() - 1;
-        for (i, (w, b)) in self.layers.iter().enumerate() {
-            h = h.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
-            if i < last {
-                h = h.relu()?;
-            }
-        }
-        Ok(h)
+        dense_forward(&self.layers, x, Tensor::relu)
     }
 
     fn vars(&self) -> Vec<Var> {

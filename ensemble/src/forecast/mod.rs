@@ -24,9 +24,9 @@ pub use arima::{
 };
 pub(crate) use ets::profiled_sse;
 pub use ets::{Ets, EtsFit, Trend};
+pub(crate) use global::{dense_forward, dense_layers};
 pub use global::{GlobalMlp, GlobalMlpConfig};
 pub use naive::{Drift, Naive, Naive2, SeasonalNaive};
-pub(crate) use neural::uniform_var;
 pub use neural::{
     adam, Architecture, LstmConfig, LstmForecaster, MlpConfig, MlpForecaster, Network, NeuralFit,
     NeuralForecaster, OptimizerFactory, StepOptimizer, TrainConfig,

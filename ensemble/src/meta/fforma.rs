@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::forecast::uniform_var;
+use crate::forecast::{dense_forward, dense_layers};
 use crate::{Error, Result};
 
 /// Losses above this count as this (as the env's reward cap).
@@ -67,16 +67,7 @@ impl Fforma {
         } else {
             vec![dim, config.hidden, k]
         };
-        let layers = sizes
-            .windows(2)
-            .map(|w| {
-                let bound = 1.0 / (w[0] as f64).sqrt();
-                Ok((
-                    uniform_var(&mut rng, (w[0], w[1]), bound)?,
-                    uniform_var(&mut rng, (1, w[1]), bound)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let layers = dense_layers(&sizes, &mut rng)?;
         let model = Self { layers };
         let x = model.inputs(panel, rows)?;
         let losses: Vec<f32> = rows
@@ -115,15 +106,7 @@ impl Fforma {
     }
 
     fn logits(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let mut h = x.clone();
-        let last = self.layers.len() - 1;
-        for (i, (w, b)) in self.layers.iter().enumerate() {
-            h = h.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
-            if i < last {
-                h = h.tanh()?;
-            }
-        }
-        Ok(h)
+        dense_forward(&self.layers, x, Tensor::tanh)
     }
 
     /// The weights for tasks `rows` of `panel` (one row of K per task).
