@@ -4,6 +4,7 @@
 
 pub mod evaluate;
 pub mod m4;
+mod m4_report;
 pub mod main_job;
 pub mod metaopt;
 pub mod ope;

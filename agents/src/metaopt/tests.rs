@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 use candle_nn::Optimizer;
 
 use super::*;
@@ -155,7 +155,6 @@ fn the_optimizer_interface_trains_candle_variables() {
         .to_scalar::<f32>()
         .unwrap();
     assert!(last < 0.5 * first, "{first} -> {last}");
-    let _ = Device::Cpu;
 }
 
 #[test]
