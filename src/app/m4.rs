@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
@@ -65,17 +65,7 @@ pub struct M4Options {
 }
 
 fn bar(len: u64, label: &str, show: bool) -> Option<ProgressBar> {
-    show.then(|| {
-        let b = ProgressBar::new(len);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{msg:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
-            )
-            .expect("valid template"),
-        );
-        b.set_message(label.to_string());
-        b
-    })
+    show.then(|| super::progress_bar(len, label))
 }
 
 /// Runs the protocol and writes the report folder; returns the markdown report.

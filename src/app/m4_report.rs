@@ -50,6 +50,15 @@ pub(super) struct M4Report {
     pub(super) seconds: Vec<(String, f64)>,
 }
 
+/// Lower OWA is better.
+fn verdict(ours: f64, theirs: f64) -> &'static str {
+    if ours < theirs {
+        "below (better)"
+    } else {
+        "above (worse)"
+    }
+}
+
 fn mean_sd(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -141,26 +150,20 @@ pub(super) fn to_markdown(r: &M4Report, pool: &PoolForecasts) -> String {
         ("sNaive", "seasonal naive"),
     ] {
         if let Some(p) = r.published.iter().find(|p| p.id == id) {
-            let verdict = if ours < p.owa {
-                "below (better)"
-            } else {
-                "above (worse)"
-            };
             s.push_str(&format!(
-                "- {what} ({}): OWA {:.3}; the PPO meta-combiner's mean {ours:.3} is {verdict}.\n",
-                p.label, p.owa
+                "- {what} ({}): OWA {:.3}; the PPO meta-combiner's mean {ours:.3} is {}.\n",
+                p.label,
+                p.owa,
+                verdict(ours, p.owa)
             ));
         }
     }
     if let Some(best) = r.published.first() {
-        let verdict = if ours < best.owa {
-            "below (better)"
-        } else {
-            "above (worse)"
-        };
         s.push_str(&format!(
-            "- Best published entry ({}): OWA {:.3}; the PPO meta-combiner's mean {ours:.3} is {verdict}.\n",
-            best.label, best.owa
+            "- Best published entry ({}): OWA {:.3}; the PPO meta-combiner's mean {ours:.3} is {}.\n",
+            best.label,
+            best.owa,
+            verdict(ours, best.owa)
         ));
     }
     if let Some(b) = r

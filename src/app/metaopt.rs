@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -115,13 +114,7 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
     };
     let first = start.as_ref().map_or(0, |s| s.2);
     let bar = opts.progress.then(|| {
-        let b = ProgressBar::new(opts.config.iterations as u64);
-        b.set_style(
-            ProgressStyle::with_template(
-                "meta-train [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta}) {msg}",
-            )
-            .expect("valid template"),
-        );
+        let b = super::progress_bar(opts.config.iterations as u64, "meta-train");
         b.set_position(first as u64);
         b
     });
@@ -303,16 +296,9 @@ pub fn eval(opts: &EvalOptions) -> anyhow::Result<String> {
     let held = &hourly[200..(200 + opts.tasks).min(hourly.len())];
     let long = 10 * opts.horizon;
     let total = (FAMILIES.len() * held.len() * 2) as u64;
-    let bar = opts.progress.then(|| {
-        let b = ProgressBar::new(total);
-        b.set_style(
-            ProgressStyle::with_template(
-                "evaluate [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
-            )
-            .expect("valid template"),
-        );
-        b
-    });
+    let bar = opts
+        .progress
+        .then(|| super::progress_bar(total, "evaluate"));
     let mut results = Vec::new();
     let mut curves_for_plot: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for family in &FAMILIES {

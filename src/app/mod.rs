@@ -29,6 +29,19 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
+/// A progress bar for `len` units of work labelled `label` (elapsed time, bar, count, ETA).
+pub fn progress_bar(len: u64, label: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+        )
+        .expect("valid template"),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
 /// Writes `text` to `path` atomically.
 pub fn write_text(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     metablend::env::io::atomic_write(path, |w| w.write_all(text.as_bytes()))?;

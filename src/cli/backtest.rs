@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use indicatif::{ProgressBar, ProgressStyle};
+
 use metablend::ensemble::{
     holdout_panel, metrics, read_panel, read_series, FillPolicy, ModelSpec, Series,
     SeriesCsvOptions, WalkForward, Window,
@@ -61,18 +61,6 @@ pub struct BacktestArgs {
     out: PathBuf,
 }
 
-fn bar(len: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} {bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}]",
-        )
-        .expect("valid template"),
-    );
-    bar.set_message(what.to_string());
-    bar
-}
-
 fn log_transform(mut s: Series) -> anyhow::Result<Series> {
     if let Some(i) = s.values.iter().position(|&v| v <= 0.0) {
         bail!("--log: value {} at row {i} is not positive", s.values[i]);
@@ -105,7 +93,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
                 .map(log_transform)
                 .collect::<anyhow::Result<_>>()?;
         }
-        let progress = bar(train.len() as u64, "series");
+        let progress = crate::app::progress_bar(train.len() as u64, "series");
         let out = holdout_panel(&models, &train, &test, Some(&progress))?;
         progress.finish_and_clear();
         out.write_csv(&args.out)
@@ -149,7 +137,8 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         refit_every: args.refit_every,
         window: args.rolling.map_or(Window::Expanding, Window::Rolling),
     };
-    let progress = bar(((n - start.min(n)) * wf.models.len()) as u64, "forecasts");
+    let progress =
+        crate::app::progress_bar(((n - start.min(n)) * wf.models.len()) as u64, "forecasts");
     let out = wf.run(&series, Some(&progress))?;
     progress.finish_and_clear();
     out.predictions

@@ -44,6 +44,14 @@ impl PoolForecasts {
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
     }
+
+    /// The Naive2 column (the M4 losses' reference).
+    pub fn naive2_column(&self) -> Result<usize> {
+        self.names
+            .iter()
+            .position(|n| n.starts_with("naive2_"))
+            .ok_or_else(|| Error::Config("the pool has no Naive2 column".into()))
+    }
 }
 
 /// Forecasts every series' validation window and test horizon with each model of `specs`
@@ -152,14 +160,21 @@ fn forecast_series(
             })
         }
     };
-    let fallback = run(&specs[naive2]).map_err(|e| Error::FitFailed {
-        model: "naive2".into(),
-        detail: format!("series {series}: {e}"),
-    })?;
+    let results: Vec<Result<Vec<f64>>> = specs.iter().map(run).collect();
+    let fallback = match &results[naive2] {
+        Ok(f) => f.clone(),
+        Err(e) => {
+            return Err(Error::FitFailed {
+                model: "naive2".into(),
+                detail: format!("series {series}: {e}"),
+            })
+        }
+    };
     let mut failures = Vec::new();
     let forecasts = specs
         .iter()
-        .map(|spec| match run(spec) {
+        .zip(results)
+        .map(|(spec, result)| match result {
             Ok(f) => f,
             Err(e) => {
                 failures.push(PoolFailure {

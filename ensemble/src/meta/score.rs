@@ -38,11 +38,7 @@ pub fn score(
             weights.len()
         )));
     }
-    let n2 = pool
-        .names
-        .iter()
-        .position(|n| n.starts_with("naive2_"))
-        .ok_or_else(|| Error::Config("the pool has no Naive2 column".into()))?;
+    let n2 = pool.naive2_column()?;
     let k = pool.names.len();
     let (mut s, mut q, mut s2, mut q2) = (0.0, 0.0, 0.0, 0.0);
     for (&i, w) in rows.iter().zip(weights) {

@@ -75,11 +75,7 @@ pub fn context_panel(
     train: &[Series],
     m: usize,
 ) -> Result<ContextPanel> {
-    let n2 = pool
-        .names
-        .iter()
-        .position(|n| n.starts_with("naive2_"))
-        .ok_or_else(|| Error::Config("the pool has no Naive2 column".into()))?;
+    let n2 = pool.naive2_column()?;
     let h = pool.horizon;
     let tasks = train
         .iter()
