@@ -56,7 +56,7 @@ pub use ensemble::{
     FeatureFn, Predictions, PredictionsPanel, RewardContext, RewardFn, RewardSpec,
 };
 pub use error::{Error, Result};
-pub use info::Info;
+pub use info::{Info, InfoLayout};
 pub use policy::{evaluate_policy, EvalResult, Policy};
 pub use snapshot::Snapshot;
 pub use space::{BoxSpace, Discrete, MultiDiscrete, Space};

@@ -152,10 +152,10 @@ impl<M: ActionMap> Env for ContextualEnv<M> {
                 self.panel.tasks()[self.current].id
             )));
         }
-        let mut info = Info::with_capacity(2, 1);
-        info.push("series", self.current as f64);
-        info.push("loss", loss);
-        info.push_vec("weights", self.weights.clone());
+        let mut info = Info::new();
+        info.set("series", self.current as f64);
+        info.set("loss", loss);
+        info.set_vec("weights", self.weights.clone());
         self.guard.record(true);
         Ok(Step {
             obs: self.observe(),

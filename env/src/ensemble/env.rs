@@ -6,7 +6,7 @@ use super::{
     Predictions, PredictionsPanel, RewardContext, RewardFn, Softmax,
 };
 use crate::envs::EnvRng;
-use crate::{BoxSpace, Env, EpisodeGuard, Error, Info, Result, Snapshot, Space, Step};
+use crate::{BoxSpace, Env, EpisodeGuard, Error, Info, InfoLayout, Result, Snapshot, Space, Step};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -56,6 +56,8 @@ pub struct EnsembleEnv<M: ActionMap = Softmax> {
     scale: f64,
     log_rmse: Vec<f64>,
     rmse_scaled: Vec<f64>,
+    /// The keys of every step's info, built once.
+    info_layout: Arc<InfoLayout>,
 }
 
 impl<M: ActionMap> std::fmt::Debug for EnsembleEnv<M> {
@@ -146,6 +148,12 @@ impl<M: ActionMap> EnsembleEnv<M> {
             scale: 1.0,
             log_rmse: vec![0.0; k],
             rmse_scaled: vec![0.0; k],
+            info_layout: Arc::new(
+                ["t", "series", "forecast", "target", "error", "scale"]
+                    .into_iter()
+                    .fold(InfoLayout::new(), InfoLayout::scalar)
+                    .vector("weights", k),
+            ),
         };
         env.obs_space = env.build_obs_space()?;
         Ok(env)
@@ -389,14 +397,16 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
                 self.series
             )));
         }
-        let mut info = Info::with_capacity(6, 1);
-        info.push("t", t as f64);
-        info.push("series", self.series as f64);
-        info.push("forecast", forecast);
-        info.push("target", target);
-        info.push("error", forecast - target);
-        info.push("scale", self.scale);
-        info.push_vec("weights", self.weights.clone());
+        let mut info = Info::with_layout(&self.info_layout);
+        info.push_values(&[
+            t as f64,
+            self.series as f64,
+            forecast,
+            target,
+            forecast - target,
+            self.scale,
+        ]);
+        info.push_values(&self.weights);
         self.prev_weights.copy_from_slice(&self.weights);
         self.prev_forecast = Some(forecast);
         self.t += 1;
