@@ -5,6 +5,7 @@ mod callbacks;
 mod checkpoint;
 mod config;
 mod cpu_ops;
+mod dense;
 mod fused_loss;
 mod gae;
 mod head;

@@ -65,13 +65,8 @@ impl Mlp {
         let mut h = x.clone();
         let last = self.layers.len() - 1;
         for (i, l) in self.layers.iter().enumerate() {
-            h = super::cpu_ops::add_bias(&h.matmul(l.w.as_tensor())?, l.b.as_tensor())?;
-            if i < last {
-                h = match self.activation {
-                    Activation::Tanh => super::cpu_ops::tanh(&h)?,
-                    Activation::Relu => h.relu()?,
-                };
-            }
+            let act = (i < last).then_some(self.activation);
+            h = super::dense::dense(&h, l.w.as_tensor(), l.b.as_tensor(), act)?;
         }
         Ok(h)
     }
