@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use metablend::agents::metaopt::{EsConfig, MetaOptConfig, MetaTrainConfig};
+use metablend::agents::metaopt::{EsConfig, MetaOptConfig, MetaTrainConfig, UpdateForm};
 
 use crate::app::metaopt::{eval, net_kind, train, EvalOptions, TrainOptions};
 
@@ -35,6 +35,10 @@ struct TrainArgs {
     /// Update network: mlp (per-parameter MLP) or lstm (coordinatewise LSTM).
     #[arg(long, default_value = "mlp")]
     net: String,
+    /// Update form: adam (Adam's direction, the network sets each coordinate's learning rate)
+    /// or free (the network alone chooses direction and size, as in the 2016 paper).
+    #[arg(long, default_value = "adam", value_parser = ["adam", "free"])]
+    update: String,
     /// Meta-iterations.
     #[arg(long, default_value_t = 1000)]
     iterations: usize,
@@ -106,6 +110,11 @@ pub fn run(args: MetaoptArgs) -> anyhow::Result<()> {
                 net: MetaOptConfig {
                     kind,
                     hidden: if a.net == "lstm" { 20 } else { 32 },
+                    form: if a.update == "free" {
+                        UpdateForm::Free
+                    } else {
+                        UpdateForm::AdamScaled
+                    },
                     ..MetaOptConfig::default()
                 },
                 iterations: a.iterations,

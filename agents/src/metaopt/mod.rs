@@ -24,7 +24,7 @@ mod train;
 pub use eval::{
     compare, run_baseline, run_learned, tune_learning_rate, Baseline, Comparison, Curve, LR_GRID,
 };
-pub use net::{MetaOptConfig, NetKind, UpdateNet};
+pub use net::{MetaOptConfig, NetKind, UpdateForm, UpdateNet};
 pub use optimizer::{update, LearnedOptimizer, OptState};
 pub use tasks::{Activation, MetaTask, MlpRegression, Quadratic};
 pub use train::{meta_train, EsConfig, MetaTrainConfig, MetaTrainLog};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
-use super::net::UpdateNet;
+use super::net::{UpdateForm, UpdateNet};
 use crate::{Error, Result};
 
 /// Bound on a normalised input feature.
@@ -104,7 +104,7 @@ pub fn update(
             normalise(&state.momenta[i][1])?,
             normalise(&state.momenta[i][2])?,
             normalise(&p.detach())?,
-            adam_dir,
+            adam_dir.clone(),
             Tensor::full(progress as f32, p.shape(), p.device())?,
         ];
         let flat: Vec<Tensor> = columns
@@ -114,7 +114,10 @@ pub fn update(
         let x = Tensor::cat(&flat, 1)?;
         let (o, lstm) = net.forward(&x, state.lstm[i].take())?;
         state.lstm[i] = lstm;
-        let direction = o.narrow(1, 0, 1)?.tanh()?;
+        let direction = match net.config.form {
+            UpdateForm::Free => o.narrow(1, 0, 1)?.tanh()?,
+            UpdateForm::AdamScaled => adam_dir.reshape((n, 1))?,
+        };
         let magnitude = o.narrow(1, 1, 1)?.clamp(-8.0, 4.0)?.exp()?;
         let delta = direction
             .mul(&magnitude)?
