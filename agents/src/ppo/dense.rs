@@ -74,7 +74,8 @@ impl CustomOp3 for Dense {
         match self.act {
             None => {}
             Some(Activation::Tanh) => tanh_in_place(&mut out),
-            Some(Activation::Relu) => out.iter_mut().for_each(|v| *v = v.max(0.0)),
+            // `x < 0` rather than `max(x, 0)`, which would turn a NaN into 0 and hide it.
+            Some(Activation::Relu) => out.iter_mut().filter(|v| **v < 0.0).for_each(|v| *v = 0.0),
         }
         Ok((CpuStorage::F32(out), Shape::from((rows, fan_out))))
     }
@@ -366,6 +367,18 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_nan_stays_visible_through_every_activation() {
+        let dev = Device::Cpu;
+        let x = Tensor::new(&[[f32::NAN, 1.0]], &dev).unwrap();
+        let w = Tensor::new(&[[1f32], [1.0]], &dev).unwrap();
+        let b = Tensor::new(&[0f32], &dev).unwrap();
+        for act in [None, Some(Activation::Tanh), Some(Activation::Relu)] {
+            let y = dense(&x, &w, &b, act).unwrap().to_vec2::<f32>().unwrap();
+            assert!(y[0][0].is_nan(), "{act:?}: {y:?}");
         }
     }
 
