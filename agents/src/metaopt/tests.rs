@@ -13,7 +13,7 @@ fn quadratics(seeds: std::ops::Range<u64>) -> Vec<Box<dyn MetaTask>> {
 
 fn small_config() -> MetaTrainConfig {
     MetaTrainConfig {
-        iterations: 300,
+        iterations: 400,
         truncation: 10,
         horizon_start: 30,
         horizon_end: 30,
