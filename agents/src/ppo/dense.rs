@@ -9,7 +9,7 @@
 //! elementwise pass and the two (or three) products the chain rule needs.
 
 use super::config::Activation;
-use super::cpu_ops::{contiguous_f32, tanh_in_place};
+use super::cpu_ops::{contiguous_f32, dot, tanh_in_place};
 use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
 
 /// `act(x @ w + b)` for `x: (rows, in)`, `w: (in, out)`, `b: (out,)`; `act = None` is the
@@ -229,25 +229,6 @@ fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     for (y, x) in y.iter_mut().zip(x) {
         *y += a * x;
     }
-}
-
-/// `x · y` in eight interleaved partial sums (one vector register; a single running sum is
-/// a serial chain the compiler may not reorder).
-fn dot(x: &[f32], y: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-    let tail: f32 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    for (a8, b8) in xc.zip(yc) {
-        for ((s, a), b) in acc.iter_mut().zip(a8).zip(b8) {
-            *s += a * b;
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 /// The `cols × rows` transpose of a row-major `rows × cols` matrix.

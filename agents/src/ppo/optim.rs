@@ -66,7 +66,11 @@ impl Adam {
 /// Scales `grads` in place so their global L2 norm is at most `max_norm` (PyTorch's
 /// `clip_grad_norm_`, with its 1e-6 guard); returns the norm before clipping.
 pub fn clip_grad_norm(grads: &mut [Vec<f32>], max_norm: f32) -> f32 {
-    let norm = grads.iter().map(|g| sum_of_squares(g)).sum::<f32>().sqrt();
+    let norm = grads
+        .iter()
+        .map(|g| super::cpu_ops::dot(g, g))
+        .sum::<f32>()
+        .sqrt();
     let coef = max_norm / (norm + 1e-6);
     if coef < 1.0 {
         for x in grads.iter_mut().flat_map(|g| g.iter_mut()) {
@@ -74,20 +78,6 @@ pub fn clip_grad_norm(grads: &mut [Vec<f32>], max_norm: f32) -> f32 {
         }
     }
     norm
-}
-
-/// `sum x²` in eight interleaved partial sums, which the compiler can keep in one vector
-/// register (a single running sum is a serial chain of float additions it may not reorder).
-fn sum_of_squares(v: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = v.chunks_exact(8);
-    let tail: f32 = chunks.remainder().iter().map(|x| x * x).sum();
-    for c in chunks {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x * x;
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 /// Reads each variable's values into a flat buffer.
