@@ -36,6 +36,11 @@ impl Entry {
     fn len(&self) -> usize {
         self.vector_len.unwrap_or(1)
     }
+
+    /// Where its numbers sit in the info's value vector.
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.len()
+    }
 }
 
 impl InfoLayout {
@@ -88,7 +93,7 @@ impl InfoLayout {
             e.start -= n;
         }
         self.len -= n;
-        gone.start..gone.start + n
+        gone.range()
     }
 }
 
@@ -125,10 +130,9 @@ impl Info {
 
     /// The numbers of `key` and whether it is a vector, if present and filled.
     fn lookup(&self, key: &str) -> Option<(&[f64], bool)> {
-        let layout = self.layout();
-        let e = &layout.entries[layout.find(key)?];
-        let values = self.values.get(e.start..e.start + e.len())?;
-        Some((values, e.vector_len.is_some()))
+        self.entries()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, v, vector)| (v, vector))
     }
 
     /// Sets (or replaces) `key` with `values`. An existing entry of the same kind and length
@@ -138,8 +142,8 @@ impl Info {
         if let Some(i) = self.layout().find(&key) {
             let e = &self.layout().entries[i];
             if full && e.vector_len.is_some() == vector && e.len() == values.len() {
-                let start = e.start;
-                self.values[start..start + values.len()].copy_from_slice(values);
+                let range = e.range();
+                self.values[range].copy_from_slice(values);
                 return;
             }
         }
@@ -162,9 +166,9 @@ impl Info {
         self.put(key.into(), &[value], false);
     }
 
-    /// Sets (or replaces) a named vector.
-    pub fn set_vec(&mut self, key: impl Into<Cow<'static, str>>, value: Vec<f64>) {
-        self.put(key.into(), &value, true);
+    /// Sets (or replaces) a named vector (copied: a slice, a `Vec` or a reference to one).
+    pub fn set_vec(&mut self, key: impl Into<Cow<'static, str>>, value: impl AsRef<[f64]>) {
+        self.put(key.into(), value.as_ref(), true);
     }
 
     /// The named scalar, if present.
@@ -186,7 +190,7 @@ impl Info {
     /// The filled entries in order: key, numbers, and whether it is a vector.
     fn entries(&self) -> impl Iterator<Item = (&str, &[f64], bool)> {
         self.layout().entries.iter().filter_map(|e| {
-            let v = self.values.get(e.start..e.start + e.len())?;
+            let v = self.values.get(e.range())?;
             Some((e.key.as_ref(), v, e.vector_len.is_some()))
         })
     }

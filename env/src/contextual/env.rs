@@ -155,7 +155,7 @@ impl<M: ActionMap> Env for ContextualEnv<M> {
         let mut info = Info::new();
         info.set("series", self.current as f64);
         info.set("loss", loss);
-        info.set_vec("weights", self.weights.clone());
+        info.set_vec("weights", &self.weights);
         self.guard.record(true);
         Ok(Step {
             obs: self.observe(),
