@@ -9,7 +9,7 @@ fn metaopt_trains_resumes_and_evaluates() {
     let root = std::env::temp_dir().join(format!("metablend-metaopt-{}", std::process::id()));
     let run = root.join("run");
     let run_s = run.to_str().unwrap();
-    let train = |iterations: &str, resume: bool| {
+    let train = |iterations: &str, finetune: &str, resume: bool| {
         let mut args = vec![
             "metaopt",
             "train",
@@ -17,6 +17,8 @@ fn metaopt_trains_resumes_and_evaluates() {
             run_s,
             "--iterations",
             iterations,
+            "--finetune-iterations",
+            finetune,
             "--horizon",
             "10",
             "--truncation",
@@ -26,16 +28,27 @@ fn metaopt_trains_resumes_and_evaluates() {
         if resume {
             args.push("--resume");
         }
-        let (ok, out, err) = metablend(&args);
-        assert!(ok, "{out}\n{err}");
+        metablend(&args)
     };
-    train("4", false);
+    let (ok, out, err) = train("4", "0", false);
+    assert!(ok, "{out}\n{err}");
     assert!(run.join("checkpoint/phi.safetensors").exists());
-    train("6", true);
+    // Resumed with more truncated iterations, then two ES fine-tuning updates.
+    let (ok, out, err) = train("6", "2", true);
+    assert!(ok, "{out}\n{err}");
     let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
-    assert_eq!(log.lines().count(), 6, "{log}");
+    assert_eq!(log.lines().count(), 8, "{log}");
+    let fine_tuning = log
+        .lines()
+        .filter(|l| l.contains("\"fine_tuning\":true"))
+        .count();
+    assert_eq!(fine_tuning, 2, "{log}");
     let state = std::fs::read_to_string(run.join("checkpoint/train_state.json")).unwrap();
-    assert!(state.contains("\"iteration\":6"), "{state}");
+    assert!(state.contains("\"iteration\":8"), "{state}");
+    assert!(run.join("meta_loss.png").exists());
+    // Past the truncated phase, its length can no longer change.
+    let (ok, _, err) = train("7", "2", true);
+    assert!(!ok && err.contains("--iterations 6"), "{err}");
 
     let report = root.join("report");
     let (ok, out, err) = metablend(&[

@@ -106,6 +106,19 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
         if state.config.net != opts.config.net {
             anyhow::bail!("--resume: the checkpoint's network differs from the requested one");
         }
+        // Inside the fine-tuning phase the truncated phase is over: changing its length
+        // would re-run fine-tuning from a different point.
+        if state.iteration > state.config.iterations
+            && state.config.iterations != opts.config.iterations
+        {
+            anyhow::bail!(
+                "--resume: the checkpoint is {} updates into ES fine-tuning after {} truncated \
+                 iterations; resume with --iterations {}",
+                state.iteration - state.config.iterations,
+                state.config.iterations,
+                state.config.iterations
+            );
+        }
         let mut adam = Adam::new(&[], 1e-8);
         (adam.m, adam.v, adam.step) = (state.adam_m, state.adam_v, state.adam_step);
         Some((net, adam, state.iteration))
@@ -115,7 +128,7 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
     };
     let first = start.as_ref().map_or(0, |s| s.2);
     let bar = opts.progress.then(|| {
-        let b = super::progress_bar(opts.config.iterations as u64, "meta-train");
+        let b = super::progress_bar(opts.config.total_iterations() as u64, "meta-train");
         b.set_position(first as u64);
         b
     });
@@ -129,6 +142,7 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
         .with_context(|| format!("opening {}", log_path.display()))?;
     let mut skipped = 0;
     let mut curve: Vec<(u64, f64)> = Vec::new();
+    let mut finetune_curve: Vec<(u64, f64)> = Vec::new();
     let interrupted = super::interrupt_flag();
     let started = Instant::now();
     meta_train(
@@ -144,6 +158,8 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
             })?;
             if log.skipped.is_some() {
                 skipped += 1;
+            } else if log.fine_tuning {
+                finetune_curve.push((log.iteration as u64, log.meta_loss));
             } else {
                 curve.push((log.iteration as u64, log.meta_loss));
             }
@@ -152,7 +168,7 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
                 b.set_message(format!("meta-loss {:.3}", log.meta_loss));
             }
             let stop = interrupted.load(std::sync::atomic::Ordering::SeqCst);
-            let last = log.iteration + 1 == opts.config.iterations;
+            let last = log.iteration + 1 == opts.config.total_iterations();
             if stop || last || (log.iteration + 1) % 25 == 0 {
                 let state = TrainState {
                     iteration: log.iteration + 1,
@@ -170,27 +186,40 @@ pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
     if let Some(b) = bar {
         b.finish();
     }
-    // Smoothed meta-loss curve (mean of 10 iterations).
-    let smooth: Vec<(f64, f64)> = curve
-        .chunks(10)
-        .map(|c| {
-            let x = c.iter().map(|p| p.0 as f64).sum::<f64>() / c.len() as f64;
-            let y = c.iter().map(|p| p.1).sum::<f64>() / c.len() as f64;
-            (x, y)
-        })
-        .collect();
-    if !smooth.is_empty() {
+    // Smoothed meta-loss curves (means of 10 iterations).
+    let smooth = |points: &[(u64, f64)]| -> Vec<(f64, f64)> {
+        points
+            .chunks(10)
+            .map(|c| {
+                let x = c.iter().map(|p| p.0 as f64).sum::<f64>() / c.len() as f64;
+                let y = c.iter().map(|p| p.1).sum::<f64>() / c.len() as f64;
+                (x, y)
+            })
+            .collect()
+    };
+    let lines: Vec<(String, Vec<(f64, f64)>)> = [
+        ("truncated unrolls (mean along the run)", smooth(&curve)),
+        (
+            "ES fine-tuning (last steps of whole runs)",
+            smooth(&finetune_curve),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, points)| !points.is_empty())
+    .map(|(name, points)| (name.to_string(), points))
+    .collect();
+    if !lines.is_empty() {
         plots::lines(
             &opts.out.join("meta_loss.png"),
-            "Meta-loss (mean L(θ_t)/L(θ_0) along the run; mean of 10 iterations)",
+            "Meta-loss ln(L(θ_t)/L(θ_0)) (mean of 10 iterations)",
             "meta-iteration",
             "meta-loss",
-            &[("learned optimizer".to_string(), smooth)],
+            &lines,
         )?;
     }
     tracing::info!(
         "meta-training: {} iterations in {:.1} s, {skipped} skipped",
-        opts.config.iterations - first,
+        opts.config.total_iterations().saturating_sub(first),
         started.elapsed().as_secs_f64()
     );
     Ok(skipped)

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use metablend::agents::metaopt::{EsConfig, MetaOptConfig, MetaTrainConfig, UpdateForm};
+use metablend::agents::metaopt::{
+    EsConfig, EsFinetune, MetaOptConfig, MetaTrainConfig, UpdateForm,
+};
 
 use crate::app::metaopt::{eval, net_kind, train, EvalOptions, TrainOptions};
 
@@ -39,9 +41,15 @@ struct TrainArgs {
     /// or free (the network alone chooses direction and size, as in the 2016 paper).
     #[arg(long, default_value = "adam", value_parser = ["adam", "free"])]
     update: String,
-    /// Meta-iterations.
+    /// Meta-iterations (truncated unrolls).
     #[arg(long, default_value_t = 1000)]
     iterations: usize,
+    /// ES fine-tuning updates of the step-size head on whole runs after them (0: none).
+    #[arg(long, default_value_t = EsFinetune::default().iterations)]
+    finetune_iterations: usize,
+    /// Of each fine-tuning update's 16 pairs of runs, how many last 10 × K steps.
+    #[arg(long, default_value_t = EsFinetune::default().long_pairs)]
+    finetune_long_pairs: usize,
     /// Training horizon K (run length at the end of the curriculum).
     #[arg(long, default_value_t = 100)]
     horizon: usize,
@@ -122,6 +130,11 @@ pub fn run(args: MetaoptArgs) -> anyhow::Result<()> {
                 horizon_start: a.truncation.min(a.horizon),
                 horizon_end: a.horizon,
                 es: a.es_pairs.map(|pairs| EsConfig { sigma: 0.02, pairs }),
+                finetune: (a.finetune_iterations > 0).then(|| EsFinetune {
+                    iterations: a.finetune_iterations,
+                    long_pairs: a.finetune_long_pairs,
+                    ..EsFinetune::default()
+                }),
                 seed: a.seed,
                 ..MetaTrainConfig::default()
             };

@@ -11,11 +11,14 @@
 //! * [`meta_train`]: truncated unrolls with first-order meta-gradients (the task's gradients
 //!   enter g_φ detached, as in the paper), meta-loss = mean log normalised training loss along
 //!   the unroll, clipped; NaN-guarded; an unroll-length curriculum; an antithetic
-//!   evolution-strategies gradient as an option. Checkpoints are atomic folders.
+//!   evolution-strategies gradient as an option; then ES fine-tuning of the step-size head
+//!   on whole runs ([`EsFinetune`]), against the truncation's short-horizon bias.
+//!   Checkpoints are atomic folders.
 //! * [`evaluate`]: runs on held-out tasks against Adam and SGD with momentum whose learning
 //!   rates are tuned per task family.
 
 mod eval;
+mod finetune;
 mod net;
 mod optimizer;
 mod tasks;
@@ -24,6 +27,7 @@ mod train;
 pub use eval::{
     compare, run_baseline, run_learned, tune_learning_rate, Baseline, Comparison, Curve, LR_GRID,
 };
+pub use finetune::EsFinetune;
 pub use net::{MetaOptConfig, NetKind, UpdateForm, UpdateNet};
 pub use optimizer::{update, LearnedOptimizer, OptState};
 pub use tasks::{Activation, MetaTask, MlpRegression, Quadratic};

@@ -154,6 +154,20 @@ impl UpdateNet {
         self.vars.iter().map(|(_, v)| v.clone()).collect()
     }
 
+    /// Per variable, which entries produce the step-size output `s` (column 1 of the output
+    /// layer's weights and bias): what ES fine-tuning perturbs.
+    pub(crate) fn magnitude_head_mask(&self) -> Vec<Vec<bool>> {
+        self.vars
+            .iter()
+            .map(|(name, var)| {
+                let output = matches!(name.as_str(), "w3" | "b3" | "wo" | "bo");
+                (0..var.elem_count())
+                    .map(|i| output && i % 2 == 1)
+                    .collect()
+            })
+            .collect()
+    }
+
     fn get(&self, name: &str) -> &Tensor {
         self.vars
             .iter()

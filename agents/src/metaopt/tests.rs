@@ -18,6 +18,7 @@ fn small_config() -> MetaTrainConfig {
         horizon_start: 30,
         horizon_end: 30,
         meta_lr: 1e-2,
+        finetune: None,
         ..MetaTrainConfig::default()
     }
 }
@@ -204,6 +205,115 @@ fn es_gradient_and_lstm_variant_run() {
     };
     assert!(matches!(
         meta_train(&bad, &quadratics(0..1), None, |_, _, _| Ok(true)),
+        Err(crate::Error::InvalidConfig(_))
+    ));
+}
+
+/// Fine-tuning only, from the untrained network (Adam at 0.01, too timid for 30 steps on
+/// these quadratics); one pair in eight runs 300 steps.
+fn finetune_only() -> MetaTrainConfig {
+    MetaTrainConfig {
+        iterations: 0,
+        finetune: Some(EsFinetune {
+            iterations: 30,
+            pairs: 8,
+            long_pairs: 1,
+            sigma: 0.1,
+            meta_lr: 0.05,
+            tail: 5,
+        }),
+        ..small_config()
+    }
+}
+
+#[test]
+fn es_fine_tuning_moves_only_the_step_size_head_and_lowers_held_out_final_losses() {
+    let config = finetune_only();
+    let train = quadratics(0..20);
+    let run = || {
+        let mut logs = Vec::new();
+        let net = meta_train(&config, &train, None, |_, _, log| {
+            logs.push(log.clone());
+            Ok(true)
+        })
+        .unwrap();
+        (net, logs)
+    };
+    let (net, logs) = run();
+    assert_eq!(logs.len(), 30);
+    assert!(logs
+        .iter()
+        .all(|l| l.fine_tuning && l.meta_loss.is_finite()));
+    let start = UpdateNet::new(config.net.clone(), config.seed).unwrap();
+    let (before, after) = (
+        crate::ppo::read_vars(&start.vars()).unwrap(),
+        crate::ppo::read_vars(&net.vars()).unwrap(),
+    );
+    let mask = start.magnitude_head_mask();
+    let mut moved = 0;
+    for ((b, a), m) in before.iter().zip(&after).zip(&mask) {
+        for ((x, y), on) in b.iter().zip(a).zip(m) {
+            if *on {
+                moved += usize::from(x != y);
+            } else {
+                assert_eq!(x, y, "a parameter outside the step-size head moved");
+            }
+        }
+    }
+    assert_eq!(moved, config.net.hidden + 1);
+    // Deterministic: the parallel runs are reduced in a fixed order.
+    assert_eq!(crate::ppo::read_vars(&run().0.vars()).unwrap(), after);
+    let held = quadratics(100..130);
+    let finals = |n: &UpdateNet| -> Vec<Curve> {
+        held.iter()
+            .enumerate()
+            .map(|(i, t)| run_learned(n, t.as_ref(), 1000 + i as u64, 30).unwrap())
+            .collect()
+    };
+    let gain = compare(&finals(&net), &finals(&start)).unwrap();
+    eprintln!("fine-tuned vs its start: {gain:?}");
+    assert!(gain.win_rate > 0.5 && gain.ci95.1 < 0.0, "{gain:?}");
+}
+
+#[test]
+fn a_nan_run_in_fine_tuning_counts_as_the_cap_and_never_reaches_phi() {
+    let tasks: Vec<Box<dyn MetaTask>> = vec![Box::new(Poisoned {
+        inner: Quadratic::random(4, 0).unwrap(),
+        calls: Default::default(),
+    })];
+    let config = MetaTrainConfig {
+        finetune: Some(EsFinetune {
+            iterations: 2,
+            ..finetune_only().finetune.unwrap()
+        }),
+        ..finetune_only()
+    };
+    let start = UpdateNet::new(config.net.clone(), config.seed).unwrap();
+    let mut logs = Vec::new();
+    let net = meta_train(&config, &tasks, None, |_, _, log| {
+        logs.push(log.clone());
+        Ok(true)
+    })
+    .unwrap();
+    for log in &logs {
+        assert!(
+            (log.meta_loss - config.loss_clip.ln()).abs() < 1e-12,
+            "{log:?}"
+        );
+    }
+    assert_eq!(
+        crate::ppo::read_vars(&net.vars()).unwrap(),
+        crate::ppo::read_vars(&start.vars()).unwrap()
+    );
+    let bad = MetaTrainConfig {
+        finetune: Some(EsFinetune {
+            sigma: f64::NAN,
+            ..EsFinetune::default()
+        }),
+        ..finetune_only()
+    };
+    assert!(matches!(
+        meta_train(&bad, &tasks, None, |_, _, _| Ok(true)),
         Err(crate::Error::InvalidConfig(_))
     ));
 }

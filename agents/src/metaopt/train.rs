@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
+use super::finetune::{finetune_iteration, tail_objective, EsFinetune};
 use super::net::{MetaOptConfig, UpdateNet};
 use super::optimizer::{update, OptState};
 use super::tasks::MetaTask;
@@ -51,6 +52,10 @@ pub struct MetaTrainConfig {
     pub late_weighting: bool,
     /// Use an ES gradient instead of back-propagation through the unroll.
     pub es: Option<EsConfig>,
+    /// ES fine-tuning of the step-size head on whole K-step runs after the truncated
+    /// iterations (see [`EsFinetune`]); absent in checkpoints from before it existed.
+    #[serde(default)]
+    pub finetune: Option<EsFinetune>,
     /// Seed (φ's initialisation, task order, task initialisations).
     pub seed: u64,
 }
@@ -68,6 +73,7 @@ impl Default for MetaTrainConfig {
             loss_clip: 10.0,
             late_weighting: true,
             es: None,
+            finetune: Some(EsFinetune::default()),
             seed: 0,
         }
     }
@@ -87,13 +93,19 @@ impl MetaTrainConfig {
                 .es
                 .as_ref()
                 .is_some_and(|e| e.pairs == 0 || e.sigma.is_nan() || e.sigma <= 0.0)
+            || self.finetune.as_ref().is_some_and(|f| !f.is_valid())
         {
             return Err(Error::InvalidConfig(format!(
                 "meta-training: positive truncation, horizons (start ≤ end), learning rate, \
-                 loss clip and ES settings ({self:?})"
+                 loss clip, ES and fine-tuning settings ({self:?})"
             )));
         }
         Ok(())
+    }
+
+    /// Truncated iterations plus fine-tuning updates.
+    pub fn total_iterations(&self) -> usize {
+        self.iterations + self.finetune.as_ref().map_or(0, |f| f.iterations)
     }
 
     /// The run length at iteration `it` (a multiple of the truncation).
@@ -117,8 +129,12 @@ pub struct MetaTrainLog {
     pub task: String,
     /// Its run length.
     pub horizon: usize,
-    /// Mean log normalised training loss `ln(L(θ_t)/L(θ_0))` along the run.
+    /// Mean log normalised training loss `ln(L(θ_t)/L(θ_0))` along the run; for a
+    /// fine-tuning update, over the last steps of its runs (the ES objective).
     pub meta_loss: f64,
+    /// An ES fine-tuning update (after the truncated iterations).
+    #[serde(default)]
+    pub fine_tuning: bool,
     /// Why the task stopped early (a NaN loss or gradient); φ was not updated from it.
     pub skipped: Option<String>,
 }
@@ -174,26 +190,11 @@ pub(crate) fn unroll(
     Ok(losses)
 }
 
-fn meta_loss_of(losses: &[f64], clip: f64) -> f64 {
-    let l0 = losses[0];
-    let n = losses.len() - 1;
-    losses[1..]
-        .iter()
-        .map(|l| {
-            if l.is_finite() {
-                (l / l0).clamp(1e-12, clip).ln()
-            } else {
-                clip.ln()
-            }
-        })
-        .sum::<f64>()
-        / n as f64
-}
-
 /// Trains φ on `tasks`. `start` resumes from a network (and `adam`'s moments and the
 /// iteration to continue from); `on_iteration` sees φ and each record and can stop training
 /// by returning `false`. A task whose loss or meta-gradient turns NaN stops with a record
-/// saying so and leaves φ unchanged.
+/// saying so and leaves φ unchanged. Iterations from `config.iterations` on are ES
+/// fine-tuning updates (with a fresh Adam), when `config.finetune` asks for them.
 pub fn meta_train(
     config: &MetaTrainConfig,
     tasks: &[Box<dyn MetaTask>],
@@ -213,7 +214,30 @@ pub fn meta_train(
         }
     };
     let vars = net.vars();
-    for it in first..config.iterations {
+    for it in first..config.total_iterations() {
+        if it >= config.iterations {
+            let ft = config.finetune.as_ref().expect("counted in the total");
+            if it == config.iterations {
+                let sizes: Vec<usize> = vars.iter().map(|v| v.elem_count()).collect();
+                adam = Adam::new(&sizes, 1e-8);
+            }
+            let seed = config.seed ^ (it as u64).wrapping_mul(0x9E37_79B9);
+            let horizon = config.horizon_end;
+            let meta_loss =
+                finetune_iteration(ft, config.loss_clip, &net, &mut adam, tasks, horizon, seed)?;
+            let log = MetaTrainLog {
+                iteration: it,
+                task: format!("ES fine-tuning: {} antithetic pairs of runs", ft.pairs),
+                horizon,
+                meta_loss,
+                fine_tuning: true,
+                skipped: None,
+            };
+            if !on_iteration(&net, &adam, &log)? {
+                break;
+            }
+            continue;
+        }
         let mut rng =
             ChaCha8Rng::seed_from_u64(config.seed ^ (it as u64).wrapping_mul(0x9E37_79B9));
         let task = tasks[rng.random_range(0..tasks.len())].as_ref();
@@ -243,6 +267,7 @@ pub fn meta_train(
                 task: task.name(),
                 horizon,
                 meta_loss,
+                fine_tuning: false,
                 skipped: None,
             },
             Err(e @ Error::NonFinite(_)) => MetaTrainLog {
@@ -250,6 +275,7 @@ pub fn meta_train(
                 task: task.name(),
                 horizon,
                 meta_loss: f64::NAN,
+                fine_tuning: false,
                 skipped: Some(e.to_string()),
             },
             Err(e) => return Err(e),
@@ -365,7 +391,7 @@ fn es_iteration(
             write_vars(vars, &shifted)?;
             // A diverging perturbation counts as the capped loss.
             Ok(match unroll(net, task, seed, horizon) {
-                Ok(l) => meta_loss_of(&l, config.loss_clip),
+                Ok(l) => tail_objective(&l, usize::MAX, config.loss_clip),
                 Err(Error::NonFinite(_)) => config.loss_clip,
                 Err(e) => return Err(e),
             })
