@@ -52,8 +52,9 @@ pub struct MetaTrainConfig {
     pub late_weighting: bool,
     /// Use an ES gradient instead of back-propagation through the unroll.
     pub es: Option<EsConfig>,
-    /// ES fine-tuning of the step-size head on whole K-step runs after the truncated
-    /// iterations (see [`EsFinetune`]); absent in checkpoints from before it existed.
+    /// ES fine-tuning of the step-size head on whole runs (K and 10 × K steps) after the
+    /// truncated iterations (see [`EsFinetune`]); absent in checkpoints from before it
+    /// existed.
     #[serde(default)]
     pub finetune: Option<EsFinetune>,
     /// Seed (φ's initialisation, task order, task initialisations).
@@ -392,7 +393,7 @@ fn es_iteration(
             // A diverging perturbation counts as the capped loss.
             Ok(match unroll(net, task, seed, horizon) {
                 Ok(l) => tail_objective(&l, usize::MAX, config.loss_clip),
-                Err(Error::NonFinite(_)) => config.loss_clip,
+                Err(Error::NonFinite(_)) => config.loss_clip.ln(),
                 Err(e) => return Err(e),
             })
         };
