@@ -10,11 +10,11 @@
 //! features the hidden layers compute, learned by back-propagation, stay as they are).
 //!
 //! Some of the runs last 10 × K: fine-tuned on K-step runs alone, the optimizer learned steps
-//! that pay off by step K and hurt after it (on the 214 held-out tasks the
-//! ReLU family's 1,000-step final losses went from 1.8× to 3.4× the tuned Adam's). With 4 of
-//! 16 pairs long, the K = 100 win rate against the tuned Adam rose from 64.5% to 70.6%
-//! (tanh) and from 69.2% to 79.0% (ReLU), and 1,000-step final losses fell from 1.9× to
-//! 1.45× Adam's (tanh; meta-training seed 0).
+//! that pay off by step K and hurt after it (on the 214 held-out tasks the ReLU family's
+//! 1,000-step final losses went from 1.8× to 3.4× the tuned Adam's). With 4 of 16 pairs long,
+//! the K = 100 win rate against the tuned Adam rose from 64.5% to 70.6% (tanh) and from 69.2%
+//! to 79.0% (ReLU), and 1,000-step final losses fell from 1.9× to 1.45× Adam's (tanh;
+//! meta-training seed 0).
 
 use candle_core::{Tensor, Var};
 use rand::{Rng, SeedableRng};
@@ -122,10 +122,9 @@ struct Pair {
 }
 
 /// One ES update of the step-size head on `horizon`-step runs (`10 × horizon` for the
-/// first `long_pairs` pairs); returns the objective averaged
-/// over the perturbed runs. Deterministic in `iteration_seed` whatever the number of
-/// threads. A run that turns NaN counts as the capped loss, so φ moves away from it.
-#[allow(clippy::too_many_arguments)]
+/// first `long_pairs` pairs); returns the objective averaged over the perturbed runs.
+/// Deterministic in `iteration_seed` whatever the number of threads. A run that turns NaN
+/// counts as the capped loss, so φ moves away from it.
 pub(crate) fn finetune_iteration(
     ft: &EsFinetune,
     loss_clip: f64,
