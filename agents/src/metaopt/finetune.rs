@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::net::UpdateNet;
 use super::tasks::MetaTask;
 use super::train::unroll;
-use crate::ppo::{clip_grad_norm, read_vars, Adam};
+use crate::ppo::{clip_grad_norm, read_vars, write_vars, Adam};
 use crate::{Error, Result};
 
 /// Settings of the fine-tuning phase that follows truncated meta-training.
@@ -79,7 +79,7 @@ impl EsFinetune {
 
 /// Mean of `ln(L_t / L_0)` over the last `tail` losses after the first (all of them for
 /// `usize::MAX`), each capped at `clip`; a non-finite loss counts as the cap.
-pub(crate) fn tail_objective(losses: &[f64], tail: usize, clip: f64) -> f64 {
+fn tail_objective(losses: &[f64], tail: usize, clip: f64) -> f64 {
     let l0 = losses[0];
     let from = losses.len().saturating_sub(tail).max(1);
     let terms = &losses[from..];
@@ -111,6 +111,64 @@ fn with_values(net: &UpdateNet, values: &[Vec<f32>]) -> Result<UpdateNet> {
         config: net.config.clone(),
         vars,
     })
+}
+
+/// `phi + scale · noise`, entry by entry.
+pub(crate) fn perturbed(phi: &[Vec<f32>], noise: &[Vec<f32>], scale: f32) -> Vec<Vec<f32>> {
+    phi.iter()
+        .zip(noise)
+        .map(|(p, e)| p.iter().zip(e).map(|(a, b)| a + scale * b).collect())
+        .collect()
+}
+
+/// The ES objective of one run: [`tail_objective`] of its losses, or the capped loss's
+/// logarithm when the run turns NaN (so φ moves away from it).
+pub(crate) fn run_objective(
+    net: &UpdateNet,
+    task: &dyn MetaTask,
+    seed: u64,
+    steps: usize,
+    tail: usize,
+    clip: f64,
+) -> Result<f64> {
+    match unroll(net, task, seed, steps) {
+        Ok(losses) => Ok(tail_objective(&losses, tail, clip)),
+        Err(Error::NonFinite(_)) => Ok(clip.ln()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Settings of one antithetic ES update.
+pub(crate) struct EsStep {
+    pub sigma: f64,
+    pub max_grad_norm: f64,
+    pub lr: f64,
+}
+
+/// Applies the antithetic ES gradient estimate `Σ (f₊ − f₋) / (2σn) · noise` of `runs`
+/// (noise, f₊, f₋) to φ = `phi` through `adam` (after global-norm clipping) and writes φ
+/// into `vars`; returns the mean of the runs' objectives.
+pub(crate) fn apply_es_gradient(
+    vars: &[Var],
+    mut phi: Vec<Vec<f32>>,
+    runs: &[(Vec<Vec<f32>>, f64, f64)],
+    step: &EsStep,
+    adam: &mut Adam,
+) -> Result<f64> {
+    let n = runs.len() as f64;
+    let mut grad: Vec<Vec<f32>> = phi.iter().map(|p| vec![0.0; p.len()]).collect();
+    for (noise, plus, minus) in runs {
+        let coef = ((plus - minus) / (2.0 * step.sigma * n)) as f32;
+        for (g, e) in grad.iter_mut().zip(noise) {
+            for (a, b) in g.iter_mut().zip(e) {
+                *a += coef * b;
+            }
+        }
+    }
+    clip_grad_norm(&mut grad, step.max_grad_norm as f32);
+    adam.update(&mut phi, &grad, step.lr as f32);
+    write_vars(vars, &phi)?;
+    Ok(runs.iter().map(|(_, p, m)| 0.5 * (p + m)).sum::<f64>() / n)
 }
 
 /// One perturbed run's job: the task, its initialisation and the noise on the head.
@@ -168,36 +226,22 @@ pub(crate) fn finetune_iteration(
         .par_iter()
         .map(|pair| {
             let run = |sign: f32| -> Result<f64> {
-                let shifted: Vec<Vec<f32>> = phi
-                    .iter()
-                    .zip(&pair.noise)
-                    .map(|(p, e)| p.iter().zip(e).map(|(a, b)| a + sign * sigma * b).collect())
-                    .collect();
-                let copy = with_values(net, &shifted)?;
-                Ok(
-                    match unroll(&copy, tasks[pair.task].as_ref(), pair.seed, pair.steps) {
-                        Ok(losses) => tail_objective(&losses, ft.tail, loss_clip),
-                        Err(Error::NonFinite(_)) => loss_clip.ln(),
-                        Err(e) => return Err(e),
-                    },
-                )
+                let copy = with_values(net, &perturbed(&phi, &pair.noise, sign * sigma))?;
+                let task = tasks[pair.task].as_ref();
+                run_objective(&copy, task, pair.seed, pair.steps, ft.tail, loss_clip)
             };
             Ok((run(1.0)?, run(-1.0)?))
         })
         .collect::<Result<_>>()?;
-    let mut grad: Vec<Vec<f32>> = phi.iter().map(|p| vec![0.0; p.len()]).collect();
-    let n = ft.pairs as f64;
-    for (pair, (plus, minus)) in pairs.iter().zip(&objectives) {
-        let coef = ((plus - minus) / (2.0 * ft.sigma * n)) as f32;
-        for (g, e) in grad.iter_mut().zip(&pair.noise) {
-            for (a, b) in g.iter_mut().zip(e) {
-                *a += coef * b;
-            }
-        }
-    }
-    clip_grad_norm(&mut grad, 1.0);
-    let mut phi = phi;
-    adam.update(&mut phi, &grad, ft.meta_lr as f32);
-    crate::ppo::write_vars(&net.vars(), &phi)?;
-    Ok(objectives.iter().map(|(p, m)| 0.5 * (p + m)).sum::<f64>() / n)
+    let runs: Vec<(Vec<Vec<f32>>, f64, f64)> = pairs
+        .into_iter()
+        .zip(objectives)
+        .map(|(pair, (plus, minus))| (pair.noise, plus, minus))
+        .collect();
+    let step = EsStep {
+        sigma: ft.sigma,
+        max_grad_norm: 1.0,
+        lr: ft.meta_lr,
+    };
+    apply_es_gradient(&net.vars(), phi, &runs, &step, adam)
 }

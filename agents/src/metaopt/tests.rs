@@ -11,6 +11,25 @@ fn quadratics(seeds: std::ops::Range<u64>) -> Vec<Box<dyn MetaTask>> {
         .collect()
 }
 
+/// Meta-trains from scratch, collecting every iteration's record.
+fn train_logged(
+    config: &MetaTrainConfig,
+    tasks: &[Box<dyn MetaTask>],
+) -> (UpdateNet, Vec<MetaTrainLog>) {
+    let mut logs = Vec::new();
+    let net = meta_train(config, tasks, None, |_, _, log| {
+        logs.push(log.clone());
+        Ok(true)
+    })
+    .unwrap();
+    (net, logs)
+}
+
+/// φ's values.
+fn phi(net: &UpdateNet) -> Vec<Vec<f32>> {
+    crate::ppo::read_vars(&net.vars()).unwrap()
+}
+
 fn small_config() -> MetaTrainConfig {
     MetaTrainConfig {
         iterations: 400,
@@ -96,20 +115,14 @@ fn a_nan_loss_stops_that_task_and_leaves_phi_unchanged() {
         iterations: 1,
         ..small_config()
     };
-    let before = UpdateNet::new(config.net.clone(), config.seed).unwrap();
-    let phi0: Vec<Vec<f32>> = crate::ppo::read_vars(&before.vars()).unwrap();
-    let mut logs = Vec::new();
-    let net = meta_train(&config, &tasks, None, |_, _, log| {
-        logs.push(log.clone());
-        Ok(true)
-    })
-    .unwrap();
+    let phi0 = phi(&UpdateNet::new(config.net.clone(), config.seed).unwrap());
+    let (net, logs) = train_logged(&config, &tasks);
     let skipped = logs[0].skipped.as_deref().unwrap();
     assert!(
         skipped.contains("poisoned") && skipped.contains("NaN"),
         "{skipped}"
     );
-    assert_eq!(crate::ppo::read_vars(&net.vars()).unwrap(), phi0);
+    assert_eq!(phi(&net), phi0);
 }
 
 #[test]
@@ -230,25 +243,13 @@ fn finetune_only() -> MetaTrainConfig {
 fn es_fine_tuning_moves_only_the_step_size_head_and_lowers_held_out_final_losses() {
     let config = finetune_only();
     let train = quadratics(0..20);
-    let run = || {
-        let mut logs = Vec::new();
-        let net = meta_train(&config, &train, None, |_, _, log| {
-            logs.push(log.clone());
-            Ok(true)
-        })
-        .unwrap();
-        (net, logs)
-    };
-    let (net, logs) = run();
+    let (net, logs) = train_logged(&config, &train);
     assert_eq!(logs.len(), 30);
     assert!(logs
         .iter()
         .all(|l| l.fine_tuning && l.meta_loss.is_finite()));
     let start = UpdateNet::new(config.net.clone(), config.seed).unwrap();
-    let (before, after) = (
-        crate::ppo::read_vars(&start.vars()).unwrap(),
-        crate::ppo::read_vars(&net.vars()).unwrap(),
-    );
+    let (before, after) = (phi(&start), phi(&net));
     let mask = start.magnitude_head_mask();
     let mut moved = 0;
     for ((b, a), m) in before.iter().zip(&after).zip(&mask) {
@@ -262,7 +263,7 @@ fn es_fine_tuning_moves_only_the_step_size_head_and_lowers_held_out_final_losses
     }
     assert_eq!(moved, config.net.hidden + 1);
     // Deterministic: the parallel runs are reduced in a fixed order.
-    assert_eq!(crate::ppo::read_vars(&run().0.vars()).unwrap(), after);
+    assert_eq!(phi(&train_logged(&config, &train).0), after);
     let held = quadratics(100..130);
     let finals = |n: &UpdateNet| -> Vec<Curve> {
         held.iter()
@@ -289,22 +290,14 @@ fn a_nan_run_in_fine_tuning_counts_as_the_cap_and_never_reaches_phi() {
         ..finetune_only()
     };
     let start = UpdateNet::new(config.net.clone(), config.seed).unwrap();
-    let mut logs = Vec::new();
-    let net = meta_train(&config, &tasks, None, |_, _, log| {
-        logs.push(log.clone());
-        Ok(true)
-    })
-    .unwrap();
+    let (net, logs) = train_logged(&config, &tasks);
     for log in &logs {
         assert!(
             (log.meta_loss - config.loss_clip.ln()).abs() < 1e-12,
             "{log:?}"
         );
     }
-    assert_eq!(
-        crate::ppo::read_vars(&net.vars()).unwrap(),
-        crate::ppo::read_vars(&start.vars()).unwrap()
-    );
+    assert_eq!(phi(&net), phi(&start));
     let bad = MetaTrainConfig {
         finetune: Some(EsFinetune {
             sigma: f64::NAN,

@@ -6,7 +6,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::finetune::{finetune_iteration, tail_objective, EsFinetune};
+use super::finetune::{
+    apply_es_gradient, finetune_iteration, perturbed, run_objective, EsFinetune, EsStep,
+};
 use super::net::{MetaOptConfig, UpdateNet};
 use super::optimizer::{update, OptState};
 use super::tasks::MetaTask;
@@ -191,6 +193,11 @@ pub(crate) fn unroll(
     Ok(losses)
 }
 
+/// The seed of iteration `it`'s random draws (tasks, initialisations, ES noise).
+fn iteration_seed(config: &MetaTrainConfig, it: usize) -> u64 {
+    config.seed ^ (it as u64).wrapping_mul(0x9E37_79B9)
+}
+
 /// Trains φ on `tasks`. `start` resumes from a network (and `adam`'s moments and the
 /// iteration to continue from); `on_iteration` sees φ and each record and can stop training
 /// by returning `false`. A task whose loss or meta-gradient turns NaN stops with a record
@@ -222,7 +229,7 @@ pub fn meta_train(
                 let sizes: Vec<usize> = vars.iter().map(|v| v.elem_count()).collect();
                 adam = Adam::new(&sizes, 1e-8);
             }
-            let seed = config.seed ^ (it as u64).wrapping_mul(0x9E37_79B9);
+            let seed = iteration_seed(config, it);
             let horizon = config.horizon_end;
             let meta_loss =
                 finetune_iteration(ft, config.loss_clip, &net, &mut adam, tasks, horizon, seed)?;
@@ -239,8 +246,7 @@ pub fn meta_train(
             }
             continue;
         }
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(config.seed ^ (it as u64).wrapping_mul(0x9E37_79B9));
+        let mut rng = ChaCha8Rng::seed_from_u64(iteration_seed(config, it));
         let task = tasks[rng.random_range(0..tasks.len())].as_ref();
         let horizon = config.horizon(it);
         let task_seed = rng.random::<u64>();
@@ -367,8 +373,7 @@ fn es_iteration(
     rng: &mut ChaCha8Rng,
 ) -> Result<f64> {
     let phi = read_vars(vars)?;
-    let mut grad: Vec<Vec<f32>> = phi.iter().map(|p| vec![0.0; p.len()]).collect();
-    let mut mean = 0.0;
+    let mut runs = Vec::with_capacity(es.pairs);
     for _ in 0..es.pairs {
         let eps: Vec<Vec<f32>> = phi
             .iter()
@@ -379,36 +384,16 @@ fn es_iteration(
             })
             .collect();
         let value = |sign: f32| -> Result<f64> {
-            let shifted: Vec<Vec<f32>> = phi
-                .iter()
-                .zip(&eps)
-                .map(|(p, e)| {
-                    p.iter()
-                        .zip(e)
-                        .map(|(a, b)| a + sign * es.sigma as f32 * b)
-                        .collect()
-                })
-                .collect();
-            write_vars(vars, &shifted)?;
-            // A diverging perturbation counts as the capped loss.
-            Ok(match unroll(net, task, seed, horizon) {
-                Ok(l) => tail_objective(&l, usize::MAX, config.loss_clip),
-                Err(Error::NonFinite(_)) => config.loss_clip.ln(),
-                Err(e) => return Err(e),
-            })
+            write_vars(vars, &perturbed(&phi, &eps, sign * es.sigma as f32))?;
+            run_objective(net, task, seed, horizon, usize::MAX, config.loss_clip)
         };
         let (plus, minus) = (value(1.0)?, value(-1.0)?);
-        mean += 0.5 * (plus + minus);
-        let coef = ((plus - minus) / (2.0 * es.sigma * es.pairs as f64)) as f32;
-        for (g, e) in grad.iter_mut().zip(&eps) {
-            for (a, b) in g.iter_mut().zip(e) {
-                *a += coef * b;
-            }
-        }
+        runs.push((eps, plus, minus));
     }
-    let mut phi = phi;
-    clip_grad_norm(&mut grad, config.max_grad_norm as f32);
-    adam.update(&mut phi, &grad, config.meta_lr as f32);
-    write_vars(vars, &phi)?;
-    Ok(mean / es.pairs as f64)
+    let step = EsStep {
+        sigma: es.sigma,
+        max_grad_norm: config.max_grad_norm,
+        lr: config.meta_lr,
+    };
+    apply_es_gradient(vars, phi, &runs, &step, adam)
 }
