@@ -45,6 +45,10 @@ fn metaopt_trains_resumes_and_evaluates() {
     assert_eq!(fine_tuning, 2, "{log}");
     let state = std::fs::read_to_string(run.join("checkpoint/train_state.json")).unwrap();
     assert!(state.contains("\"iteration\":8"), "{state}");
+    // Steps decay after the training horizon.
+    let net = std::fs::read_to_string(run.join("checkpoint/metaopt.json")).unwrap();
+    let net: serde_json::Value = serde_json::from_str(&net).unwrap();
+    assert_eq!(net["decay"]["after"], 10, "{net}");
     assert!(run.join("meta_loss.png").exists());
     // Past the truncated phase, its length can no longer change.
     let (ok, _, err) = train("7", "2", true);
@@ -90,6 +94,14 @@ fn metaopt_rejects_bad_arguments() {
         "gru",
     ]);
     assert!(!ok && err.contains("gru"), "{err}");
+    let (ok, _, err) = metablend(&[
+        "metaopt",
+        "train",
+        "--out",
+        "/tmp/x-metaopt",
+        "--decay-power=-1",
+    ]);
+    assert!(!ok && err.contains("decay"), "{err}");
     let (ok, _, err) = metablend(&[
         "metaopt",
         "eval",

@@ -167,11 +167,7 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
         d.origins
     );
     // The models run in parallel on every core (candle itself stays single-threaded).
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let output = pool.install(|| wf.run(&series, None))?;
+    let output = super::on_all_cores(|| wf.run(&series, None))??;
     let preds = output.predictions;
     let preds_path = dir.join("predictions.csv");
     preds.write_csv(&preds_path)?;

@@ -96,6 +96,11 @@ struct TrainState {
 /// Meta-trains and writes the run folder; returns the number of iterations skipped for
 /// NaN losses.
 pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
+    // ES fine-tuning's runs go to every core (the result does not depend on how many).
+    super::on_all_cores(|| train_on_pool(opts))?
+}
+
+fn train_on_pool(opts: &TrainOptions) -> anyhow::Result<usize> {
     let tasks = training_tasks(&opts.data)?;
     let checkpoint = opts.out.join("checkpoint");
     let start = if opts.resume {
@@ -313,6 +318,11 @@ fn family_tasks(series: &[Series], f: &Family) -> anyhow::Result<Vec<Box<dyn Met
 
 /// Evaluates a trained optimizer; writes report.md, report.json and loss_curves.png.
 pub fn eval(opts: &EvalOptions) -> anyhow::Result<String> {
+    // The held-out tasks run in parallel on every core.
+    super::on_all_cores(|| eval_on_pool(opts))?
+}
+
+fn eval_on_pool(opts: &EvalOptions) -> anyhow::Result<String> {
     let started = Instant::now();
     let net = Arc::new(UpdateNet::load(&opts.checkpoint)?);
     let hourly = load(&opts.data, "hourly_train.csv.gz")?;

@@ -47,3 +47,14 @@ pub fn write_text(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     metablend::env::io::atomic_write(path, |w| w.write_all(text.as_bytes()))?;
     Ok(())
 }
+
+/// Runs `work` with rayon's parallel loops on every core. The binary pins candle's own
+/// kernels to one thread (fastest for small networks), which also sizes rayon's global pool
+/// to one; independent jobs (models, tasks, ES runs) still want all cores.
+pub fn on_all_cores<T: Send>(work: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    Ok(pool.install(work))
+}

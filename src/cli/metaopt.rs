@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use metablend::agents::metaopt::{
-    EsConfig, EsFinetune, MetaOptConfig, MetaTrainConfig, UpdateForm,
+    EsConfig, EsFinetune, MetaOptConfig, MetaTrainConfig, StepDecay, UpdateForm,
+    DEFAULT_DECAY_POWER,
 };
 
 use crate::app::metaopt::{eval, net_kind, train, EvalOptions, TrainOptions};
@@ -50,6 +51,9 @@ struct TrainArgs {
     /// Of each fine-tuning update's 16 pairs of runs, how many last 10 × K steps.
     #[arg(long, default_value_t = EsFinetune::default().long_pairs)]
     finetune_long_pairs: usize,
+    /// Steps shrink as (K/t)^P after the training horizon K (0: no decay).
+    #[arg(long, default_value_t = DEFAULT_DECAY_POWER)]
+    decay_power: f64,
     /// Training horizon K (run length at the end of the curriculum).
     #[arg(long, default_value_t = 100)]
     horizon: usize,
@@ -123,6 +127,10 @@ pub fn run(args: MetaoptArgs) -> anyhow::Result<()> {
                     } else {
                         UpdateForm::AdamScaled
                     },
+                    decay: (a.decay_power != 0.0).then_some(StepDecay {
+                        after: a.horizon as u64,
+                        power: a.decay_power,
+                    }),
                     ..MetaOptConfig::default()
                 },
                 iterations: a.iterations,

@@ -14,6 +14,8 @@
 //!   evolution-strategies gradient as an option; then ES fine-tuning of the step-size head
 //!   on whole runs ([`EsFinetune`]), against the truncation's short-horizon bias.
 //!   Checkpoints are atomic folders.
+//! * [`StepDecay`]: steps shrink as a power of the step count beyond the training horizon,
+//!   which the optimizer cannot see (part of [`MetaOptConfig`]).
 //! * [`evaluate`]: runs on held-out tasks against Adam and SGD with momentum whose learning
 //!   rates are tuned per task family.
 
@@ -28,7 +30,7 @@ pub use eval::{
     compare, run_baseline, run_learned, tune_learning_rate, Baseline, Comparison, Curve, LR_GRID,
 };
 pub use finetune::EsFinetune;
-pub use net::{MetaOptConfig, NetKind, UpdateForm, UpdateNet};
+pub use net::{MetaOptConfig, NetKind, StepDecay, UpdateForm, UpdateNet, DEFAULT_DECAY_POWER};
 pub use optimizer::{update, LearnedOptimizer, OptState};
 pub use tasks::{Activation, MetaTask, MlpRegression, Quadratic};
 pub use train::{meta_train, EsConfig, MetaTrainConfig, MetaTrainLog};

@@ -78,7 +78,7 @@ pub fn update(
         )));
     }
     let betas = net.config.betas;
-    let scale = net.config.step_scale;
+    let scale = net.config.step_scale * net.config.step_factor(state.steps);
     let t = state.steps as i32 + 1;
     let mut out = Vec::with_capacity(params.len());
     for (i, (p, g)) in params.iter().zip(grads).enumerate() {

@@ -143,15 +143,17 @@ fn checkpoints_round_trip_and_damage_is_a_clear_error() {
             run_learned(&back, &task, 0, 5).unwrap()
         );
     }
-    // A checkpoint from before the update form existed is the free form it was trained as.
-    let json = std::fs::read_to_string(dir.join("metaopt.json")).unwrap();
-    let legacy = json.replace(",\n  \"form\": \"adam_scaled\"", "");
-    assert_ne!(legacy, json);
-    std::fs::write(dir.join("metaopt.json"), legacy).unwrap();
-    assert_eq!(
-        UpdateNet::load(&dir).unwrap().config().form,
-        UpdateForm::Free
-    );
+    // A checkpoint from before the update form and the step decay existed is the free form
+    // it was trained as, without a decay.
+    let text = std::fs::read_to_string(dir.join("metaopt.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let fields = json.as_object_mut().unwrap();
+    assert!(fields.remove("form").is_some() && fields.remove("decay").is_some());
+    std::fs::write(dir.join("metaopt.json"), json.to_string()).unwrap();
+    let legacy = UpdateNet::load(&dir).unwrap();
+    assert_eq!(legacy.config().form, UpdateForm::Free);
+    assert_eq!(legacy.config().decay, None);
+    assert_eq!(legacy.config().step_factor(1000), 1.0);
     std::fs::write(dir.join("phi.safetensors"), b"garbage").unwrap();
     let err = UpdateNet::load(&dir).err().unwrap().to_string();
     assert!(
@@ -309,4 +311,54 @@ fn a_nan_run_in_fine_tuning_counts_as_the_cap_and_never_reaches_phi() {
         meta_train(&bad, &tasks, None, |_, _, _| Ok(true)),
         Err(crate::Error::InvalidConfig(_))
     ));
+}
+
+#[test]
+fn steps_decay_as_a_power_law_after_the_training_horizon() {
+    let decay = StepDecay {
+        after: 100,
+        power: 1.0,
+    };
+    for t in [0, 50, 100] {
+        assert_eq!(decay.factor(t), 1.0);
+    }
+    assert!((decay.factor(200) - 0.5).abs() < 1e-12);
+    assert!((decay.factor(400) - 0.25).abs() < 1e-12);
+    // The factor scales every coordinate's step: after 200 updates, the decayed step from
+    // the same state is half the undecayed one.
+    let task = Quadratic::random(4, 0).unwrap();
+    let params = task.init(0).unwrap();
+    let var = candle_core::Var::from_tensor(&params[0]).unwrap();
+    let loss = task.loss(&[var.as_tensor().clone()]).unwrap();
+    let grads = loss.backward().unwrap();
+    let grad = grads.get(var.as_tensor()).unwrap().clone();
+    let step = |decay: Option<StepDecay>| -> Tensor {
+        let config = MetaOptConfig {
+            decay,
+            ..MetaOptConfig::default()
+        };
+        let net = UpdateNet::new(config, 0).unwrap();
+        let mut state = OptState::new(&params).unwrap();
+        state.steps = 200;
+        let next = update(&net, &mut state, &params, std::slice::from_ref(&grad)).unwrap();
+        (&next[0] - &params[0]).unwrap()
+    };
+    let (plain, decayed) = (step(None), step(Some(decay)));
+    let max_abs = |t: &Tensor| -> f32 {
+        let m = t.abs().unwrap().max_all().unwrap();
+        m.to_scalar::<f32>().unwrap()
+    };
+    assert!(max_abs(&(plain.affine(0.5, 0.0).unwrap() - decayed).unwrap()) < 1e-7);
+    assert!(max_abs(&plain) > 1e-4);
+    // A decay from step 0 or with a negative or NaN power is refused.
+    for (after, power) in [(0, 1.0), (100, -1.0), (100, f64::NAN)] {
+        let config = MetaOptConfig {
+            decay: Some(StepDecay { after, power }),
+            ..MetaOptConfig::default()
+        };
+        assert!(matches!(
+            UpdateNet::new(config, 0),
+            Err(crate::Error::InvalidConfig(_))
+        ));
+    }
 }
