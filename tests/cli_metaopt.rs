@@ -50,6 +50,22 @@ fn metaopt_trains_resumes_and_evaluates() {
     let net: serde_json::Value = serde_json::from_str(&net).unwrap();
     assert_eq!(net["decay"]["after"], 10, "{net}");
     assert!(run.join("meta_loss.png").exists());
+    // A different decay is a different optimizer: resuming with it is a clear error.
+    let (ok, _, err) = metablend(&[
+        "metaopt",
+        "train",
+        "--out",
+        run_s,
+        "--resume",
+        "--horizon",
+        "10",
+        "--truncation",
+        "5",
+        "--decay-power",
+        "0",
+        "--no-progress",
+    ]);
+    assert!(!ok && err.contains("--decay-power"), "{err}");
     // Past the truncated phase, its length can no longer change.
     let (ok, _, err) = train("7", "2", true);
     assert!(!ok && err.contains("--iterations 6"), "{err}");

@@ -109,7 +109,13 @@ fn train_on_pool(opts: &TrainOptions) -> anyhow::Result<usize> {
             .context("reading the checkpoint's train_state.json")?;
         let state: TrainState = serde_json::from_str(&text).context("train_state.json")?;
         if state.config.net != opts.config.net {
-            anyhow::bail!("--resume: the checkpoint's network differs from the requested one");
+            anyhow::bail!(
+                "--resume: the checkpoint's network ({:?}) differs from the requested one ({:?}); \
+                 set --net, --update, --horizon and --decay-power as the run was started (a \
+                 checkpoint without a decay needs --decay-power 0)",
+                state.config.net,
+                opts.config.net
+            );
         }
         // Inside the fine-tuning phase the truncated phase is over: changing its length
         // would re-run fine-tuning from a different point.
