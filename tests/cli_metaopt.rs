@@ -9,7 +9,7 @@ fn metaopt_trains_resumes_and_evaluates() {
     let root = std::env::temp_dir().join(format!("metablend-metaopt-{}", std::process::id()));
     let run = root.join("run");
     let run_s = run.to_str().unwrap();
-    let train = |iterations: &str, finetune: &str, resume: bool| {
+    let train = |iterations: &str, finetune: &str, resume: bool, extra: &[&str]| {
         let mut args = vec![
             "metaopt",
             "train",
@@ -28,13 +28,14 @@ fn metaopt_trains_resumes_and_evaluates() {
         if resume {
             args.push("--resume");
         }
+        args.extend_from_slice(extra);
         metablend(&args)
     };
-    let (ok, out, err) = train("4", "0", false);
+    let (ok, out, err) = train("4", "0", false, &[]);
     assert!(ok, "{out}\n{err}");
     assert!(run.join("checkpoint/phi.safetensors").exists());
     // Resumed with more truncated iterations, then two ES fine-tuning updates.
-    let (ok, out, err) = train("6", "2", true);
+    let (ok, out, err) = train("6", "2", true, &[]);
     assert!(ok, "{out}\n{err}");
     let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 8, "{log}");
@@ -51,23 +52,10 @@ fn metaopt_trains_resumes_and_evaluates() {
     assert_eq!(net["decay"]["after"], 10, "{net}");
     assert!(run.join("meta_loss.png").exists());
     // A different decay is a different optimizer: resuming with it is a clear error.
-    let (ok, _, err) = metablend(&[
-        "metaopt",
-        "train",
-        "--out",
-        run_s,
-        "--resume",
-        "--horizon",
-        "10",
-        "--truncation",
-        "5",
-        "--decay-power",
-        "0",
-        "--no-progress",
-    ]);
+    let (ok, _, err) = train("6", "2", true, &["--decay-power", "0"]);
     assert!(!ok && err.contains("--decay-power"), "{err}");
     // Past the truncated phase, its length can no longer change.
-    let (ok, _, err) = train("7", "2", true);
+    let (ok, _, err) = train("7", "2", true, &[]);
     assert!(!ok && err.contains("--iterations 6"), "{err}");
 
     let report = root.join("report");

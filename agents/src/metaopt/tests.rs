@@ -105,12 +105,17 @@ impl MetaTask for Poisoned {
     }
 }
 
-#[test]
-fn a_nan_loss_stops_that_task_and_leaves_phi_unchanged() {
-    let tasks: Vec<Box<dyn MetaTask>> = vec![Box::new(Poisoned {
+/// A single task whose loss turns NaN after its first few evaluations.
+fn poisoned() -> Vec<Box<dyn MetaTask>> {
+    vec![Box::new(Poisoned {
         inner: Quadratic::random(4, 0).unwrap(),
         calls: Default::default(),
-    })];
+    })]
+}
+
+#[test]
+fn a_nan_loss_stops_that_task_and_leaves_phi_unchanged() {
+    let tasks = poisoned();
     let config = MetaTrainConfig {
         iterations: 1,
         ..small_config()
@@ -280,10 +285,7 @@ fn es_fine_tuning_moves_only_the_step_size_head_and_lowers_held_out_final_losses
 
 #[test]
 fn a_nan_run_in_fine_tuning_counts_as_the_cap_and_never_reaches_phi() {
-    let tasks: Vec<Box<dyn MetaTask>> = vec![Box::new(Poisoned {
-        inner: Quadratic::random(4, 0).unwrap(),
-        calls: Default::default(),
-    })];
+    let tasks = poisoned();
     let config = MetaTrainConfig {
         finetune: Some(EsFinetune {
             iterations: 2,
