@@ -46,14 +46,18 @@ fn metaopt_trains_resumes_and_evaluates() {
     assert_eq!(fine_tuning, 2, "{log}");
     let state = std::fs::read_to_string(run.join("checkpoint/train_state.json")).unwrap();
     assert!(state.contains("\"iteration\":8"), "{state}");
-    // Steps decay after the training horizon.
+    // Steps decay after the training horizon, and wide weight matrices take smaller steps.
     let net = std::fs::read_to_string(run.join("checkpoint/metaopt.json")).unwrap();
     let net: serde_json::Value = serde_json::from_str(&net).unwrap();
     assert_eq!(net["decay"]["after"], 10, "{net}");
+    assert_eq!(net["base_fan_in"], 24, "{net}");
     assert!(run.join("meta_loss.png").exists());
-    // A different decay is a different optimizer: resuming with it is a clear error.
+    // A different decay or width scaling is a different optimizer: resuming with it is a
+    // clear error.
     let (ok, _, err) = train("6", "2", true, &["--decay-power", "0"]);
     assert!(!ok && err.contains("--decay-power"), "{err}");
+    let (ok, _, err) = train("6", "2", true, &["--base-fan-in", "0"]);
+    assert!(!ok && err.contains("--base-fan-in 0"), "{err}");
     // Past the truncated phase, its length can no longer change.
     let (ok, _, err) = train("7", "2", true, &[]);
     assert!(!ok && err.contains("--iterations 6"), "{err}");

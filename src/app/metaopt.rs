@@ -111,8 +111,9 @@ fn train_on_pool(opts: &TrainOptions) -> anyhow::Result<usize> {
         if state.config.net != opts.config.net {
             anyhow::bail!(
                 "--resume: the checkpoint's network ({:?}) differs from the requested one ({:?}); \
-                 set --net, --update, --horizon and --decay-power as the run was started (a \
-                 checkpoint without a decay needs --decay-power 0)",
+                 set --net, --update, --horizon, --decay-power and --base-fan-in as the run was \
+                 started (a checkpoint without a decay needs --decay-power 0, one without width \
+                 scaling --base-fan-in 0)",
                 state.config.net,
                 opts.config.net
             );

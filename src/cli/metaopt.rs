@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use metablend::agents::metaopt::{
     EsConfig, EsFinetune, MetaOptConfig, MetaTrainConfig, StepDecay, UpdateForm,
-    DEFAULT_DECAY_POWER,
+    DEFAULT_BASE_FAN_IN, DEFAULT_DECAY_POWER,
 };
 
 use crate::app::metaopt::{eval, net_kind, train, EvalOptions, TrainOptions};
@@ -54,6 +54,10 @@ struct TrainArgs {
     /// Steps shrink as (K/t)^P after the training horizon K (0: no decay).
     #[arg(long, default_value_t = DEFAULT_DECAY_POWER)]
     decay_power: f64,
+    /// Weight matrices with a fan-in n above N take steps × N/n, so the optimizer carries
+    /// over to wider networks (μP's rule; 0: no width scaling).
+    #[arg(long, default_value_t = DEFAULT_BASE_FAN_IN)]
+    base_fan_in: usize,
     /// Training horizon K (run length at the end of the curriculum).
     #[arg(long, default_value_t = 100)]
     horizon: usize,
@@ -131,6 +135,7 @@ pub fn run(args: MetaoptArgs) -> anyhow::Result<()> {
                         after: a.horizon as u64,
                         power: a.decay_power,
                     }),
+                    base_fan_in: (a.base_fan_in != 0).then_some(a.base_fan_in),
                     ..MetaOptConfig::default()
                 },
                 iterations: a.iterations,

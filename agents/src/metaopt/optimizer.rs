@@ -20,14 +20,32 @@ pub struct OptState {
     /// Each tensor's first gradient RMS.
     first_rms: Vec<Option<f64>>,
     lstm: Vec<Option<(Tensor, Tensor)>>,
+    /// Each tensor's fan-in, if it is a weight matrix (see
+    /// [`super::MetaOptConfig::fan_in_factor`]).
+    fan_ins: Vec<Option<usize>>,
     /// Updates applied so far.
     pub steps: u64,
 }
 
 impl OptState {
-    /// Zero momenta for parameters shaped like `params`.
+    /// Zero momenta for parameters shaped like `params`, none of them a weight matrix with
+    /// a known fan-in (no width scaling).
     pub fn new(params: &[Tensor]) -> Result<Self> {
+        Self::with_fan_ins(params, &vec![None; params.len()])
+    }
+
+    /// Zero momenta for parameters shaped like `params`; `fan_ins[i]` is the fan-in of
+    /// tensor `i` if it is a weight matrix, `None` for biases and other tensors.
+    pub fn with_fan_ins(params: &[Tensor], fan_ins: &[Option<usize>]) -> Result<Self> {
+        if fan_ins.len() != params.len() {
+            return Err(Error::InvalidInput(format!(
+                "learned optimizer: {} parameters but {} fan-ins",
+                params.len(),
+                fan_ins.len()
+            )));
+        }
         Ok(Self {
+            fan_ins: fan_ins.to_vec(),
             second: params
                 .iter()
                 .map(|p| p.zeros_like())
@@ -78,7 +96,7 @@ pub fn update(
         )));
     }
     let betas = net.config.betas;
-    let scale = net.config.step_scale * net.config.step_factor(state.steps);
+    let step_scale = net.config.step_scale * net.config.step_factor(state.steps);
     let t = state.steps as i32 + 1;
     let mut out = Vec::with_capacity(params.len());
     for (i, (p, g)) in params.iter().zip(grads).enumerate() {
@@ -119,6 +137,7 @@ pub fn update(
             UpdateForm::AdamScaled => adam_dir.reshape((n, 1))?,
         };
         let magnitude = o.narrow(1, 1, 1)?.clamp(-8.0, 4.0)?.exp()?;
+        let scale = step_scale * net.config.fan_in_factor(state.fan_ins[i]);
         let delta = direction
             .mul(&magnitude)?
             .affine(-scale, 0.0)?
@@ -131,19 +150,41 @@ pub fn update(
 
 /// A trained learned optimizer as a `candle_nn::Optimizer`: drop-in wherever a candle
 /// optimiser is taken (e.g. `NeuralForecaster::with_optimizer` in the ensemble crate).
+///
+/// Fan-ins follow `candle_nn`'s layout: a 2-D variable is a weight matrix `[out, in]`
+/// (`candle_nn::Linear`, the LSTM's input and recurrent weights) with fan-in `in`; other
+/// variables are unscaled. For another layout use [`LearnedOptimizer::with_fan_ins`].
 pub struct LearnedOptimizer {
     net: Arc<UpdateNet>,
     vars: Vec<Var>,
     state: OptState,
 }
 
+impl LearnedOptimizer {
+    /// The optimizer for `vars` whose fan-ins (`None`: not a weight matrix) are given.
+    pub fn with_fan_ins(
+        vars: Vec<Var>,
+        net: Arc<UpdateNet>,
+        fan_ins: &[Option<usize>],
+    ) -> Result<Self> {
+        let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+        let state = OptState::with_fan_ins(&tensors, fan_ins)?;
+        Ok(Self { net, vars, state })
+    }
+}
+
 impl candle_nn::Optimizer for LearnedOptimizer {
     type Config = Arc<UpdateNet>;
 
     fn new(vars: Vec<Var>, net: Arc<UpdateNet>) -> candle_core::Result<Self> {
-        let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
-        let state = OptState::new(&tensors).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        Ok(Self { net, vars, state })
+        let fan_ins: Vec<Option<usize>> = vars
+            .iter()
+            .map(|v| match v.dims() {
+                [_, fan_in] => Some(*fan_in),
+                _ => None,
+            })
+            .collect();
+        Self::with_fan_ins(vars, net, &fan_ins).map_err(|e| candle_core::Error::Msg(e.to_string()))
     }
 
     fn step(&mut self, grads: &GradStore) -> candle_core::Result<()> {

@@ -17,6 +17,11 @@ pub trait MetaTask: Send + Sync {
     fn init(&self, seed: u64) -> Result<Vec<Tensor>>;
     /// The loss at `params` (full batch).
     fn loss(&self, params: &[Tensor]) -> Result<Tensor>;
+    /// The fan-in of parameter `index` if it is a weight matrix (for the learned
+    /// optimizer's width scaling); `None` (the default) for anything else.
+    fn fan_in(&self, _index: usize) -> Option<usize> {
+        None
+    }
 }
 
 /// `mean((A θ − b)²)` with Gaussian `A` (n × n) and `b`: the paper's synthetic family.
@@ -160,5 +165,12 @@ impl MetaTask for MlpRegression {
         };
         let out = h.matmul(&p[2])?.broadcast_add(&p[3])?;
         Ok(out.sub(&self.y)?.sqr()?.mean_all()?)
+    }
+    fn fan_in(&self, index: usize) -> Option<usize> {
+        match index {
+            0 => Some(self.lags),
+            2 => Some(self.hidden),
+            _ => None,
+        }
     }
 }

@@ -148,17 +148,21 @@ fn checkpoints_round_trip_and_damage_is_a_clear_error() {
             run_learned(&back, &task, 0, 5).unwrap()
         );
     }
-    // A checkpoint from before the update form and the step decay existed is the free form
-    // it was trained as, without a decay.
+    // A checkpoint from before the update form, the step decay and the width scaling
+    // existed is the free form it was trained as, without a decay or width scaling.
     let text = std::fs::read_to_string(dir.join("metaopt.json")).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
     let fields = json.as_object_mut().unwrap();
-    assert!(fields.remove("form").is_some() && fields.remove("decay").is_some());
+    for field in ["form", "decay", "base_fan_in"] {
+        assert!(fields.remove(field).is_some(), "{field}");
+    }
     std::fs::write(dir.join("metaopt.json"), json.to_string()).unwrap();
     let legacy = UpdateNet::load(&dir).unwrap();
     assert_eq!(legacy.config().form, UpdateForm::Free);
     assert_eq!(legacy.config().decay, None);
     assert_eq!(legacy.config().step_factor(1000), 1.0);
+    assert_eq!(legacy.config().base_fan_in, None);
+    assert_eq!(legacy.config().fan_in_factor(Some(1000)), 1.0);
     std::fs::write(dir.join("phi.safetensors"), b"garbage").unwrap();
     let err = UpdateNet::load(&dir).err().unwrap().to_string();
     assert!(
@@ -363,4 +367,92 @@ fn steps_decay_as_a_power_law_after_the_training_horizon() {
             Err(crate::Error::InvalidConfig(_))
         ));
     }
+}
+
+/// The step from `params` after a gradient `grad`, with the given fan-ins.
+fn first_step(
+    net: &UpdateNet,
+    params: &[Tensor],
+    grads: &[Tensor],
+    fan_ins: &[Option<usize>],
+) -> Vec<Tensor> {
+    let mut state = OptState::with_fan_ins(params, fan_ins).unwrap();
+    let next = update(net, &mut state, params, grads).unwrap();
+    next.iter()
+        .zip(params)
+        .map(|(n, p)| (n - p).unwrap())
+        .collect()
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    let d = (a - b).unwrap().abs().unwrap().max_all().unwrap();
+    d.to_scalar::<f32>().unwrap()
+}
+
+#[test]
+fn weight_matrices_wider_than_the_base_fan_in_take_proportionally_smaller_steps() {
+    let config = MetaOptConfig {
+        base_fan_in: Some(24),
+        ..MetaOptConfig::default()
+    };
+    assert_eq!(config.fan_in_factor(None), 1.0);
+    assert_eq!(config.fan_in_factor(Some(16)), 1.0);
+    assert_eq!(config.fan_in_factor(Some(24)), 1.0);
+    assert!((config.fan_in_factor(Some(96)) - 0.25).abs() < 1e-12);
+    let net = UpdateNet::new(config, 0).unwrap();
+    // The real task layout: the MLP regression's input weights have fan-in `lags`, its
+    // output weights fan-in `hidden`, and its biases none.
+    let series: Vec<f64> = (0..200)
+        .map(|t| (t as f64 * 0.3).sin() + 0.01 * t as f64)
+        .collect();
+    let task = MlpRegression::from_series("s", &series, 24, 96, Activation::Tanh, 64).unwrap();
+    let fan_ins: Vec<Option<usize>> = (0..4).map(|i| task.fan_in(i)).collect();
+    assert_eq!(fan_ins, [Some(24), None, Some(96), None]);
+    let params = task.init(0).unwrap();
+    let vars: Vec<candle_core::Var> = params
+        .iter()
+        .map(|p| candle_core::Var::from_tensor(p).unwrap())
+        .collect();
+    let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+    let grads_store = task.loss(&tensors).unwrap().backward().unwrap();
+    let grads: Vec<Tensor> = vars
+        .iter()
+        .map(|v| grads_store.get(v.as_tensor()).unwrap().clone())
+        .collect();
+    let scaled = first_step(&net, &params, &grads, &fan_ins);
+    let unscaled = first_step(&net, &params, &grads, &[None; 4]);
+    // Only the output weights (fan-in 96 > 24) move less: exactly a quarter as far.
+    for i in [0, 1, 3] {
+        assert!(max_abs_diff(&scaled[i], &unscaled[i]) < 1e-9, "tensor {i}");
+    }
+    let quarter = unscaled[2].affine(0.25, 0.0).unwrap();
+    assert!(max_abs_diff(&scaled[2], &quarter) < 1e-8);
+    assert!(max_abs_diff(&scaled[2], &unscaled[2]) > 1e-5);
+    // Meta-training and evaluation runs use the task's fan-ins.
+    let mut state = super::train::task_state(&task, &params).unwrap();
+    let next = update(&net, &mut state, &params, &grads).unwrap();
+    assert!(max_abs_diff(&(&next[2] - &params[2]).unwrap(), &scaled[2]) < 1e-9);
+    // As a candle optimiser, a 2-D variable is a `candle_nn` weight `[out, in]`: fan-in
+    // `in`. The output weights transposed to that layout take the same scaled step.
+    let out_weights = candle_core::Var::from_tensor(&params[2].t().unwrap()).unwrap();
+    let mut opt = LearnedOptimizer::new(vec![out_weights.clone()], Arc::new(net)).unwrap();
+    let before = out_weights.as_tensor().copy().unwrap();
+    // A loss whose gradient is the task's gradient for these weights.
+    let linear = out_weights.as_tensor().mul(&grads[2].t().unwrap()).unwrap();
+    opt.backward_step(&linear.sum_all().unwrap()).unwrap();
+    let moved = (out_weights.as_tensor() - &before).unwrap().t().unwrap();
+    assert!(max_abs_diff(&moved, &scaled[2]) < 1e-8);
+    // Mismatched fan-ins and a zero base are clear errors.
+    assert!(matches!(
+        OptState::with_fan_ins(&params, &[None; 3]),
+        Err(crate::Error::InvalidInput(_))
+    ));
+    let zero = MetaOptConfig {
+        base_fan_in: Some(0),
+        ..MetaOptConfig::default()
+    };
+    assert!(matches!(
+        UpdateNet::new(zero, 0),
+        Err(crate::Error::InvalidConfig(_))
+    ));
 }

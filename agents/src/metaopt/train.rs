@@ -178,7 +178,7 @@ pub(crate) fn unroll(
     steps: usize,
 ) -> Result<Vec<f64>> {
     let mut params = task.init(seed)?;
-    let mut state = OptState::new(&params)?;
+    let mut state = task_state(task, &params)?;
     let mut losses = Vec::with_capacity(steps + 1);
     for t in 0..steps {
         let (g, value) = inner_grad(task, &params, t)?;
@@ -191,6 +191,12 @@ pub(crate) fn unroll(
     let last = f64::from(task.loss(&params)?.to_scalar::<f32>()?);
     losses.push(last);
     Ok(losses)
+}
+
+/// A fresh optimiser state for `task`'s parameters, with the task's fan-ins.
+pub(crate) fn task_state(task: &dyn MetaTask, params: &[Tensor]) -> Result<OptState> {
+    let fan_ins: Vec<Option<usize>> = (0..params.len()).map(|i| task.fan_in(i)).collect();
+    OptState::with_fan_ins(params, &fan_ins)
 }
 
 /// The seed of iteration `it`'s random draws (tasks, initialisations, ES noise).
@@ -313,7 +319,7 @@ fn backprop_run(
             task.name()
         )));
     }
-    let mut state = OptState::new(&params)?;
+    let mut state = task_state(task, &params)?;
     let mut phi = read_vars(vars)?;
     let (mut total, mut step) = (0.0, 0);
     while step < horizon {
