@@ -16,7 +16,12 @@
 //!   Checkpoints are atomic folders.
 //! * [`StepDecay`]: steps shrink as a power of the step count beyond the training horizon,
 //!   which the optimizer cannot see (part of [`MetaOptConfig`]).
-//! * [`evaluate`]: runs on held-out tasks against Adam and SGD with momentum whose learning
+//! * Width scaling ([`MetaOptConfig::fan_in_factor`]): a weight matrix wider than the base
+//!   fan-in takes proportionally smaller steps (μP's rule), so the optimizer carries over to
+//!   networks wider than those it was meta-trained on; tasks give their fan-ins
+//!   ([`MetaTask::fan_in`]).
+//! * [`run_learned`], [`run_baseline`], [`tune_learning_rate`] and [`compare`]: runs on
+//!   held-out tasks against Adam and SGD with momentum whose learning
 //!   rates are tuned per task family.
 
 mod eval;
