@@ -491,9 +491,12 @@ fn forecast_comparison(
             adam.fit(history)?;
             let shared = net.clone();
             let factory = Arc::new(
-                move |vars: Vec<candle_core::Var>| -> candle_core::Result<Box<dyn StepOptimizer>> {
-                    use candle_nn::Optimizer;
-                    Ok(Box::new(LearnedOptimizer::new(vars, shared.clone())?))
+                move |vars: Vec<candle_core::Var>,
+                      fan_ins: &[Option<usize>]|
+                      -> candle_core::Result<Box<dyn StepOptimizer>> {
+                    let opt = LearnedOptimizer::with_fan_ins(vars, shared.clone(), fan_ins)
+                        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+                    Ok(Box::new(opt))
                 },
             );
             let mut learned = MlpForecaster::new(config)?.with_optimizer(factory);

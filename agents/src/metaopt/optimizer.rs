@@ -151,9 +151,11 @@ pub fn update(
 /// A trained learned optimizer as a `candle_nn::Optimizer`: drop-in wherever a candle
 /// optimiser is taken (e.g. `NeuralForecaster::with_optimizer` in the ensemble crate).
 ///
-/// Fan-ins follow `candle_nn`'s layout: a 2-D variable is a weight matrix `[out, in]`
-/// (`candle_nn::Linear`, the LSTM's input and recurrent weights) with fan-in `in`; other
-/// variables are unscaled. For another layout use [`LearnedOptimizer::with_fan_ins`].
+/// Through `candle_nn::Optimizer::new`, fan-ins follow `candle_nn`'s layout: a 2-D variable
+/// is a weight matrix `[out, in]` (`candle_nn::Linear`, `candle_nn::LSTM`'s input and
+/// recurrent weights) with fan-in `in`; other variables are unscaled. For another layout,
+/// such as the ensemble crate's forecasters (`[in, out]`, 2-D biases; their optimiser
+/// factory receives the fan-ins), use [`LearnedOptimizer::with_fan_ins`].
 pub struct LearnedOptimizer {
     net: Arc<UpdateNet>,
     vars: Vec<Var>,

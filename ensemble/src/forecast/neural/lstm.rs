@@ -83,4 +83,9 @@ impl Network for Lstm {
             self.b_out.clone(),
         ]
     }
+
+    fn fan_ins(&self) -> Vec<Option<usize>> {
+        // One input value per step; the recurrent and output weights read the hidden state.
+        vec![Some(1), Some(self.hidden), None, Some(self.hidden), None]
+    }
 }

@@ -6,6 +6,8 @@ use rand_chacha::ChaCha8Rng;
 use super::train::{uniform_var, Network};
 
 pub(crate) struct Mlp {
+    lags: usize,
+    hidden: usize,
     w1: Var,
     b1: Var,
     w2: Var,
@@ -18,6 +20,8 @@ impl Mlp {
         let b_in = 1.0 / (lags as f64).sqrt();
         let b_hidden = 1.0 / (hidden as f64).sqrt();
         Ok(Self {
+            lags,
+            hidden,
             w1: uniform_var(rng, (lags, hidden), b_in)?,
             b1: uniform_var(rng, (1, hidden), b_in)?,
             w2: uniform_var(rng, (hidden, 1), b_hidden)?,
@@ -44,5 +48,9 @@ impl Network for Mlp {
             self.w2.clone(),
             self.b2.clone(),
         ]
+    }
+
+    fn fan_ins(&self) -> Vec<Option<usize>> {
+        vec![Some(self.lags), None, Some(self.hidden), None]
     }
 }

@@ -256,7 +256,7 @@ impl<A: Architecture> Forecaster for NeuralForecaster<A> {
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let net = self.config.build(&mut rng)?;
         let lr = cfg.learning_rate;
-        let default_factory = move |vars| adam(vars, lr);
+        let default_factory = move |vars, _: &[Option<usize>]| adam(vars, lr);
         let factory: &OptimizerFactory = match &self.optimizer {
             Some(f) => f.as_ref(),
             None => &default_factory,
@@ -367,6 +367,61 @@ mod tests {
         again.fit(train).unwrap();
         assert_eq!(again.forecast(5).unwrap(), mlp.forecast(5).unwrap());
         assert!(mlp.fit_info().unwrap().epochs_run >= 1);
+    }
+
+    /// A replacement optimiser is told each variable's fan-in: the rows of a weight matrix
+    /// (stored `[in, out]`), `None` for biases.
+    #[test]
+    fn a_replacement_optimizer_gets_each_weight_matrix_fan_in() {
+        use std::sync::Mutex;
+        type Seen = Vec<(Vec<usize>, Option<usize>)>;
+        let record = |seen: Arc<Mutex<Seen>>| -> Arc<OptimizerFactory> {
+            Arc::new(
+                move |vars: Vec<candle_core::Var>, fan_ins: &[Option<usize>]| {
+                    let mut seen = seen.lock().expect("not poisoned");
+                    for (v, f) in vars.iter().zip(fan_ins) {
+                        seen.push((v.dims().to_vec(), *f));
+                    }
+                    adam(vars, 1e-2)
+                },
+            )
+        };
+        let y = seasonal(200);
+        let expected = |lags: usize, hidden: usize| -> (Seen, Seen) {
+            let mlp = vec![
+                (vec![lags, 8], Some(lags)),
+                (vec![1, 8], None),
+                (vec![8, 1], Some(8)),
+                (vec![1, 1], None),
+            ];
+            let lstm = vec![
+                (vec![1, 4 * hidden], Some(1)),
+                (vec![hidden, 4 * hidden], Some(hidden)),
+                (vec![1, 4 * hidden], None),
+                (vec![hidden, 1], Some(hidden)),
+                (vec![1, 1], None),
+            ];
+            (mlp, lstm)
+        };
+        let lstm_hidden = LstmConfig::default().hidden;
+        let (want_mlp, want_lstm) = expected(12, lstm_hidden);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut mlp = quick(MlpConfig::default(), |c| {
+            c.hidden = 8;
+            c.train.lags = 12;
+            c.train.epochs = 2;
+        })
+        .with_optimizer(record(seen.clone()));
+        mlp.fit(&y).unwrap();
+        assert_eq!(*seen.lock().unwrap(), want_mlp);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut lstm = quick(LstmConfig::default(), |c| {
+            c.train.lags = 12;
+            c.train.epochs = 2;
+        })
+        .with_optimizer(record(seen.clone()));
+        lstm.fit(&y).unwrap();
+        assert_eq!(*seen.lock().unwrap(), want_lstm);
     }
 
     #[test]

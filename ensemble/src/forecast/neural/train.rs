@@ -24,9 +24,10 @@ impl<O: Optimizer + Send> StepOptimizer for O {
     }
 }
 
-/// Builds the optimiser for a model's variables (called once per fit).
+/// Builds the optimiser for a model's variables (called once per fit), given each
+/// variable's fan-in ([`Network::fan_ins`]) for optimisers that scale steps by width.
 pub type OptimizerFactory =
-    dyn Fn(Vec<Var>) -> candle_core::Result<Box<dyn StepOptimizer>> + Send + Sync;
+    dyn Fn(Vec<Var>, &[Option<usize>]) -> candle_core::Result<Box<dyn StepOptimizer>> + Send + Sync;
 
 /// Adam (no weight decay) with the given learning rate.
 pub fn adam(vars: Vec<Var>, lr: f64) -> candle_core::Result<Box<dyn StepOptimizer>> {
@@ -44,6 +45,10 @@ pub trait Network: Send {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor>;
     /// Trainable variables.
     fn vars(&self) -> Vec<Var>;
+    /// Per variable of [`Network::vars`], its fan-in if it is a weight matrix (these
+    /// networks store them `[in, out]`, unlike `candle_nn`'s `[out, in]`), `None` for
+    /// biases.
+    fn fan_ins(&self) -> Vec<Option<usize>>;
 }
 
 /// Loop settings.
@@ -99,7 +104,7 @@ pub(crate) fn train(
     let train_rows: Vec<usize> = (0..n - n_val).collect();
     let (val_x, val_y) = tensors(windows, &(n - n_val..n).collect::<Vec<_>>())?;
     let vars = net.vars();
-    let mut opt = optimizer(vars.clone())?;
+    let mut opt = optimizer(vars.clone(), &net.fan_ins())?;
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x005e_ed0f_7a11);
     let snapshot = |vars: &[Var]| -> candle_core::Result<Vec<Tensor>> {
         vars.iter().map(|v| v.as_tensor().copy()).collect()
