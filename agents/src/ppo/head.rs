@@ -25,8 +25,9 @@ pub enum HeadKind {
         dim: usize,
     },
     /// Dirichlet over the `dim`-simplex; the network outputs log-concentrations
-    /// `ln alpha` (clamped to ±[`MAX_LOG_ALPHA`]). Actions are points of the simplex, so
-    /// combination weights need no softmax and the density ratio stays exact.
+    /// `ln alpha` (clamped to ±8, so `alpha` stays in `[e^-8, e^8]`). Actions are points of
+    /// the simplex, so combination weights need no softmax and the density ratio stays
+    /// exact.
     Dirichlet {
         /// Number of simplex coordinates.
         dim: usize,
