@@ -319,6 +319,12 @@ fn a_nan_run_in_fine_tuning_counts_as_the_cap_and_never_reaches_phi() {
     ));
 }
 
+/// The largest absolute difference between two tensors.
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    let d = (a - b).unwrap().abs().unwrap().max_all().unwrap();
+    d.to_scalar::<f32>().unwrap()
+}
+
 #[test]
 fn steps_decay_as_a_power_law_after_the_training_horizon() {
     let decay = StepDecay {
@@ -334,10 +340,7 @@ fn steps_decay_as_a_power_law_after_the_training_horizon() {
     // the same state is half the undecayed one.
     let task = Quadratic::random(4, 0).unwrap();
     let params = task.init(0).unwrap();
-    let var = candle_core::Var::from_tensor(&params[0]).unwrap();
-    let loss = task.loss(&[var.as_tensor().clone()]).unwrap();
-    let grads = loss.backward().unwrap();
-    let grad = grads.get(var.as_tensor()).unwrap().clone();
+    let (grads, _) = super::train::inner_grad(&task, &params, 0).unwrap();
     let step = |decay: Option<StepDecay>| -> Tensor {
         let config = MetaOptConfig {
             decay,
@@ -346,16 +349,12 @@ fn steps_decay_as_a_power_law_after_the_training_horizon() {
         let net = UpdateNet::new(config, 0).unwrap();
         let mut state = OptState::new(&params).unwrap();
         state.steps = 200;
-        let next = update(&net, &mut state, &params, std::slice::from_ref(&grad)).unwrap();
+        let next = update(&net, &mut state, &params, &grads).unwrap();
         (&next[0] - &params[0]).unwrap()
     };
     let (plain, decayed) = (step(None), step(Some(decay)));
-    let max_abs = |t: &Tensor| -> f32 {
-        let m = t.abs().unwrap().max_all().unwrap();
-        m.to_scalar::<f32>().unwrap()
-    };
-    assert!(max_abs(&(plain.affine(0.5, 0.0).unwrap() - decayed).unwrap()) < 1e-7);
-    assert!(max_abs(&plain) > 1e-4);
+    assert!(max_abs_diff(&plain.affine(0.5, 0.0).unwrap(), &decayed) < 1e-7);
+    assert!(max_abs_diff(&plain, &plain.zeros_like().unwrap()) > 1e-4);
     // A decay from step 0 or with a negative or NaN power is refused.
     for (after, power) in [(0, 1.0), (100, -1.0), (100, f64::NAN)] {
         let config = MetaOptConfig {
@@ -369,7 +368,7 @@ fn steps_decay_as_a_power_law_after_the_training_horizon() {
     }
 }
 
-/// The step from `params` after a gradient `grad`, with the given fan-ins.
+/// The first step from `params` with gradients `grads` and the given fan-ins.
 fn first_step(
     net: &UpdateNet,
     params: &[Tensor],
@@ -382,11 +381,6 @@ fn first_step(
         .zip(params)
         .map(|(n, p)| (n - p).unwrap())
         .collect()
-}
-
-fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    let d = (a - b).unwrap().abs().unwrap().max_all().unwrap();
-    d.to_scalar::<f32>().unwrap()
 }
 
 #[test]
@@ -409,16 +403,7 @@ fn weight_matrices_wider_than_the_base_fan_in_take_proportionally_smaller_steps(
     let fan_ins: Vec<Option<usize>> = (0..4).map(|i| task.fan_in(i)).collect();
     assert_eq!(fan_ins, [Some(24), None, Some(96), None]);
     let params = task.init(0).unwrap();
-    let vars: Vec<candle_core::Var> = params
-        .iter()
-        .map(|p| candle_core::Var::from_tensor(p).unwrap())
-        .collect();
-    let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
-    let grads_store = task.loss(&tensors).unwrap().backward().unwrap();
-    let grads: Vec<Tensor> = vars
-        .iter()
-        .map(|v| grads_store.get(v.as_tensor()).unwrap().clone())
-        .collect();
+    let (grads, _) = super::train::inner_grad(&task, &params, 0).unwrap();
     let scaled = first_step(&net, &params, &grads, &fan_ins);
     let unscaled = first_step(&net, &params, &grads, &[None; 4]);
     // Only the output weights (fan-in 96 > 24) move less: exactly a quarter as far.

@@ -143,7 +143,11 @@ pub struct MetaTrainLog {
 }
 
 /// The inner gradient at `params` (evaluated on detached copies) and the loss there.
-fn inner_grad(task: &dyn MetaTask, params: &[Tensor], step: usize) -> Result<(Vec<Tensor>, f64)> {
+pub(crate) fn inner_grad(
+    task: &dyn MetaTask,
+    params: &[Tensor],
+    step: usize,
+) -> Result<(Vec<Tensor>, f64)> {
     let vars: Vec<Var> = params
         .iter()
         .map(|p| Var::from_tensor(&p.detach()))

@@ -387,24 +387,20 @@ mod tests {
             )
         };
         let y = seasonal(200);
-        let expected = |lags: usize, hidden: usize| -> (Seen, Seen) {
-            let mlp = vec![
-                (vec![lags, 8], Some(lags)),
-                (vec![1, 8], None),
-                (vec![8, 1], Some(8)),
-                (vec![1, 1], None),
-            ];
-            let lstm = vec![
-                (vec![1, 4 * hidden], Some(1)),
-                (vec![hidden, 4 * hidden], Some(hidden)),
-                (vec![1, 4 * hidden], None),
-                (vec![hidden, 1], Some(hidden)),
-                (vec![1, 1], None),
-            ];
-            (mlp, lstm)
-        };
-        let lstm_hidden = LstmConfig::default().hidden;
-        let (want_mlp, want_lstm) = expected(12, lstm_hidden);
+        let h = LstmConfig::default().hidden;
+        let want_mlp = vec![
+            (vec![12, 8], Some(12)),
+            (vec![1, 8], None),
+            (vec![8, 1], Some(8)),
+            (vec![1, 1], None),
+        ];
+        let want_lstm = vec![
+            (vec![1, 4 * h], Some(1)),
+            (vec![h, 4 * h], Some(h)),
+            (vec![1, 4 * h], None),
+            (vec![h, 1], Some(h)),
+            (vec![1, 1], None),
+        ];
         let seen = Arc::new(Mutex::new(Vec::new()));
         let mut mlp = quick(MlpConfig::default(), |c| {
             c.hidden = 8;
