@@ -3,8 +3,9 @@
 //! decimal, and the per-series reference values for H1..H20 to rounding error.
 
 use crate::util::{read_json, repo_data_path};
+use metablend_core::metrics;
 use metablend_ensemble::forecast::{Naive2, SeasonalNaive};
-use metablend_ensemble::{metrics, read_panel, Forecaster};
+use metablend_ensemble::{read_panel, Forecaster};
 
 const M: usize = 24;
 const H: usize = 48;

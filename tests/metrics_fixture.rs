@@ -2,7 +2,7 @@
 //! (computed with numpy, cross-checked with utilsforecast; see PROVENANCE.md).
 
 use crate::util::{close, read_json};
-use metablend_ensemble::metrics;
+use metablend_core::metrics;
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array()

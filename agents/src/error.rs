@@ -42,6 +42,9 @@ pub enum Error {
     /// Inputs that cannot work (empty logs, mismatched lengths); the message says which.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// An error from the foundation (files, predictions tables).
+    #[error(transparent)]
+    Core(#[from] metablend_core::Error),
     /// An error from the environment.
     #[error(transparent)]
     Env(#[from] metablend_env::Error),

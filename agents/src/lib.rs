@@ -22,7 +22,6 @@
 //! ```
 #![warn(missing_docs)]
 
-mod atomic;
 mod error;
 pub mod metaopt;
 pub mod ope;

@@ -3,7 +3,7 @@
 //! `forecast::dm.test(..., power = 2)` computes it.
 
 use crate::{Error, Result};
-use metablend_env::math::ln_gamma;
+use metablend_core::math::ln_gamma;
 
 /// Result of a Diebold–Mariano test.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

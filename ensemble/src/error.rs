@@ -56,7 +56,10 @@ pub enum Error {
     /// An error from candle (neural forecasters).
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
-    /// An error from the env crate (predictions tables, policies).
+    /// An error from the foundation (metrics, predictions tables, files).
+    #[error(transparent)]
+    Core(#[from] metablend_core::Error),
+    /// An error from the env crate (policies).
     #[error(transparent)]
     Env(#[from] metablend_env::Error),
 }

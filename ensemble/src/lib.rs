@@ -14,7 +14,6 @@ mod error;
 pub mod features;
 pub mod forecast;
 pub mod meta;
-pub mod metrics;
 pub mod optim;
 pub mod report;
 pub mod series;

@@ -8,7 +8,8 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::combine::{check_ranges, run_combiner, Combined, Combiner, EqualWeights, Single};
-use crate::{diebold_mariano, metrics, Error, Result};
+use crate::{diebold_mariano, Error, Result};
+use metablend_core::metrics;
 use metablend_env::{Predictions, PredictionsPanel};
 
 /// What a row of the report is.

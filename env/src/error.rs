@@ -43,6 +43,9 @@ pub enum Error {
     /// `check_env` found the environment breaking the API contract.
     #[error("env check failed: {0}")]
     CheckFailed(String),
+    /// An error from the foundation (predictions tables, files).
+    #[error(transparent)]
+    Core(#[from] metablend_core::Error),
     /// A policy failed to produce an action.
     #[error("policy error: {0}")]
     Policy(String),

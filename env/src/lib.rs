@@ -41,8 +41,6 @@ pub mod ensemble;
 pub mod envs;
 mod error;
 mod info;
-pub mod io;
-pub mod math;
 mod policy;
 mod snapshot;
 mod space;

@@ -21,8 +21,9 @@ use metablend::agents::metaopt::{
     NetKind, Quadratic, UpdateNet,
 };
 use metablend::agents::ppo::Adam;
+use metablend::core::metrics;
 use metablend::ensemble::forecast::{MlpConfig, MlpForecaster, StepOptimizer};
-use metablend::ensemble::{metrics, read_panel, Forecaster, Series};
+use metablend::ensemble::{read_panel, Forecaster, Series};
 
 use super::{plots, write_text};
 

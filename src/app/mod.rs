@@ -44,7 +44,7 @@ pub fn progress_bar(len: u64, label: &str) -> indicatif::ProgressBar {
 
 /// Writes `text` to `path` atomically.
 pub fn write_text(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    metablend::env::io::atomic_write(path, |w| w.write_all(text.as_bytes()))?;
+    metablend::core::fs::write_text(path, text)?;
     Ok(())
 }
 

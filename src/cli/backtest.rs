@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 
+use metablend::core::metrics;
 use metablend::ensemble::{
-    holdout_panel, metrics, read_panel, read_series, FillPolicy, ModelSpec, Series,
-    SeriesCsvOptions, WalkForward, Window,
+    holdout_panel, read_panel, read_series, FillPolicy, ModelSpec, Series, SeriesCsvOptions,
+    WalkForward, Window,
 };
 
 /// Arguments of `metablend backtest`.

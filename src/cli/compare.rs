@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use metablend::core::fs::write_file as atomic_write;
 use metablend::ensemble::{classical_combiners, compare};
-use metablend::env::io::atomic_write;
 use metablend::env::Predictions;
 
 /// Arguments of `metablend compare`.

@@ -313,7 +313,7 @@ impl UpdateNet {
     /// Saves φ (`phi.safetensors`) and the architecture (`metaopt.json`) into `dir`,
     /// atomically; `extra` adds files (e.g. the training state).
     pub fn save(&self, dir: &Path, extra: &[(&str, String)]) -> Result<()> {
-        crate::atomic::write_folder(dir, |tmp| {
+        metablend_core::fs::write_folder(dir, |tmp| {
             let map: HashMap<String, Tensor> = self
                 .vars
                 .iter()

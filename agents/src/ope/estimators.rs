@@ -174,7 +174,7 @@ fn ridge_fit(xs: &[&[f64]], ys: &[f64], ridge: f64) -> Option<Vec<f64>> {
         a[i * d + i] += ridge * xs.len() as f64;
     }
     a[0] += 1e-12;
-    metablend_env::math::solve_dense(&mut a, &mut b)?;
+    metablend_core::math::solve_dense(&mut a, &mut b)?;
     Some(b)
 }
 

@@ -175,7 +175,7 @@ pub fn read_log(path: impl AsRef<Path>) -> Result<Vec<Trajectory>> {
 /// Writes a log atomically (one JSON line per step).
 pub fn write_log(path: impl AsRef<Path>, trajectories: &[Trajectory]) -> Result<()> {
     let path = path.as_ref();
-    metablend_env::io::atomic_write(path, |w| {
+    metablend_core::fs::write_file(path, |w| {
         for step in trajectories.iter().flat_map(|t| &t.steps) {
             let line = serde_json::to_string(step).map_err(std::io::Error::other)?;
             writeln!(w, "{line}")?;

@@ -60,7 +60,7 @@ impl PpoLearner {
             path: p.display().to_string(),
             source,
         };
-        crate::atomic::write_folder(dir, |tmp| {
+        metablend_core::fs::write_folder(dir, |tmp| {
             let mut weights = HashMap::new();
             let mut moments = HashMap::new();
             for (i, (name, var)) in self.vars.iter().enumerate() {

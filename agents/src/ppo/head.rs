@@ -43,9 +43,9 @@ const MIN_SIMPLEX_COORD: f64 = 1e-6;
 
 fn dirichlet_log_prob(alpha: &[f64], x: &[f32]) -> f64 {
     let a0: f64 = alpha.iter().sum();
-    let mut lp = metablend_env::math::ln_gamma(a0);
+    let mut lp = metablend_core::math::ln_gamma(a0);
     for (&a, &xi) in alpha.iter().zip(x) {
-        lp += (a - 1.0) * (xi as f64).ln() - metablend_env::math::ln_gamma(a);
+        lp += (a - 1.0) * (xi as f64).ln() - metablend_core::math::ln_gamma(a);
     }
     lp
 }

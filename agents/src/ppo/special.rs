@@ -3,7 +3,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
-use metablend_env::math::{digamma, ln_gamma, trigamma};
+use metablend_core::math::{digamma, ln_gamma, trigamma};
 
 #[derive(Clone, Copy)]
 enum Fun {

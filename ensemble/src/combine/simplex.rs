@@ -80,7 +80,7 @@ pub fn simplex_least_squares(g: &[f64], k: usize) -> Result<Vec<f64>> {
                 }
             }
             let mut x = vec![1.0; m];
-            if metablend_env::math::solve_dense(&mut sub, &mut x).is_none() {
+            if metablend_core::math::solve_dense(&mut sub, &mut x).is_none() {
                 continue;
             }
             let total: f64 = x.iter().sum();

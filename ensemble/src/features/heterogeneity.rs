@@ -7,7 +7,7 @@
 use super::autocorr::{acf, sum_sq};
 use super::stats::{arch_lm, ols};
 use crate::optim::NelderMead;
-use metablend_env::math::solve_dense;
+use metablend_core::math::solve_dense;
 
 /// The four heterogeneity features.
 #[derive(Debug, Clone, Copy, PartialEq)]

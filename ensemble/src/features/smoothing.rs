@@ -5,7 +5,7 @@
 
 use crate::forecast::profiled_sse;
 use crate::optim::NelderMead;
-use metablend_env::math::solve_dense;
+use metablend_core::math::solve_dense;
 
 /// (alpha, beta) of Holt's method with statsmodels' constraint β* ≤ α; NaN when the series
 /// is too short. The initial level and trend are solved exactly for each (α, β*).

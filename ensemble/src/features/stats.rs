@@ -3,7 +3,7 @@
 //! unit-root statistics, the rescaled-range Hurst exponent and spectral entropy. Each follows
 //! the Python `tsfeatures` package's definition (see the fixture's `feature_definitions`).
 
-use metablend_env::math::solve_dense;
+use metablend_core::math::solve_dense;
 use rustfft::{num_complex::Complex, FftPlanner};
 
 /// Ordinary least squares of `y` on the columns `x` (an intercept is not added): the

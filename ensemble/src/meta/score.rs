@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::PoolForecasts;
-use crate::{metrics, Error, Result, Series};
+use crate::{Error, Result, Series};
+use metablend_core::metrics;
 
 /// One method's totals on a set of series (M4: means over series; OWA from the totals
 /// relative to Naive2 on the same series).

@@ -1,11 +1,12 @@
 //! The contextual env's tasks: each series' scaled features plus its validation window.
 
-use metablend_env::contextual::{mase as window_mase, smape as window_smape};
+use metablend_core::metrics::window::{mase as window_mase, smape as window_smape};
 use metablend_env::contextual::{ContextPanel, ContextTask};
 
 use super::PoolForecasts;
 use crate::features::Features;
-use crate::{metrics, Error, Result, Series};
+use crate::{Error, Result, Series};
+use metablend_core::metrics;
 
 /// Bound on a scaled feature.
 const CLIP: f64 = 5.0;

@@ -5,11 +5,9 @@
 //! from a series' description to its weights that transfers to series it has not seen.
 
 mod env;
-mod loss;
 mod task;
 
 pub use env::{ContextOrder, ContextualEnv};
-pub use loss::{m4_loss, mase, smape};
 pub use task::{ContextPanel, ContextTask};
 
 #[cfg(test)]

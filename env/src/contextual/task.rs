@@ -1,6 +1,7 @@
 //! The data a contextual env serves: one task per series.
 
 use crate::{Error, Result};
+use metablend_core::metrics::window::m4_loss;
 
 /// One series' validation window: its description, the target, each model's forecast of
 /// it, and what the M4 loss needs.
@@ -81,7 +82,7 @@ impl ContextPanel {
             .map(|t| {
                 t.forecasts
                     .iter()
-                    .map(|f| super::m4_loss(&t.target, f, t.mase_scale, t.reference))
+                    .map(|f| m4_loss(&t.target, f, t.mase_scale, t.reference))
                     .collect()
             })
             .collect();
@@ -142,6 +143,6 @@ impl ContextPanel {
                     .sum()
             })
             .collect();
-        super::m4_loss(&t.target, &combined, t.mase_scale, t.reference)
+        m4_loss(&t.target, &combined, t.mase_scale, t.reference)
     }
 }

@@ -5,7 +5,6 @@ mod action_map;
 mod config;
 mod env;
 mod features;
-mod predictions;
 mod reward;
 mod stats;
 pub mod synthetic;
@@ -14,7 +13,7 @@ pub use action_map::{softmax_into, ActionMap, ActionMapKind, Residual, Select, S
 pub use config::{EnsembleEnvConfig, EpisodeStart};
 pub use env::{EnsembleEnv, EnsembleEnvSnapshot};
 pub use features::{FeatureContext, FeatureFn};
-pub use predictions::{Predictions, PredictionsPanel};
+pub use metablend_core::{Predictions, PredictionsPanel};
 pub use reward::{
     DirectionalHit, ImprovementOverEqual, NegAbsError, NegSquaredError, RewardContext, RewardFn,
     RewardSpec, TradingPnl, TurnoverPenalty,

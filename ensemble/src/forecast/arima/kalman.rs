@@ -87,7 +87,7 @@ impl ArmaFilter {
                 b[row] = rvec[i] * rvec[j];
             }
         }
-        metablend_env::math::solve_dense(&mut a, &mut b)?;
+        metablend_core::math::solve_dense(&mut a, &mut b)?;
         let mut p = vec![0.0; r * r];
         for i in 0..r {
             for j in 0..r {

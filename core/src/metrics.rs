@@ -1,5 +1,9 @@
 //! Point-forecast accuracy metrics with the M4 competition's definitions (Makridakis,
 //! Spiliotis & Assimakopoulos 2020, IJF 36(1)): MSE, RMSE, MAE, MAPE, sMAPE, MASE and OWA.
+//!
+//! The functions here check their inputs and name the first bad index; [`window`] has the
+//! same losses without checks, for the inner loops of training, where the inputs were
+//! validated once up front.
 
 use crate::{Error, Result};
 
@@ -53,16 +57,10 @@ pub fn mape(actual: &[f64], forecast: &[f64]) -> Result<Option<f64>> {
     mean_of(actual, forecast, |y, f| 100.0 * (y - f).abs() / y.abs()).map(Some)
 }
 
-/// M4's symmetric MAPE: `200 * mean |y - f| / (|y| + |f|)`, a term being 0 when `y = f = 0`.
+/// M4's symmetric MAPE: `200/h · Σ |y − f| / (|y| + |f|)`, a term being 0 when `y = f = 0`.
 pub fn smape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
-    mean_of(actual, forecast, |y, f| {
-        let d = y.abs() + f.abs();
-        if d == 0.0 {
-            0.0
-        } else {
-            200.0 * (y - f).abs() / d
-        }
-    })
+    check(actual, forecast)?;
+    Ok(window::smape(actual, forecast))
 }
 
 /// MASE's scale: the in-sample MAE of the seasonal naive forecast with period `m`,
@@ -123,6 +121,48 @@ pub fn directional_accuracy(previous: &[f64], actual: &[f64], forecast: &[f64]) 
         })
         .count();
     Ok(hits as f64 / actual.len() as f64)
+}
+
+/// Per-window losses without input checks: the caller guarantees equally long, non-empty,
+/// finite slices (validated once, e.g. when a context panel is built). Same definitions as
+/// the checked functions of the parent module, which call these.
+pub mod window {
+    /// sMAPE in percent: `200/h · Σ |y − f| / (|y| + |f|)` (a term with `|y| + |f| = 0` is 0).
+    pub fn smape(actual: &[f64], forecast: &[f64]) -> f64 {
+        let sum: f64 = actual
+            .iter()
+            .zip(forecast)
+            .map(|(y, f)| {
+                let d = y.abs() + f.abs();
+                if d > 0.0 {
+                    (y - f).abs() / d
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        200.0 * sum / actual.len() as f64
+    }
+
+    /// MASE given its in-sample `scale` (see [`super::mase_scale`]): the mean absolute
+    /// error over the scale.
+    pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> f64 {
+        let mae: f64 = actual
+            .iter()
+            .zip(forecast)
+            .map(|(y, f)| (y - f).abs())
+            .sum::<f64>()
+            / actual.len() as f64;
+        mae / scale
+    }
+
+    /// Per-series OWA-style loss: `½(sMAPE/sMAPE_ref + MASE/MASE_ref)` relative to a
+    /// reference forecast's scores on the same window (M4 uses Naive2); each reference is
+    /// floored at `1e-8` so a perfect reference cannot divide by zero.
+    pub fn m4_loss(actual: &[f64], forecast: &[f64], scale: f64, reference: (f64, f64)) -> f64 {
+        let (rs, rm) = (reference.0.max(1e-8), reference.1.max(1e-8));
+        0.5 * (smape(actual, forecast) / rs + mase(actual, forecast, scale) / rm)
+    }
 }
 
 #[cfg(test)]
