@@ -109,7 +109,7 @@ impl WalkForward {
         let mut out = Vec::with_capacity(end - self.start);
         let mut failures = Vec::new();
         for t in self.start..end {
-            if (t - self.start) % self.refit_every == 0 {
+            if (t - self.start).is_multiple_of(self.refit_every) {
                 let mut fresh = spec.build()?;
                 match fresh.fit(self.history(y, t)) {
                     Ok(()) => model = fresh,

@@ -182,7 +182,7 @@ fn train_on_pool(opts: &TrainOptions) -> anyhow::Result<usize> {
             }
             let stop = interrupted.load(std::sync::atomic::Ordering::SeqCst);
             let last = log.iteration + 1 == opts.config.total_iterations();
-            if stop || last || (log.iteration + 1) % 25 == 0 {
+            if stop || last || (log.iteration + 1).is_multiple_of(25) {
                 let state = TrainState {
                     iteration: log.iteration + 1,
                     config: opts.config.clone(),

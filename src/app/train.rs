@@ -138,7 +138,7 @@ impl<F: FnMut(&PpoLearner) -> anyhow::Result<f64>> Callback for Validate<F> {
         learner: &PpoLearner,
         log: &UpdateLog,
     ) -> metablend::agents::Result<Control> {
-        if log.iteration % self.every != 0 {
+        if !log.iteration.is_multiple_of(self.every) {
             return Ok(Control::Continue);
         }
         let mse = (self.evaluate)(learner)

@@ -112,7 +112,7 @@ pub struct CheckpointEvery {
 
 impl Callback for CheckpointEvery {
     fn on_update(&mut self, learner: &PpoLearner, log: &UpdateLog) -> Result<Control> {
-        if self.every > 0 && log.iteration % self.every == 0 {
+        if self.every > 0 && log.iteration.is_multiple_of(self.every) {
             learner.save(self.dir.join(format!("step_{}", log.total_timesteps)))?;
         }
         Ok(Control::Continue)
@@ -154,7 +154,7 @@ impl<F: FnMut(&PpoLearner) -> Result<f64>> EvalCallback<F> {
 
 impl<F: FnMut(&PpoLearner) -> Result<f64>> Callback for EvalCallback<F> {
     fn on_update(&mut self, learner: &PpoLearner, log: &UpdateLog) -> Result<Control> {
-        if log.iteration % self.every != 0 {
+        if !log.iteration.is_multiple_of(self.every) {
             return Ok(Control::Continue);
         }
         let mean = (self.evaluate)(learner)?;

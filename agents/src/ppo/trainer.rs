@@ -159,7 +159,7 @@ where
             }
             logs.push(log);
             if let Some((dir, every, save)) = &self.autosave {
-                if self.learner.iterations % every == 0 {
+                if self.learner.iterations.is_multiple_of(*every) {
                     save(self, dir)?;
                 }
             }

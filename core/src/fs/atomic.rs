@@ -202,7 +202,7 @@ fn siblings(dir: &Path, name: &str, kind: &str) -> Vec<PathBuf> {
             (modified, e.path())
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.into_iter().map(|(_, p)| p).collect()
 }
 

@@ -221,7 +221,7 @@ pub fn spectral_entropy(x: &[f64]) -> f64 {
     let psd: Vec<f64> = (0..bins)
         .map(|k| {
             let p = buf[k].norm_sqr();
-            if k == 0 || (n % 2 == 0 && k == n / 2) {
+            if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
                 p
             } else {
                 2.0 * p

@@ -33,7 +33,7 @@ pub struct StlConfig {
 }
 
 fn odd(v: usize) -> usize {
-    if v % 2 == 0 {
+    if v.is_multiple_of(2) {
         v + 1
     } else {
         v
@@ -58,7 +58,7 @@ impl StlConfig {
     /// Decomposes `y`: at least two full periods, all values finite.
     pub fn decompose(&self, y: &[f64]) -> Result<Decomposition> {
         let n = y.len();
-        if self.period < 2 || self.seasonal < 3 || self.seasonal % 2 == 0 {
+        if self.period < 2 || self.seasonal < 3 || self.seasonal.is_multiple_of(2) {
             return Err(Error::InvalidInput(format!(
                 "STL needs a period ≥ 2 and an odd seasonal window ≥ 3 (got {} and {})",
                 self.period, self.seasonal

@@ -53,7 +53,7 @@ pub fn multiplicative_indices(y: &[f64], m: usize) -> Result<Vec<f64>> {
     let mut sums = vec![0.0; m];
     let mut counts = vec![0usize; m];
     for t in half..n - half {
-        let trend = if m % 2 == 0 {
+        let trend = if m.is_multiple_of(2) {
             let inner: f64 = y[t + 1 - half..t + half].iter().sum();
             (inner + 0.5 * (y[t - half] + y[t + half])) / m as f64
         } else {

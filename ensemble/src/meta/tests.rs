@@ -10,7 +10,7 @@ fn panel(n_series: usize) -> M4Panel {
         (0..n + h)
             .map(|t| {
                 let phase = (t % 24) as f64 / 24.0 * std::f64::consts::TAU;
-                let amp = if i % 2 == 0 { 0.4 } else { 0.05 };
+                let amp = if i.is_multiple_of(2) { 0.4 } else { 0.05 };
                 (50.0 + i as f64 + 0.02 * (i as f64) * t as f64)
                     * (1.0 + amp * (phase + i as f64).sin())
                     + ((t * 7 + i * 13) % 5) as f64 * 0.3
