@@ -100,6 +100,71 @@ fn damaged_or_mismatched_checkpoints_are_clear_errors() {
 }
 
 #[test]
+fn a_flipped_bit_that_leaves_the_values_finite_is_detected() {
+    let dir = tmp("bitflip");
+    trained(&dir);
+    let weights = dir.join("model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    // The lowest mantissa bit of the last float: still finite, still the right shape.
+    let last = bytes.len() - 4;
+    bytes[last] ^= 1;
+    std::fs::write(&weights, &bytes).unwrap();
+    let err = PpoLearner::load(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("model.safetensors") && err.contains("SHA-256"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_version_1_run_folder_evaluates_exactly_as_the_build_that_wrote_it() {
+    let fixture = crate::util::data_path("checkpoints/ppo_v1");
+    let out = tmp("v1-eval");
+    let _ = std::fs::remove_dir_all(&out);
+    let (ok, _, err) = crate::util::metablend(&[
+        "evaluate",
+        "--run",
+        fixture.join("run").to_str().unwrap(),
+        "--predictions",
+        fixture.join("preds.csv").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let read = |p: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    // Every number is identical, but sMAPE, which is now summed as 200/h · Σ|y − f|/(|y| + |f|)
+    // where that build averaged 200·|y − f|/(|y| + |f|): the last bits may differ.
+    fn same(a: &serde_json::Value, b: &serde_json::Value, key: &str) {
+        match (a, b) {
+            (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
+                for (k, v) in x {
+                    same(v, &y[k], k);
+                }
+            }
+            (serde_json::Value::Array(x), serde_json::Value::Array(y)) => {
+                assert_eq!(x.len(), y.len());
+                x.iter().zip(y).for_each(|(p, q)| same(p, q, key));
+            }
+            (serde_json::Value::Number(x), serde_json::Value::Number(y)) if key == "smape" => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                assert!((x - y).abs() <= 1e-13 * y.abs(), "smape {x} vs {y}");
+            }
+            _ => assert_eq!(a, b, "{key}"),
+        }
+    }
+    same(
+        &read(out.join("report.json")),
+        &read(fixture.join("expected_report.json")),
+        "",
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
 fn same_seed_gives_identical_training() {
     let run = || {
         let cfg = PpoConfig {
@@ -289,4 +354,41 @@ fn a_callback_can_stop_at_rollout_end_before_the_update() {
     assert_eq!(logs.len(), 3, "the fourth rollout's update is skipped");
     assert_eq!(ppo.learner().num_timesteps, 512);
     assert_eq!(ppo.learner().iterations, 3);
+}
+
+#[test]
+fn a_learned_optimizer_saved_in_the_old_layout_steps_exactly_as_before() {
+    use metablend_agents::metaopt::{update, MetaTask, OptState, Quadratic, UpdateNet};
+    let net = UpdateNet::load(&crate::util::data_path("checkpoints/metaopt_v1")).unwrap();
+    let task = Quadratic::random(10, 3).unwrap();
+    let mut params = task.init(5).unwrap();
+    let mut state = OptState::new(&params).unwrap();
+    for _ in 0..3 {
+        let vars: Vec<candle_core::Var> = params
+            .iter()
+            .map(|t| candle_core::Var::from_tensor(t).unwrap())
+            .collect();
+        let tensors: Vec<_> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+        let grads = task.loss(&tensors).unwrap().backward().unwrap();
+        let grads: Vec<_> = vars
+            .iter()
+            .map(|v| grads.get(v.as_tensor()).unwrap().clone())
+            .collect();
+        params = update(&net, &mut state, &tensors, &grads).unwrap();
+    }
+    let bits: Vec<u32> = params[0]
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    assert_eq!(
+        bits,
+        [
+            3213761105, 1043999341, 1065899338, 1061476896, 3196904429, 3201664654, 1056980441,
+            1051114690, 1064846497, 1053155380
+        ]
+    );
 }

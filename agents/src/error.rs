@@ -53,5 +53,15 @@ pub enum Error {
     Candle(#[from] candle_core::Error),
 }
 
+impl From<metablend_nn::Error> for Error {
+    fn from(e: metablend_nn::Error) -> Self {
+        match e {
+            metablend_nn::Error::NonFinite(m) => Self::NonFinite(m),
+            metablend_nn::Error::Candle(e) => Self::Candle(e),
+            other => Self::InvalidInput(other.to_string()),
+        }
+    }
+}
+
 /// The agents crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;

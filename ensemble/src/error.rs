@@ -59,6 +59,9 @@ pub enum Error {
     /// An error from the foundation (metrics, predictions tables, files).
     #[error(transparent)]
     Core(#[from] metablend_core::Error),
+    /// An error from the network toolkit.
+    #[error(transparent)]
+    Nn(#[from] metablend_nn::Error),
     /// An error from the env crate (policies).
     #[error(transparent)]
     Env(#[from] metablend_env::Error),

@@ -20,10 +20,10 @@ use metablend::agents::metaopt::{
     Comparison, Curve, LearnedOptimizer, MetaTask, MetaTrainConfig, MetaTrainLog, MlpRegression,
     NetKind, Quadratic, UpdateNet,
 };
-use metablend::agents::ppo::Adam;
 use metablend::core::metrics;
 use metablend::ensemble::forecast::{MlpConfig, MlpForecaster, StepOptimizer};
 use metablend::ensemble::{read_panel, Forecaster, Series};
+use metablend::nn::Adam;
 
 use super::{plots, write_text};
 
@@ -492,12 +492,9 @@ fn forecast_comparison(
             adam.fit(history)?;
             let shared = net.clone();
             let factory = Arc::new(
-                move |vars: Vec<candle_core::Var>,
-                      fan_ins: &[Option<usize>]|
-                      -> candle_core::Result<Box<dyn StepOptimizer>> {
-                    let opt = LearnedOptimizer::with_fan_ins(vars, shared.clone(), fan_ins)
-                        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-                    Ok(Box::new(opt))
+                move |vars: Vec<candle_core::Var>| -> candle_core::Result<Box<dyn StepOptimizer>> {
+                    use candle_nn::Optimizer;
+                    Ok(Box::new(LearnedOptimizer::new(vars, shared.clone())?))
                 },
             );
             let mut learned = MlpForecaster::new(config)?.with_optimizer(factory);

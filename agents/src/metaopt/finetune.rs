@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use super::net::{MetaOptConfig, UpdateNet};
 use super::tasks::MetaTask;
 use super::train::unroll;
-use crate::ppo::{clip_grad_norm, read_vars, write_vars, Adam};
 use crate::{Error, Result};
+use metablend_nn::{clip_grad_norm, read_vars, write_vars, Adam};
 
 /// Settings of the fine-tuning phase that follows truncated meta-training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

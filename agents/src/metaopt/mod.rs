@@ -35,12 +35,13 @@ pub use eval::{
     compare, run_baseline, run_learned, tune_learning_rate, Baseline, Comparison, Curve, LR_GRID,
 };
 pub use finetune::EsFinetune;
+pub use metablend_nn::Activation;
 pub use net::{
     MetaOptConfig, NetKind, StepDecay, UpdateForm, UpdateNet, DEFAULT_BASE_FAN_IN,
     DEFAULT_DECAY_POWER,
 };
 pub use optimizer::{update, LearnedOptimizer, OptState};
-pub use tasks::{Activation, MetaTask, MlpRegression, Quadratic};
+pub use tasks::{MetaTask, MlpRegression, Quadratic};
 pub use train::{meta_train, EsConfig, MetaTrainConfig, MetaTrainLog};
 
 #[cfg(test)]

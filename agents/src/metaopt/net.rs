@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, Var};
-use rand::{Rng, SeedableRng};
+use metablend_nn::{dense, init, Activation};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -189,15 +190,17 @@ pub struct UpdateNet {
     pub(crate) vars: Vec<(String, Var)>,
 }
 
-fn uniform(rng: &mut ChaCha8Rng, rows: usize, cols: usize, bound: f64) -> Result<Var> {
-    let data: Vec<f32> = (0..rows * cols)
-        .map(|_| rng.random_range(-bound..bound) as f32)
-        .collect();
-    Ok(Var::from_tensor(&Tensor::from_vec(
-        data,
-        (rows, cols),
-        &Device::Cpu,
-    )?)?)
+/// A weight `[fan_out, fan_in]` (candle's layout) uniform in `±bound`.
+fn weight(rng: &mut ChaCha8Rng, fan_in: usize, fan_out: usize, bound: f64) -> Result<Var> {
+    let data = init::uniform_weight(rng, fan_in, fan_out, bound);
+    let t = Tensor::from_vec(data, (fan_out, fan_in), &Device::Cpu)?;
+    Ok(Var::from_tensor(&t)?)
+}
+
+/// A bias `[n]` uniform in `±bound`.
+fn bias(rng: &mut ChaCha8Rng, n: usize, bound: f64) -> Result<Var> {
+    let t = Tensor::from_vec(init::uniform(rng, n, bound), n, &Device::Cpu)?;
+    Ok(Var::from_tensor(&t)?)
 }
 
 impl UpdateNet {
@@ -211,19 +214,19 @@ impl UpdateNet {
         let b_h = 1.0 / (h as f64).sqrt();
         let vars = match config.kind {
             NetKind::Mlp => vec![
-                ("w1".to_string(), uniform(&mut rng, FEATURES, h, b_in)?),
-                ("b1".to_string(), uniform(&mut rng, 1, h, b_in)?),
-                ("w2".to_string(), uniform(&mut rng, h, h, b_h)?),
-                ("b2".to_string(), uniform(&mut rng, 1, h, b_h)?),
-                ("w3".to_string(), uniform(&mut rng, h, 2, 0.1 * b_h)?),
-                ("b3".to_string(), uniform(&mut rng, 1, 2, 0.1 * b_h)?),
+                ("w1".to_string(), weight(&mut rng, FEATURES, h, b_in)?),
+                ("b1".to_string(), bias(&mut rng, h, b_in)?),
+                ("w2".to_string(), weight(&mut rng, h, h, b_h)?),
+                ("b2".to_string(), bias(&mut rng, h, b_h)?),
+                ("w3".to_string(), weight(&mut rng, h, 2, 0.1 * b_h)?),
+                ("b3".to_string(), bias(&mut rng, 2, 0.1 * b_h)?),
             ],
             NetKind::Lstm => vec![
-                ("wx".to_string(), uniform(&mut rng, FEATURES, 4 * h, b_h)?),
-                ("wh".to_string(), uniform(&mut rng, h, 4 * h, b_h)?),
-                ("b".to_string(), uniform(&mut rng, 1, 4 * h, b_h)?),
-                ("wo".to_string(), uniform(&mut rng, h, 2, 0.1 * b_h)?),
-                ("bo".to_string(), uniform(&mut rng, 1, 2, 0.1 * b_h)?),
+                ("wx".to_string(), weight(&mut rng, FEATURES, 4 * h, b_h)?),
+                ("wh".to_string(), weight(&mut rng, h, 4 * h, b_h)?),
+                ("b".to_string(), bias(&mut rng, 4 * h, b_h)?),
+                ("wo".to_string(), weight(&mut rng, h, 2, 0.1 * b_h)?),
+                ("bo".to_string(), bias(&mut rng, 2, 0.1 * b_h)?),
             ],
         };
         Ok(Self { config, vars })
@@ -239,15 +242,19 @@ impl UpdateNet {
         self.vars.iter().map(|(_, v)| v.clone()).collect()
     }
 
-    /// Per variable, which entries produce the step-size output `s` (column 1 of the output
-    /// layer's weights and bias): what ES fine-tuning perturbs.
+    /// Per variable, which entries produce the step-size output `s` (row 1 of the output
+    /// layer's weight `[2, hidden]`, entry 1 of its bias): what ES fine-tuning perturbs.
     pub(crate) fn magnitude_head_mask(&self) -> Vec<Vec<bool>> {
+        let h = self.config.hidden;
         self.vars
             .iter()
             .map(|(name, var)| {
-                let output = matches!(name.as_str(), "w3" | "b3" | "wo" | "bo");
                 (0..var.elem_count())
-                    .map(|i| output && i % 2 == 1)
+                    .map(|i| match name.as_str() {
+                        "w3" | "wo" => i / h == 1,
+                        "b3" | "bo" => i == 1,
+                        _ => false,
+                    })
                     .collect()
             })
             .collect()
@@ -270,18 +277,10 @@ impl UpdateNet {
     ) -> Result<(Tensor, Option<(Tensor, Tensor)>)> {
         match self.config.kind {
             NetKind::Mlp => {
-                let h1 = x
-                    .matmul(self.get("w1"))?
-                    .broadcast_add(self.get("b1"))?
-                    .relu()?;
-                let h2 = h1
-                    .matmul(self.get("w2"))?
-                    .broadcast_add(self.get("b2"))?
-                    .relu()?;
-                Ok((
-                    h2.matmul(self.get("w3"))?.broadcast_add(self.get("b3"))?,
-                    None,
-                ))
+                let relu = Some(Activation::Relu);
+                let h1 = dense(x, self.get("w1"), self.get("b1"), relu)?;
+                let h2 = dense(&h1, self.get("w2"), self.get("b2"), relu)?;
+                Ok((dense(&h2, self.get("w3"), self.get("b3"), None)?, None))
             }
             NetKind::Lstm => {
                 let n = x.dim(0)?;
@@ -294,8 +293,8 @@ impl UpdateNet {
                     ),
                 };
                 let gates = x
-                    .matmul(self.get("wx"))?
-                    .add(&h.matmul(self.get("wh"))?)?
+                    .matmul(&self.get("wx").t()?)?
+                    .add(&h.matmul(&self.get("wh").t()?)?)?
                     .broadcast_add(self.get("b"))?;
                 let chunk = |k: usize| gates.narrow(1, k * hsz, hsz);
                 let i = candle_nn::ops::sigmoid(&chunk(0)?)?;
@@ -304,7 +303,7 @@ impl UpdateNet {
                 let o = candle_nn::ops::sigmoid(&chunk(3)?)?;
                 let c2 = f.mul(&c)?.add(&i.mul(&g)?)?;
                 let h2 = o.mul(&c2.tanh()?)?;
-                let out = h2.matmul(self.get("wo"))?.broadcast_add(self.get("bo"))?;
+                let out = dense(&h2, self.get("wo"), self.get("bo"), None)?;
                 Ok((out, Some((h2, c2))))
             }
         }
@@ -336,7 +335,9 @@ impl UpdateNet {
     }
 
     /// Loads a folder written by [`UpdateNet::save`]; a missing file, a damaged tensor file
-    /// or a tensor of the wrong shape is an error naming the file and tensor.
+    /// or a tensor of the wrong shape is an error naming the file and tensor. Folders from
+    /// before the `[out, in]` layout (weights `[in, out]`, biases `[1, n]`, told apart by the
+    /// biases' rank) load with their weights transposed.
     pub fn load(dir: &Path) -> Result<Self> {
         let err = |file: &str, message: String| Error::Checkpoint {
             path: dir.join(file).display().to_string(),
@@ -351,10 +352,18 @@ impl UpdateNet {
             .map_err(|e| err("phi.safetensors", e.to_string()))?;
         let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
             .map_err(|e| err("phi.safetensors", format!("damaged safetensors: {e}")))?;
+        let legacy = tensors
+            .iter()
+            .any(|(name, t)| name.starts_with('b') && t.rank() == 2);
         for (name, var) in &net.vars {
             let t = tensors
                 .get(name)
                 .ok_or_else(|| err("phi.safetensors", format!("missing tensor '{name}'")))?;
+            let t = match (legacy, name.starts_with('w')) {
+                (true, true) => t.t()?.contiguous()?,
+                (true, false) => t.flatten_all()?,
+                (false, _) => t.clone(),
+            };
             if t.dims() != var.dims() {
                 return Err(err(
                     "phi.safetensors",

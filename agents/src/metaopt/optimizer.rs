@@ -151,11 +151,10 @@ pub fn update(
 /// A trained learned optimizer as a `candle_nn::Optimizer`: drop-in wherever a candle
 /// optimiser is taken (e.g. `NeuralForecaster::with_optimizer` in the ensemble crate).
 ///
-/// Through `candle_nn::Optimizer::new`, fan-ins follow `candle_nn`'s layout: a 2-D variable
-/// is a weight matrix `[out, in]` (`candle_nn::Linear`, `candle_nn::LSTM`'s input and
-/// recurrent weights) with fan-in `in`; other variables are unscaled. For another layout,
-/// such as the ensemble crate's forecasters (`[in, out]`, 2-D biases; their optimiser
-/// factory receives the fan-ins), use [`LearnedOptimizer::with_fan_ins`].
+/// Through `candle_nn::Optimizer::new`, fan-ins follow candle's layout, which every metablend
+/// network uses: a 2-D variable is a weight matrix `[out, in]` with fan-in `in`; other
+/// variables are unscaled. For tensors in another layout, give the fan-ins with
+/// [`LearnedOptimizer::with_fan_ins`].
 pub struct LearnedOptimizer {
     net: Arc<UpdateNet>,
     vars: Vec<Var>,

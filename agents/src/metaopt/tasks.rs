@@ -2,10 +2,10 @@
 //! windows of real series.
 
 use candle_core::{Device, Tensor};
+use metablend_nn::{dense, init, Activation, Dense};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
@@ -65,16 +65,6 @@ impl MetaTask for Quadratic {
     fn loss(&self, params: &[Tensor]) -> Result<Tensor> {
         Ok(self.a.matmul(&params[0])?.sub(&self.b)?.sqr()?.mean_all()?)
     }
-}
-
-/// Hidden-layer activation of [`MlpRegression`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activation {
-    /// tanh (the forecasters' default).
-    Tanh,
-    /// ReLU (where the 2016 optimizer failed to generalise).
-    Relu,
 }
 
 /// A one-hidden-layer MLP forecasting the next value of a standardised series from its
@@ -141,29 +131,27 @@ impl MetaTask for MlpRegression {
     fn name(&self) -> String {
         self.name.clone()
     }
+    /// Two dense layers `[hidden, lags]`, `[hidden]`, `[1, hidden]`, `[1]` (the toolkit's
+    /// layout), initialised as PyTorch's `nn.Linear`.
     fn init(&self, seed: u64) -> Result<Vec<Tensor>> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut u = |rows: usize, cols: usize, fan_in: usize| -> Result<Tensor> {
-            let b = 1.0 / (fan_in as f64).sqrt();
-            let v: Vec<f32> = (0..rows * cols)
-                .map(|_| rng.random_range(-b..b) as f32)
-                .collect();
-            Ok(Tensor::from_vec(v, (rows, cols), &Device::Cpu)?)
-        };
-        Ok(vec![
-            u(self.lags, self.hidden, self.lags)?,
-            u(1, self.hidden, self.lags)?,
-            u(self.hidden, 1, self.hidden)?,
-            u(1, 1, self.hidden)?,
-        ])
+        let mut params = Vec::with_capacity(4);
+        for (fan_in, fan_out) in [(self.lags, self.hidden), (self.hidden, 1)] {
+            let layer = Dense::uniform(
+                &mut rng,
+                fan_in,
+                fan_out,
+                init::default_bound(fan_in),
+                &Device::Cpu,
+            )?;
+            params.push(layer.weight().as_tensor().clone());
+            params.push(layer.bias().as_tensor().clone());
+        }
+        Ok(params)
     }
     fn loss(&self, p: &[Tensor]) -> Result<Tensor> {
-        let pre = self.x.matmul(&p[0])?.broadcast_add(&p[1])?;
-        let h = match self.activation {
-            Activation::Tanh => pre.tanh()?,
-            Activation::Relu => pre.relu()?,
-        };
-        let out = h.matmul(&p[2])?.broadcast_add(&p[3])?;
+        let h = dense(&self.x, &p[0], &p[1], Some(self.activation))?;
+        let out = dense(&h, &p[2], &p[3], None)?;
         Ok(out.sub(&self.y)?.sqr()?.mean_all()?)
     }
     fn fan_in(&self, index: usize) -> Option<usize> {

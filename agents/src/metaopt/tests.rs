@@ -27,7 +27,7 @@ fn train_logged(
 
 /// φ's values.
 fn phi(net: &UpdateNet) -> Vec<Vec<f32>> {
-    crate::ppo::read_vars(&net.vars()).unwrap()
+    metablend_nn::read_vars(&net.vars()).unwrap()
 }
 
 fn small_config() -> MetaTrainConfig {
@@ -417,15 +417,15 @@ fn weight_matrices_wider_than_the_base_fan_in_take_proportionally_smaller_steps(
     let mut state = super::train::task_state(&task, &params).unwrap();
     let next = update(&net, &mut state, &params, &grads).unwrap();
     assert!(max_abs_diff(&(&next[2] - &params[2]).unwrap(), &scaled[2]) < 1e-9);
-    // As a candle optimiser, a 2-D variable is a `candle_nn` weight `[out, in]`: fan-in
-    // `in`. The output weights transposed to that layout take the same scaled step.
-    let out_weights = candle_core::Var::from_tensor(&params[2].t().unwrap()).unwrap();
+    // As a candle optimiser, a 2-D variable is a weight `[out, in]` (the tasks' layout too):
+    // fan-in `in`. The output weights take the same scaled step.
+    let out_weights = candle_core::Var::from_tensor(&params[2]).unwrap();
     let mut opt = LearnedOptimizer::new(vec![out_weights.clone()], Arc::new(net)).unwrap();
     let before = out_weights.as_tensor().copy().unwrap();
     // A loss whose gradient is the task's gradient for these weights.
-    let linear = out_weights.as_tensor().mul(&grads[2].t().unwrap()).unwrap();
+    let linear = out_weights.as_tensor().mul(&grads[2]).unwrap();
     opt.backward_step(&linear.sum_all().unwrap()).unwrap();
-    let moved = (out_weights.as_tensor() - &before).unwrap().t().unwrap();
+    let moved = (out_weights.as_tensor() - &before).unwrap();
     assert!(max_abs_diff(&moved, &scaled[2]) < 1e-8);
     // Mismatched fan-ins and a zero base are clear errors.
     assert!(matches!(

@@ -12,8 +12,8 @@ use super::finetune::{
 use super::net::{MetaOptConfig, UpdateNet};
 use super::optimizer::{update, OptState};
 use super::tasks::MetaTask;
-use crate::ppo::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
 use crate::{Error, Result};
+use metablend_nn::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
 
 /// Antithetic evolution-strategies gradient settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,16 +3,22 @@
 
 use super::head::HeadKind;
 use super::learner::PpoLearner;
-use super::optim::Adam;
 use super::PpoConfig;
 use crate::{Error, Result};
 use candle_core::{Device, Tensor};
+use metablend_core::fs::checksum::{file_sha256, verify_file};
+use metablend_nn::Adam;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Bumped whenever the folder layout changes; loading another version is an error.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the folder layout changes. Version 2 stores dense weights `[out, in]`
+/// (candle's layout) and records the SHA-256 of each tensor file; version 1 (weights
+/// `[in, out]`, no digests) still loads, its weights transposed. Other versions are errors.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest version this build reads.
+const OLDEST_READABLE: u32 = 1;
 
 const WEIGHTS: &str = "model.safetensors";
 const OPTIMIZER: &str = "optimizer.safetensors";
@@ -36,6 +42,9 @@ pub struct CheckpointState {
     pub iterations: u64,
     /// Adam steps taken.
     pub adam_step: u64,
+    /// SHA-256 of each tensor file, checked on load (absent in version 1).
+    #[serde(default)]
+    pub checksums: std::collections::BTreeMap<String, String>,
 }
 
 pub(crate) fn ckpt_err(path: &Path, message: impl Into<String>) -> Error {
@@ -77,6 +86,10 @@ impl PpoLearner {
             }
             candle_core::safetensors::save(&weights, tmp.join(WEIGHTS))?;
             candle_core::safetensors::save(&moments, tmp.join(OPTIMIZER))?;
+            let mut checksums = std::collections::BTreeMap::new();
+            for file in [WEIGHTS, OPTIMIZER] {
+                checksums.insert(file.to_string(), file_sha256(&tmp.join(file))?);
+            }
             let state = CheckpointState {
                 format_version: FORMAT_VERSION,
                 config: self.cfg.clone(),
@@ -85,6 +98,7 @@ impl PpoLearner {
                 num_timesteps: self.num_timesteps,
                 iterations: self.iterations,
                 adam_step: self.adam.step,
+                checksums,
             };
             let json = serde_json::to_string_pretty(&state).expect("state serialises");
             std::fs::write(tmp.join(STATE), json).map_err(|e| io(&tmp.join(STATE), e))?;
@@ -103,6 +117,10 @@ impl PpoLearner {
         let state = read_state(dir)?;
         let mut learner =
             PpoLearner::new(state.config.clone(), state.obs_dim, state.head, Device::Cpu)?;
+        for (file, digest) in &state.checksums {
+            verify_file(&dir.join(file), digest)?;
+        }
+        let legacy_layout = state.format_version < 2;
         let weights = read_tensors(&dir.join(WEIGHTS))?;
         let moments = read_tensors(&dir.join(OPTIMIZER))?;
         let mut params = Vec::new();
@@ -112,6 +130,14 @@ impl PpoLearner {
                 let t = map.get(key).ok_or_else(|| {
                     ckpt_err(&dir.join(file), format!("tensor '{key}' is missing"))
                 })?;
+                // Version 1 stored dense weights [in, out].
+                let transposed;
+                let t = if legacy_layout && name.ends_with(".weight") && t.rank() == 2 {
+                    transposed = t.t()?.contiguous()?;
+                    &transposed
+                } else {
+                    t
+                };
                 if t.dims() != var.dims() {
                     return Err(ckpt_err(
                         &dir.join(file),
@@ -158,6 +184,7 @@ impl PpoLearner {
 
 /// Reads and checks `state.json` of a checkpoint folder.
 pub fn read_state(dir: &Path) -> Result<CheckpointState> {
+    metablend_core::fs::recover_folder(dir)?;
     if !dir.is_dir() {
         return Err(ckpt_err(
             dir,
@@ -168,11 +195,11 @@ pub fn read_state(dir: &Path) -> Result<CheckpointState> {
     let text = std::fs::read_to_string(&path).map_err(|e| ckpt_err(&path, e.to_string()))?;
     let state: CheckpointState =
         serde_json::from_str(&text).map_err(|e| ckpt_err(&path, format!("damaged: {e}")))?;
-    if state.format_version != FORMAT_VERSION {
+    if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&state.format_version) {
         return Err(ckpt_err(
             &path,
             format!(
-                "format version {} (this build reads {FORMAT_VERSION})",
+                "format version {} (this build reads {OLDEST_READABLE} to {FORMAT_VERSION})",
                 state.format_version
             ),
         ));

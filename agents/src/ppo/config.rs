@@ -1,6 +1,7 @@
 //! `PpoConfig`: every PPO hyper-parameter, with SB3's defaults and the zoo presets.
 
 use crate::{Error, Result};
+use metablend_nn::Activation;
 use serde::{Deserialize, Serialize};
 
 /// A value that is constant or decays linearly to 0 over training (SB3's `linear_schedule`).
@@ -27,17 +28,6 @@ impl Schedule {
             Schedule::Constant(v) | Schedule::Linear(v) => v,
         }
     }
-}
-
-/// Hidden-layer activation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activation {
-    /// tanh (SB3's default for PPO).
-    #[default]
-    Tanh,
-    /// ReLU.
-    Relu,
 }
 
 /// PPO hyper-parameters. `Default` is Stable-Baselines3's `PPO` default; names follow SB3 /

@@ -70,8 +70,8 @@ impl CustomOp2 for CategoricalPpoLoss {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let logits = super::cpu_ops::contiguous_f32(s1, l1, "ppo-loss: logits")?;
-        let values = super::cpu_ops::contiguous_f32(s2, l2, "ppo-loss: values")?;
+        let logits = metablend_nn::cpu::contiguous_f32(s1, l1, "ppo-loss: logits")?;
+        let values = metablend_nn::cpu::contiguous_f32(s2, l2, "ppo-loss: values")?;
         let b = self.actions.len();
         let n = logits.len() / b;
         let eps = self.clip;

@@ -1,16 +1,16 @@
 //! `PpoLearner`: the networks, the optimiser and the PPO update (no env in sight, so it is
 //! not generic and callbacks can hold it).
 
+use super::actor_critic::ActorCritic;
 use super::fused_loss::{CategoricalPpoLoss, LossStats};
 use super::gae::{compute_gae, GaeInputs};
 use super::head::HeadKind;
 use super::log::UpdateStats;
-use super::model::ActorCritic;
-use super::optim::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
 use super::rollout::{explained_variance, RolloutBuffer};
 use super::PpoConfig;
 use crate::{Error, Result};
 use candle_core::{Device, Tensor, Var};
+use metablend_nn::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

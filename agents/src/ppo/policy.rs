@@ -2,10 +2,10 @@
 
 use super::head::{HeadKind, PolicySpace};
 use super::learner::PpoLearner;
-use super::model::Mlp;
 use crate::Result;
 use candle_core::{Device, Tensor};
 use metablend_env::{Env, Policy};
+use metablend_nn::Mlp;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -26,7 +26,7 @@ impl<S: PolicySpace> PpoPolicy<S> {
     /// A snapshot of the learner's current actor.
     pub fn from_learner(learner: &PpoLearner, space: S) -> Result<Self> {
         Ok(Self {
-            actor: learner.model().actor.clone_detached()?,
+            actor: learner.model().actor.detached_copy()?,
             head: learner.head(),
             log_std: learner.log_std()?,
             obs_dim: learner.model().obs_dim(),

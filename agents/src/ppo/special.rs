@@ -26,7 +26,7 @@ impl CustomOp1 for Fun {
         storage: &CpuStorage,
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let data = super::cpu_ops::contiguous_f32(storage, layout, self.name())?;
+        let data = metablend_nn::cpu::contiguous_f32(storage, layout, self.name())?;
         let f = match self {
             Fun::LnGamma => ln_gamma,
             Fun::Digamma => digamma,

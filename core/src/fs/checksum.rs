@@ -27,7 +27,7 @@ pub fn verify_file(path: &Path, expected: &str) -> Result<()> {
         return Err(Error::Damaged {
             path: path.display().to_string(),
             message: format!(
-                "content does not match its recorded SHA-256 (expected {expected}, found {actual})"
+                "damaged: content does not match its recorded SHA-256 (expected {expected}, found {actual})"
             ),
         });
     }

@@ -3,14 +3,14 @@
 //! the last `input` values of a series, divided by their mean, to the next `horizon` values
 //! on the same scale, trained with an L1 loss on windows drawn from every series' history.
 
-use candle_core::{Device, Tensor, Var};
+use candle_core::{Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::neural::uniform_var;
 use crate::{Error, Result};
+use metablend_nn::{Activation, Mlp};
 
 /// Settings of [`GlobalMlp`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,68 +67,16 @@ impl GlobalMlpConfig {
     }
 }
 
-/// Dense layers `(weight [in, out], bias [1, out])` for the given sizes, initialised
-/// U(±1/√fan_in) as PyTorch's `nn.Linear`.
-pub(crate) fn dense_layers(
-    sizes: &[usize],
-    rng: &mut ChaCha8Rng,
-) -> candle_core::Result<Vec<(Var, Var)>> {
-    sizes
-        .windows(2)
-        .map(|w| {
-            let bound = 1.0 / (w[0] as f64).sqrt();
-            Ok((
-                uniform_var(rng, (w[0], w[1]), bound)?,
-                uniform_var(rng, (1, w[1]), bound)?,
-            ))
-        })
-        .collect()
-}
-
-/// Applies dense layers with `hidden` between them (none after the last).
-pub(crate) fn dense_forward(
-    layers: &[(Var, Var)],
-    x: &Tensor,
-    hidden: fn(&Tensor) -> candle_core::Result<Tensor>,
-) -> candle_core::Result<Tensor> {
-    let mut h = x.clone();
-    for (i, (w, b)) in layers.iter().enumerate() {
-        h = h.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
-        if i + 1 < layers.len() {
-            h = hidden(&h)?;
-        }
-    }
-    Ok(h)
-}
-
-struct Net {
-    layers: Vec<(Var, Var)>,
-}
-
-impl Net {
-    fn new(sizes: &[usize], rng: &mut ChaCha8Rng) -> candle_core::Result<Self> {
-        Ok(Self {
-            layers: dense_layers(sizes, rng)?,
-        })
-    }
-
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        dense_forward(&self.layers, x, Tensor::relu)
-    }
-
-    fn vars(&self) -> Vec<Var> {
-        self.layers
-            .iter()
-            .flat_map(|(w, b)| [w.clone(), b.clone()])
-            .collect()
-    }
+/// One member: ReLU hidden layers, a linear output.
+fn member(sizes: &[usize], rng: &mut ChaCha8Rng) -> metablend_nn::Result<Mlp> {
+    Mlp::uniform(sizes, Activation::Relu, rng, &Device::Cpu)
 }
 
 /// A trained global MLP.
 pub struct GlobalMlp {
     config: GlobalMlpConfig,
     horizon: usize,
-    nets: Vec<Net>,
+    nets: Vec<Mlp>,
 }
 
 /// The scaled input window ending at `end` (exclusive), left-padded with the first value,
@@ -236,9 +184,9 @@ fn train_member(
     histories: &[&[f64]],
     horizon: usize,
     seed: u64,
-) -> Result<Net> {
+) -> Result<Mlp> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let net = Net::new(sizes, &mut rng)?;
+    let net = member(sizes, &mut rng)?;
     let mut opt = AdamW::new(
         net.vars(),
         ParamsAdamW {

@@ -24,7 +24,6 @@ pub use arima::{
 };
 pub(crate) use ets::profiled_sse;
 pub use ets::{Ets, EtsFit, Trend};
-pub(crate) use global::{dense_forward, dense_layers};
 pub use global::{GlobalMlp, GlobalMlpConfig};
 pub use naive::{Drift, Naive, Naive2, SeasonalNaive};
 pub use neural::{

@@ -4,15 +4,15 @@
 //! `Σ_k w_k(x)·loss_k` over the validation windows (Montero-Manso et al. 2020 use the
 //! same objective with gradient-boosted trees).
 
-use candle_core::{Device, Tensor, Var, D};
+use candle_core::{Device, Tensor, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use metablend_env::contextual::ContextPanel;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::forecast::{dense_forward, dense_layers};
 use crate::{Error, Result};
+use metablend_nn::{Activation, Mlp};
 
 /// Losses above this count as this (as the env's reward cap).
 const LOSS_CAP: f64 = 10.0;
@@ -47,7 +47,7 @@ impl Default for FformaConfig {
 
 /// A trained meta-learner.
 pub struct Fforma {
-    layers: Vec<(Var, Var)>,
+    net: Mlp,
 }
 
 impl Fforma {
@@ -67,21 +67,16 @@ impl Fforma {
         } else {
             vec![dim, config.hidden, k]
         };
-        let layers = dense_layers(&sizes, &mut rng)?;
-        let model = Self { layers };
+        let net = Mlp::uniform(&sizes, Activation::Tanh, &mut rng, &Device::Cpu)?;
+        let model = Self { net };
         let x = model.inputs(panel, rows)?;
         let losses: Vec<f32> = rows
             .iter()
             .flat_map(|&i| panel.losses()[i].iter().map(|l| l.min(LOSS_CAP) as f32))
             .collect();
         let losses = Tensor::from_vec(losses, (rows.len(), k), &Device::Cpu)?;
-        let vars: Vec<Var> = model
-            .layers
-            .iter()
-            .flat_map(|(w, b)| [w.clone(), b.clone()])
-            .collect();
         let mut opt = AdamW::new(
-            vars,
+            model.net.vars(),
             ParamsAdamW {
                 lr: config.learning_rate,
                 weight_decay: config.weight_decay,
@@ -97,7 +92,7 @@ impl Fforma {
     }
 
     fn inputs(&self, panel: &ContextPanel, rows: &[usize]) -> Result<Tensor> {
-        let dim = self.layers[0].0.dims()[0];
+        let dim = self.net.input_dim();
         let x: Vec<f32> = rows
             .iter()
             .flat_map(|&i| panel.observation(i).into_iter().map(|v| v as f32))
@@ -106,7 +101,7 @@ impl Fforma {
     }
 
     fn logits(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        dense_forward(&self.layers, x, Tensor::tanh)
+        self.net.forward(x)
     }
 
     /// The weights for tasks `rows` of `panel` (one row of K per task).

@@ -3,13 +3,22 @@
 
 use candle_core::{Tensor, Var, D};
 use candle_nn::ops::sigmoid;
+use metablend_nn::dense;
 use rand_chacha::ChaCha8Rng;
 
-use super::train::{uniform_var, Network};
+use metablend_nn::init;
+
+use super::train::Network;
+
+/// A variable of `shape` from values.
+fn var(values: Vec<f32>, shape: impl Into<candle_core::Shape>) -> candle_core::Result<Var> {
+    Var::from_tensor(&Tensor::from_vec(values, shape, &candle_core::Device::Cpu)?)
+}
 
 pub(crate) struct Lstm {
     hidden: usize,
-    /// Input weights `[1, 4H]`, recurrent weights `[H, 4H]`, bias `[1, 4H]` (gates i, f, g, o).
+    /// Input weights `[4H, 1]`, recurrent weights `[4H, H]`, bias `[4H]` (gates i, f, g, o),
+    /// in the toolkit's `[out, in]` layout.
     w_ih: Var,
     w_hh: Var,
     bias: Var,
@@ -21,25 +30,24 @@ impl Lstm {
     /// Weights U(±1/√H) as PyTorch's `nn.LSTM`; the forget-gate bias starts at 1 so early
     /// training keeps memory (Jozefowicz et al. 2015).
     pub fn new(hidden: usize, rng: &mut ChaCha8Rng) -> candle_core::Result<Self> {
-        let bound = 1.0 / (hidden as f64).sqrt();
-        let bias = uniform_var(rng, (1, 4 * hidden), bound)?;
-        let forget = (bias.as_tensor().narrow(1, hidden, hidden)? + 1.0)?;
-        let updated = Tensor::cat(
-            &[
-                bias.as_tensor().narrow(1, 0, hidden)?,
-                forget,
-                bias.as_tensor().narrow(1, 2 * hidden, 2 * hidden)?,
-            ],
-            1,
-        )?;
-        bias.set(&updated)?;
+        let bound = init::default_bound(hidden);
+        let mut bias = init::uniform(rng, 4 * hidden, bound);
+        for b in &mut bias[hidden..2 * hidden] {
+            *b += 1.0;
+        }
         Ok(Self {
             hidden,
-            w_ih: uniform_var(rng, (1, 4 * hidden), bound)?,
-            w_hh: uniform_var(rng, (hidden, 4 * hidden), bound)?,
-            bias,
-            w_out: uniform_var(rng, (hidden, 1), bound)?,
-            b_out: uniform_var(rng, (1, 1), bound)?,
+            bias: var(bias, 4 * hidden)?,
+            w_ih: var(
+                init::uniform_weight(rng, 1, 4 * hidden, bound),
+                (4 * hidden, 1),
+            )?,
+            w_hh: var(
+                init::uniform_weight(rng, hidden, 4 * hidden, bound),
+                (4 * hidden, hidden),
+            )?,
+            w_out: var(init::uniform_weight(rng, hidden, 1, bound), (1, hidden))?,
+            b_out: var(init::uniform(rng, 1, bound), 1)?,
         })
     }
 }
@@ -49,18 +57,21 @@ impl Network for Lstm {
         let (batch, steps) = x.dims2()?;
         let hd = self.hidden;
         // All input projections at once: [B, L, 1] x [1, 4H] -> [B, L, 4H], plus the bias.
-        let projected = x
-            .reshape((batch * steps, 1))?
-            .matmul(self.w_ih.as_tensor())?
-            .broadcast_add(self.bias.as_tensor())?
-            .reshape((batch, steps, 4 * hd))?;
+        let projected = dense(
+            &x.reshape((batch * steps, 1))?,
+            self.w_ih.as_tensor(),
+            self.bias.as_tensor(),
+            None,
+        )?
+        .reshape((batch, steps, 4 * hd))?;
+        let w_hh = self.w_hh.as_tensor().t()?;
         let mut h = Tensor::zeros((batch, hd), x.dtype(), x.device())?;
         let mut c = h.clone();
         for t in 0..steps {
             let gates = projected
                 .narrow(1, t, 1)?
                 .squeeze(1)?
-                .add(&h.matmul(self.w_hh.as_tensor())?)?;
+                .add(&h.matmul(&w_hh)?)?;
             let chunks = gates.chunk(4, D::Minus1)?;
             let i = sigmoid(&chunks[0])?;
             let f = sigmoid(&chunks[1])?;
@@ -69,9 +80,7 @@ impl Network for Lstm {
             c = f.mul(&c)?.add(&i.mul(&g)?)?;
             h = o.mul(&c.tanh()?)?;
         }
-        h.matmul(self.w_out.as_tensor())?
-            .broadcast_add(self.b_out.as_tensor())?
-            .squeeze(1)
+        dense(&h, self.w_out.as_tensor(), self.b_out.as_tensor(), None)?.squeeze(1)
     }
 
     fn vars(&self) -> Vec<Var> {
@@ -82,10 +91,5 @@ impl Network for Lstm {
             self.w_out.clone(),
             self.b_out.clone(),
         ]
-    }
-
-    fn fan_ins(&self) -> Vec<Option<usize>> {
-        // One input value per step; the recurrent and output weights read the hidden state.
-        vec![Some(1), Some(self.hidden), None, Some(self.hidden), None]
     }
 }

@@ -18,7 +18,6 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use train::uniform_var;
 pub use train::{adam, Network, NeuralFit, OptimizerFactory, StepOptimizer};
 
 use super::{check_append, Forecaster};
@@ -139,7 +138,7 @@ pub trait Architecture: Clone + Send + 'static {
     /// The training settings.
     fn train_config(&self) -> &TrainConfig;
     /// A freshly initialised network.
-    fn build(&self, rng: &mut ChaCha8Rng) -> candle_core::Result<Box<dyn Network>>;
+    fn build(&self, rng: &mut ChaCha8Rng) -> Result<Box<dyn Network>>;
     /// Checks the architecture's own settings.
     fn validate(&self) -> Result<()>;
 }
@@ -151,7 +150,7 @@ impl Architecture for MlpConfig {
     fn train_config(&self) -> &TrainConfig {
         &self.train
     }
-    fn build(&self, rng: &mut ChaCha8Rng) -> candle_core::Result<Box<dyn Network>> {
+    fn build(&self, rng: &mut ChaCha8Rng) -> Result<Box<dyn Network>> {
         Ok(Box::new(mlp::Mlp::new(self.train.lags, self.hidden, rng)?))
     }
     fn validate(&self) -> Result<()> {
@@ -169,7 +168,7 @@ impl Architecture for LstmConfig {
     fn train_config(&self) -> &TrainConfig {
         &self.train
     }
-    fn build(&self, rng: &mut ChaCha8Rng) -> candle_core::Result<Box<dyn Network>> {
+    fn build(&self, rng: &mut ChaCha8Rng) -> Result<Box<dyn Network>> {
         Ok(Box::new(lstm::Lstm::new(self.hidden, rng)?))
     }
     fn validate(&self) -> Result<()> {
@@ -256,7 +255,7 @@ impl<A: Architecture> Forecaster for NeuralForecaster<A> {
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let net = self.config.build(&mut rng)?;
         let lr = cfg.learning_rate;
-        let default_factory = move |vars, _: &[Option<usize>]| adam(vars, lr);
+        let default_factory = move |vars| adam(vars, lr);
         let factory: &OptimizerFactory = match &self.optimizer {
             Some(f) => f.as_ref(),
             None => &default_factory,
@@ -369,37 +368,39 @@ mod tests {
         assert!(mlp.fit_info().unwrap().epochs_run >= 1);
     }
 
-    /// A replacement optimiser is told each variable's fan-in: the rows of a weight matrix
-    /// (stored `[in, out]`), `None` for biases.
+    /// A replacement optimiser gets the variables in candle's layout (weights `[out, in]`,
+    /// 1-D biases), so it can read each weight matrix's fan-in from its second dimension.
     #[test]
     fn a_replacement_optimizer_gets_each_weight_matrix_fan_in() {
         use std::sync::Mutex;
         type Seen = Vec<(Vec<usize>, Option<usize>)>;
         let record = |seen: Arc<Mutex<Seen>>| -> Arc<OptimizerFactory> {
-            Arc::new(
-                move |vars: Vec<candle_core::Var>, fan_ins: &[Option<usize>]| {
-                    let mut seen = seen.lock().expect("not poisoned");
-                    for (v, f) in vars.iter().zip(fan_ins) {
-                        seen.push((v.dims().to_vec(), *f));
-                    }
-                    adam(vars, 1e-2)
-                },
-            )
+            Arc::new(move |vars: Vec<candle_core::Var>| {
+                let mut seen = seen.lock().expect("not poisoned");
+                for v in &vars {
+                    let fan_in = match v.dims() {
+                        [_, fan_in] => Some(*fan_in),
+                        _ => None,
+                    };
+                    seen.push((v.dims().to_vec(), fan_in));
+                }
+                adam(vars, 1e-2)
+            })
         };
         let y = seasonal(200);
         let h = LstmConfig::default().hidden;
         let want_mlp = vec![
-            (vec![12, 8], Some(12)),
-            (vec![1, 8], None),
-            (vec![8, 1], Some(8)),
-            (vec![1, 1], None),
+            (vec![8, 12], Some(12)),
+            (vec![8], None),
+            (vec![1, 8], Some(8)),
+            (vec![1], None),
         ];
         let want_lstm = vec![
-            (vec![1, 4 * h], Some(1)),
-            (vec![h, 4 * h], Some(h)),
-            (vec![1, 4 * h], None),
-            (vec![h, 1], Some(h)),
-            (vec![1, 1], None),
+            (vec![4 * h, 1], Some(1)),
+            (vec![4 * h, h], Some(h)),
+            (vec![4 * h], None),
+            (vec![1, h], Some(h)),
+            (vec![1], None),
         ];
         let seen = Arc::new(Mutex::new(Vec::new()));
         let mut mlp = quick(MlpConfig::default(), |c| {

@@ -3,7 +3,7 @@
 //! optimiser can train these models), early stopping on a chronological validation tail
 //! with the best weights restored.
 
-use candle_core::{backprop::GradStore, DType, Device, Tensor, Var};
+use candle_core::{backprop::GradStore, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -24,10 +24,11 @@ impl<O: Optimizer + Send> StepOptimizer for O {
     }
 }
 
-/// Builds the optimiser for a model's variables (called once per fit), given each
-/// variable's fan-in ([`Network::fan_ins`]) for optimisers that scale steps by width.
+/// Builds the optimiser for a model's variables (called once per fit). The variables are in
+/// candle's layout (weights `[out, in]`, biases 1-D), so an optimiser that scales steps by
+/// width reads each weight's fan-in from its second dimension.
 pub type OptimizerFactory =
-    dyn Fn(Vec<Var>, &[Option<usize>]) -> candle_core::Result<Box<dyn StepOptimizer>> + Send + Sync;
+    dyn Fn(Vec<Var>) -> candle_core::Result<Box<dyn StepOptimizer>> + Send + Sync;
 
 /// Adam (no weight decay) with the given learning rate.
 pub fn adam(vars: Vec<Var>, lr: f64) -> candle_core::Result<Box<dyn StepOptimizer>> {
@@ -43,12 +44,8 @@ pub fn adam(vars: Vec<Var>, lr: f64) -> candle_core::Result<Box<dyn StepOptimize
 pub trait Network: Send {
     /// The forward pass.
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor>;
-    /// Trainable variables.
+    /// Trainable variables, in candle's layout (weights `[out, in]`, biases 1-D).
     fn vars(&self) -> Vec<Var>;
-    /// Per variable of [`Network::vars`], its fan-in if it is a weight matrix (these
-    /// networks store them `[in, out]`, unlike `candle_nn`'s `[out, in]`), `None` for
-    /// biases.
-    fn fan_ins(&self) -> Vec<Option<usize>>;
 }
 
 /// Loop settings.
@@ -104,7 +101,7 @@ pub(crate) fn train(
     let train_rows: Vec<usize> = (0..n - n_val).collect();
     let (val_x, val_y) = tensors(windows, &(n - n_val..n).collect::<Vec<_>>())?;
     let vars = net.vars();
-    let mut opt = optimizer(vars.clone(), &net.fan_ins())?;
+    let mut opt = optimizer(vars.clone())?;
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x005e_ed0f_7a11);
     let snapshot = |vars: &[Var]| -> candle_core::Result<Vec<Tensor>> {
         vars.iter().map(|v| v.as_tensor().copy()).collect()
@@ -143,17 +140,4 @@ pub(crate) fn train(
         best_val_loss: best.0,
         train_loss: best.2,
     })
-}
-
-/// A variable initialised uniformly in ±`bound` from `rng` (seeded, so fits reproduce).
-pub(crate) fn uniform_var(
-    rng: &mut ChaCha8Rng,
-    shape: (usize, usize),
-    bound: f64,
-) -> candle_core::Result<Var> {
-    use rand::Rng;
-    let data: Vec<f32> = (0..shape.0 * shape.1)
-        .map(|_| rng.random_range(-bound..bound) as f32)
-        .collect();
-    Var::from_tensor(&Tensor::from_vec(data, shape, &Device::Cpu)?.to_dtype(DType::F32)?)
 }

@@ -1,7 +1,39 @@
-//! Orthogonal initialisation (Saxe et al. 2014), as `torch.nn.init.orthogonal_` does it.
+//! Initialisers: PyTorch's default for linear layers (uniform in ±1/√fan-in) and orthogonal
+//! initialisation (Saxe et al. 2014), as `torch.nn.init.orthogonal_` does it. Weights come out
+//! in the `[out, in]` layout of [`crate::Dense`], row-major.
 
 use rand::Rng;
 use rand_distr::StandardNormal;
+
+/// `n` values uniform in `±bound`.
+pub fn uniform<R: Rng + ?Sized>(rng: &mut R, n: usize, bound: f64) -> Vec<f32> {
+    (0..n)
+        .map(|_| rng.random_range(-bound..bound) as f32)
+        .collect()
+}
+
+/// A `[fan_out, fan_in]` weight uniform in `±bound`, drawn input-major (all of input 0's
+/// outgoing weights first). The draw order is part of every seeded fit: changing it would
+/// change every network's start.
+pub fn uniform_weight<R: Rng + ?Sized>(
+    rng: &mut R,
+    fan_in: usize,
+    fan_out: usize,
+    bound: f64,
+) -> Vec<f32> {
+    let drawn = uniform(rng, fan_in * fan_out, bound);
+    let mut w = vec![0.0f32; fan_in * fan_out];
+    for (k, v) in drawn.into_iter().enumerate() {
+        let (input, output) = (k / fan_out, k % fan_out);
+        w[output * fan_in + input] = v;
+    }
+    w
+}
+
+/// PyTorch's default bound for a linear layer: `1/√fan_in`.
+pub fn default_bound(fan_in: usize) -> f64 {
+    1.0 / (fan_in as f64).sqrt()
+}
 
 /// A `rows x cols` matrix (row-major) with orthonormal rows or columns (whichever are fewer),
 /// scaled by `gain`: draw a Gaussian matrix, orthonormalise it (QR by modified Gram–Schmidt,
@@ -45,6 +77,20 @@ pub fn orthogonal<R: Rng + ?Sized>(rows: usize, cols: usize, gain: f64, rng: &mu
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn uniform_weights_are_drawn_input_major_into_the_out_in_layout() {
+        let mut a = rand::rngs::StdRng::seed_from_u64(3);
+        let mut b = rand::rngs::StdRng::seed_from_u64(3);
+        let w = uniform_weight(&mut a, 2, 3, 0.5);
+        let flat = uniform(&mut b, 6, 0.5);
+        // Drawn as (input 0: outputs 0, 1, 2), (input 1: outputs 0, 1, 2).
+        assert_eq!(
+            w,
+            vec![flat[0], flat[3], flat[1], flat[4], flat[2], flat[5]]
+        );
+        assert!(w.iter().all(|v| v.abs() < 0.5));
+    }
 
     #[test]
     fn columns_or_rows_are_orthonormal_times_gain() {

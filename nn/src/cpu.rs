@@ -1,5 +1,5 @@
-//! CPU helpers for the custom ops of the small MLPs of RL: a fast float32 tanh and the
-//! argument check every custom op needs.
+//! CPU helpers for custom ops on small networks: a fast float32 tanh, an eight-lane dot
+//! product and the argument check every custom op needs.
 //!
 //! ## tanh
 //!
@@ -50,7 +50,7 @@ pub fn tanh_f32(x: f32) -> f32 {
 /// tanh of every value in place. On x86-64 CPUs with AVX2 the same loop is compiled for
 /// eight lanes (chosen at run time, so the binary still runs anywhere); Rust never fuses a
 /// multiply and an add on its own, so both paths give bit-identical results.
-pub(crate) fn tanh_in_place(v: &mut [f32]) {
+pub fn tanh_in_place(v: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, the only feature `tanh_avx2` is compiled for.
@@ -75,7 +75,7 @@ unsafe fn tanh_avx2(v: &mut [f32]) {
 
 /// The f32 values of a contiguous CPU tensor argument of a custom op; `what` names the op
 /// and the argument in the error.
-pub(crate) fn contiguous_f32<'a>(
+pub fn contiguous_f32<'a>(
     s: &'a CpuStorage,
     l: &Layout,
     what: &str,
@@ -91,7 +91,7 @@ pub(crate) fn contiguous_f32<'a>(
 
 /// `x · y` in eight interleaved partial sums (one vector register; a single running sum is
 /// a serial chain the compiler may not reorder).
-pub(crate) fn dot(x: &[f32], y: &[f32]) -> f32 {
+pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
     let tail: f32 = xc

@@ -1,21 +1,25 @@
-//! A dense layer `act(x @ W + b)` as one candle op, for the small MLPs of RL.
+//! A dense layer `act(x Wᵀ + b)` as one candle op, the fast path for small networks on the
+//! CPU.
 //!
 //! Built from candle's generic ops, a layer is three graph nodes (matmul, bias, activation):
 //! two intermediate tensors forward, and backward three more gradient buffers that candle's
 //! backprop zero-fills and then adds into. At CartPole's sizes (256 × 64) that bookkeeping
 //! and the memory traffic cost as much as the matrix products. Here the forward pass starts
 //! the output from the bias rows, lets `gemm` (the kernel candle itself uses) accumulate
-//! `x @ W` into it and applies the activation in the same buffer; the backward pass is one
+//! `x Wᵀ` into it and applies the activation in the same buffer; the backward pass is one
 //! elementwise pass and the two (or three) products the chain rule needs.
+//!
+//! The result equals candle's generic ops up to float rounding (its tanh is a rational
+//! approximation; see [`crate::cpu`]), so a network keeps one path for its whole life.
 
-use super::config::Activation;
-use super::cpu_ops::{contiguous_f32, dot, tanh_in_place};
+use crate::cpu::{contiguous_f32, dot, tanh_in_place};
+use crate::Activation;
 use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
 
-/// `act(x @ w + b)` for `x: (rows, in)`, `w: (in, out)`, `b: (out,)`; `act = None` is the
-/// linear output layer. Uses the fused op for f32 tensors on the CPU and candle's own ops
+/// `act(x wᵀ + b)` for `x: (rows, in)`, `w: (out, in)`, `b: (out,)`; `act = None` is a
+/// linear layer. Uses the fused op for rank-2 f32 tensors on the CPU and candle's own ops
 /// elsewhere (same result up to float rounding).
-pub fn dense(
+pub fn dense_fused(
     x: &Tensor,
     w: &Tensor,
     b: &Tensor,
@@ -27,12 +31,7 @@ pub fn dense(
             .contiguous()?
             .apply_op3(&w.contiguous()?, &b.contiguous()?, Dense { act });
     }
-    let z = x.matmul(w)?.broadcast_add(b)?;
-    match act {
-        None => Ok(z),
-        Some(Activation::Tanh) => z.tanh(),
-        Some(Activation::Relu) => z.relu(),
-    }
+    crate::dense(x, w, b, act)
 }
 
 struct Dense {
@@ -57,7 +56,7 @@ impl CustomOp3 for Dense {
         let w = contiguous_f32(s2, l2, "dense: weight")?;
         let b = contiguous_f32(s3, l3, "dense: bias")?;
         let (rows, fan_in) = l1.shape().dims2()?;
-        let (w_in, fan_out) = l2.shape().dims2()?;
+        let (fan_out, w_in) = l2.shape().dims2()?;
         if w_in != fan_in || b.len() != fan_out {
             bail!(
                 "dense: input {:?}, weight {:?} and bias {:?} do not fit together",
@@ -70,7 +69,7 @@ impl CustomOp3 for Dense {
         for _ in 0..rows {
             out.extend_from_slice(b);
         }
-        matmul_add(&mut out, x, w, (rows, fan_in, fan_out))?;
+        matmul_add_t(&mut out, x, w, (rows, fan_in, fan_out))?;
         match self.act {
             None => {}
             Some(Activation::Tanh) => tanh_in_place(&mut out),
@@ -88,7 +87,7 @@ impl CustomOp3 for Dense {
         res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        // The gradient with respect to the pre-activation `z = x @ w + b`, with its column
+        // The gradient with respect to the pre-activation `z = x wᵀ + b`, with its column
         // sums (the bias gradient) as one extra row, in one pass.
         let rows = grad.dim(0)?;
         let gz_and_gb = res
@@ -97,21 +96,23 @@ impl CustomOp3 for Dense {
         let gz = gz_and_gb.narrow(0, 0, rows)?;
         let gb = gz_and_gb.narrow(0, rows, 1)?.squeeze(0)?;
         if gz.dim(1)? < THIN {
-            let (fan_in, fan_out) = w.dims2()?;
+            let (fan_out, fan_in) = w.dims2()?;
             let flat = x
                 .contiguous()?
                 .apply_op3_no_bwd(&w.contiguous()?, &gz, &ThinGrads)?;
-            let gw = flat.narrow(0, 0, fan_in * fan_out)?.reshape(w.shape())?;
-            let gx = flat.narrow(0, fan_in * fan_out, rows * fan_in)?;
+            let gw = flat.narrow(0, 0, fan_out * fan_in)?.reshape(w.shape())?;
+            let gx = flat.narrow(0, fan_out * fan_in, rows * fan_in)?;
             return Ok((Some(gx.reshape(x.shape())?), Some(gw), Some(gb)));
         }
         // The network's input (observations) needs no gradient: skip that product.
         let gx = if x.track_op() {
-            Some(gz.matmul(&w.t()?)?)
+            Some(gz.matmul(w)?)
         } else {
             None
         };
-        let gw = x.t()?.matmul(&gz)?;
+        // gwᵀ = xᵀ gz, computed in that orientation and transposed, so every element sums
+        // over the rows in the same order whichever way the weight is stored.
+        let gw = x.t()?.matmul(&gz)?.t()?.contiguous()?;
         Ok((gx, Some(gw), Some(gb)))
     }
 }
@@ -120,7 +121,6 @@ impl CustomOp3 for Dense {
 /// for ReLU, 0 at 0 as candle's relu; `grad` itself for the linear layer), followed by one
 /// more row: the column sums of the rows above, i.e. the bias gradient.
 struct PreActivationGrad(Option<Activation>);
-
 impl CustomOp2 for PreActivationGrad {
     fn name(&self) -> &'static str {
         "pre-activation-grad"
@@ -169,8 +169,8 @@ impl CustomOp2 for PreActivationGrad {
 const THIN: usize = 8;
 
 /// The two gradients of a thin layer (`n < THIN` outputs) from its input `x: (rows, k)`,
-/// weight `w: (k, n)` and pre-activation gradient `gz: (rows, n)`, as one flat buffer:
-/// `gw = xᵀ gz` (`k × n`) followed by `gx = gz wᵀ` (`rows × k`).
+/// weight `w: (n, k)` and pre-activation gradient `gz: (rows, n)`, as one flat buffer:
+/// `gw = gzᵀ x` (`n × k`) followed by `gx = gz w` (`rows × k`).
 struct ThinGrads;
 
 impl CustomOp3 for ThinGrads {
@@ -191,8 +191,8 @@ impl CustomOp3 for ThinGrads {
         let w = contiguous_f32(s2, l2, "thin-grads: weight")?;
         let gz = contiguous_f32(s3, l3, "thin-grads: gradient")?;
         let (rows, k) = l1.shape().dims2()?;
-        let n = l2.shape().dims2()?.1;
-        if l2.dims() != [k, n] || l3.dims() != [rows, n] {
+        let n = l2.shape().dims2()?.0;
+        if l2.dims() != [n, k] || l3.dims() != [rows, n] {
             bail!(
                 "thin-grads: {:?}, {:?}, {:?} do not fit",
                 l1.dims(),
@@ -200,26 +200,23 @@ impl CustomOp3 for ThinGrads {
                 l3.dims()
             );
         }
-        let wt = transpose(w, k, n);
-        let mut gwt = vec![0.0f32; n * k];
-        let mut out = vec![0.0f32; k * n + rows * k];
-        let (gw, gx) = out.split_at_mut(k * n);
+        let mut out = vec![0.0f32; n * k + rows * k];
+        let (gw, gx) = out.split_at_mut(n * k);
         for ((xr, gzr), gxr) in x
             .chunks_exact(k)
             .zip(gz.chunks_exact(n))
             .zip(gx.chunks_exact_mut(k))
         {
-            for ((g, wtj), gwtj) in gzr
+            for ((g, wj), gwj) in gzr
                 .iter()
-                .zip(wt.chunks_exact(k))
-                .zip(gwt.chunks_exact_mut(k))
+                .zip(w.chunks_exact(k))
+                .zip(gw.chunks_exact_mut(k))
             {
-                axpy(*g, xr, gwtj);
-                axpy(*g, wtj, gxr);
+                axpy(*g, xr, gwj);
+                axpy(*g, wj, gxr);
             }
         }
-        gw.copy_from_slice(&transpose(&gwt, n, k));
-        Ok((CpuStorage::F32(out), Shape::from(k * n + rows * k)))
+        Ok((CpuStorage::F32(out), Shape::from(n * k + rows * k)))
     }
 }
 
@@ -238,26 +235,29 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
         .collect()
 }
 
-/// `out += x @ w` for row-major `x: (rows, k)`, `w: (k, n)` and `out: (rows, n)`, on one
+/// `out += x wᵀ` for row-major `x: (rows, k)`, `w: (n, k)` and `out: (rows, n)`, on one
 /// thread (these products are far too small to share).
-fn matmul_add(
+fn matmul_add_t(
     out: &mut [f32],
     x: &[f32],
     w: &[f32],
     (rows, k, n): (usize, usize, usize),
 ) -> candle_core::Result<()> {
     if x.len() != rows * k || w.len() != k * n || out.len() != rows * n {
-        bail!("dense: buffer sizes do not match ({rows} x {k}) @ ({k} x {n})");
+        bail!("dense: buffer sizes do not match ({rows} x {k}) @ ({n} x {k})ᵀ");
     }
     if n < THIN {
-        let wt = transpose(w, k, n);
         for (o, xr) in out.chunks_exact_mut(n).zip(x.chunks_exact(k)) {
-            for (o, wtj) in o.iter_mut().zip(wt.chunks_exact(k)) {
-                *o += dot(xr, wtj);
+            for (o, wj) in o.iter_mut().zip(w.chunks_exact(k)) {
+                *o += dot(xr, wj);
             }
         }
         return Ok(());
     }
+    // gemm accumulates in another order when it reads wᵀ through strides; a row-major copy
+    // of wᵀ (k × n: 16 KiB for a 64-wide layer, against 4 MFLOP of product at 256 rows)
+    // keeps the sums in the order candle's own matmul uses.
+    let wt = transpose(w, n, k);
     // SAFETY: each pointer addresses a live slice whose length was just checked against the
     // strides given (row-major: column stride 1, row stride = row length), `out` is
     // borrowed mutably and does not alias the inputs, and gemm reads and writes nothing
@@ -274,7 +274,7 @@ fn matmul_add(
             x.as_ptr(),
             1,
             k as isize,
-            w.as_ptr(),
+            wt.as_ptr(),
             1,
             n as isize,
             1.0,
@@ -291,30 +291,26 @@ fn matmul_add(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dense;
     use candle_core::{Device, Var};
 
     /// Forward values and the gradients of x, w and b under a weighted sum, fused vs generic,
-    /// for a `(5, 3) @ (3, n)` layer.
+    /// for a layer of 3 inputs and `n` outputs on 5 rows.
     fn both(act: Option<Activation>, n: usize) -> [(Vec<f32>, Vec<f32>); 4] {
         let dev = Device::Cpu;
         let vals = |len: usize, seed: f32| -> Vec<f32> {
             (0..len).map(|i| ((i as f32 + seed) * 1.37).sin()).collect()
         };
         let x = Var::from_vec(vals(15, 0.0), (5, 3), &dev).unwrap();
-        let w = Var::from_vec(vals(3 * n, 1.0), (3, n), &dev).unwrap();
+        let w = Var::from_vec(vals(3 * n, 1.0), (n, 3), &dev).unwrap();
         let b = Var::from_vec(vals(n, 2.0), n, &dev).unwrap();
         let weights = Tensor::from_vec(vals(5 * n, 3.0), (5, n), &dev).unwrap();
         let run = |fused: bool| {
             let (xt, wt, bt) = (x.as_tensor(), w.as_tensor(), b.as_tensor());
             let y = if fused {
-                dense(xt, wt, bt, act).unwrap()
+                dense_fused(xt, wt, bt, act).unwrap()
             } else {
-                let z = xt.matmul(wt).unwrap().broadcast_add(bt).unwrap();
-                match act {
-                    None => z,
-                    Some(Activation::Tanh) => z.tanh().unwrap(),
-                    Some(Activation::Relu) => z.relu().unwrap(),
-                }
+                dense(xt, wt, bt, act).unwrap()
             };
             let g = (&y * &weights)
                 .unwrap()
@@ -355,10 +351,13 @@ mod tests {
     fn a_nan_stays_visible_through_every_activation() {
         let dev = Device::Cpu;
         let x = Tensor::new(&[[f32::NAN, 1.0]], &dev).unwrap();
-        let w = Tensor::new(&[[1f32], [1.0]], &dev).unwrap();
+        let w = Tensor::new(&[[1f32, 1.0]], &dev).unwrap();
         let b = Tensor::new(&[0f32], &dev).unwrap();
         for act in [None, Some(Activation::Tanh), Some(Activation::Relu)] {
-            let y = dense(&x, &w, &b, act).unwrap().to_vec2::<f32>().unwrap();
+            let y = dense_fused(&x, &w, &b, act)
+                .unwrap()
+                .to_vec2::<f32>()
+                .unwrap();
             assert!(y[0][0].is_nan(), "{act:?}: {y:?}");
         }
     }
@@ -367,9 +366,9 @@ mod tests {
     fn mismatched_shapes_are_errors() {
         let dev = Device::Cpu;
         let x = Tensor::zeros((4, 3), DType::F32, &dev).unwrap();
-        let w = Tensor::zeros((2, 5), DType::F32, &dev).unwrap();
+        let w = Tensor::zeros((5, 2), DType::F32, &dev).unwrap();
         let b = Tensor::zeros(5, DType::F32, &dev).unwrap();
-        let err = dense(&x, &w, &b, None).unwrap_err().to_string();
+        let err = dense_fused(&x, &w, &b, None).unwrap_err().to_string();
         assert!(err.contains("do not fit"), "{err}");
     }
 }

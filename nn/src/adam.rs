@@ -68,7 +68,7 @@ impl Adam {
 pub fn clip_grad_norm(grads: &mut [Vec<f32>], max_norm: f32) -> f32 {
     let norm = grads
         .iter()
-        .map(|g| super::cpu_ops::dot(g, g))
+        .map(|g| crate::cpu::dot(g, g))
         .sum::<f32>()
         .sqrt();
     let coef = max_norm / (norm + 1e-6);
