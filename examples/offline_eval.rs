@@ -31,7 +31,7 @@ fn run(steps: u64) -> anyhow::Result<()> {
         refit_every: 300,
         window: Window::Rolling(2016),
     };
-    let preds = backtest.run(&series, None)?.predictions;
+    let preds = backtest.run(&series, &metablend::core::Silent)?.predictions;
 
     // 2. Train on the first 600 rows and save the policy (any run folder's best_model works).
     let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);

@@ -10,3 +10,4 @@ pub use metablend_core as core;
 pub use metablend_ensemble as ensemble;
 pub use metablend_env as env;
 pub use metablend_nn as nn;
+pub use metablend_pipelines as pipelines;

@@ -1,7 +1,8 @@
-//! The `metablend` command: train and check agents and environments from the shell.
+//! The `metablend` command: parses arguments, calls the library, renders the results.
 
-mod app;
 mod cli;
+mod plots;
+mod terminal;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -28,7 +29,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // 130, as shells report a command ended by Ctrl-C.
+            let interrupted = matches!(
+                e.downcast_ref::<metablend::pipelines::Error>(),
+                Some(metablend::pipelines::Error::Interrupted(_))
+            );
+            ExitCode::from(if interrupted { 130 } else { 1 })
         }
     }
 }

@@ -193,7 +193,7 @@ fn backtest_writes_predictions_the_env_reads() {
 #[test]
 fn backtest_bad_input_is_one_clear_message() {
     let series = write_predictions("bt-bad", "t,value\n0,1\n1,x\n");
-    let out = std::env::temp_dir().join(format!("mb-cli-bt-bad-{}.csv", std::process::id()));
+    let out = std::env::temp_dir().join(format!("mb-cli-bt-bad-out-{}.csv", std::process::id()));
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--series", series.to_str().unwrap(), "--test-size", "1"],

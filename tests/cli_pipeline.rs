@@ -315,7 +315,8 @@ fn bad_input_is_one_clear_message_each() {
     );
 }
 
-/// Ctrl-C (SIGINT) stops training with a checkpoint; `--resume` continues from it.
+/// Ctrl-C (SIGINT) stops training with a checkpoint and exit status 130 (as shells expect of
+/// an interrupted command); `--resume` continues from it.
 #[cfg(unix)]
 #[test]
 fn ctrl_c_saves_a_checkpoint_and_resume_continues() {
@@ -348,12 +349,9 @@ fn ctrl_c_saves_a_checkpoint_and_resume_continues() {
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("interrupted: checkpoint saved"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: checkpoint saved"), "{stderr}");
     assert!(run.join("checkpoint/trainer.json").is_file());
     let steps: u64 = stdout.split_whitespace().next().unwrap().parse().unwrap();
     // Resume for one more update.

@@ -4,9 +4,15 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A configuration value that cannot work; the message names the field.
+    /// A PPO configuration value that cannot work; the message names the field.
     #[error("invalid PPO config: {0}")]
     InvalidConfig(String),
+    /// A learned-optimizer or meta-training setting that cannot work.
+    #[error("invalid learned-optimizer config: {0}")]
+    InvalidMetaOptConfig(String),
+    /// A training callback failed (evaluation, logging, saving); the message says which.
+    #[error("callback failed: {0}")]
+    Callback(String),
     /// The env's action or observation space is one this policy cannot serve.
     #[error("unsupported space: {0}")]
     UnsupportedSpace(String),

@@ -22,6 +22,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod action_maps;
 mod error;
 pub mod metaopt;
 pub mod ope;

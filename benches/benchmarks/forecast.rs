@@ -2,7 +2,7 @@
 //! in tests/data/forecast/timing.json were measured on): ARIMA(2,1,2) fit, auto ARIMA,
 //! damped Holt, a 250-origin ARIMA(1,1,1) walk-forward refit every 25 steps, and MLP/LSTM
 //! training. The default-pool walk-forward takes tens of seconds per run and is timed by
-//! `cargo run --release --example forecast_speed` instead.
+//! `cargo run --release --example bench_forecast_pool` instead.
 
 use criterion::{black_box, criterion_group, Criterion};
 use metablend_ensemble::forecast::{
@@ -74,7 +74,7 @@ fn fits(c: &mut Criterion) {
             refit_every: 25,
             window: Window::Expanding,
         };
-        b.iter(|| black_box(wf.run(&series, None).expect("runs")))
+        b.iter(|| black_box(wf.run(&series, &metablend::core::Silent).expect("runs")))
     });
     g.finish();
     let mut g = c.benchmark_group("forecast_train_sp500_1000");

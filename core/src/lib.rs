@@ -12,6 +12,8 @@
 //!   own name; output folders are checked before any work (never the current folder, an
 //!   ancestor of it, an input, or a folder of the user's), and a run folder has one writer
 //!   at a time.
+//! - [`Progress`]: how long-running work reports progress and learns it should stop, without
+//!   tying a library to a terminal.
 //!
 //! Why a crate of its own: the agents and ensemble crates both need these pieces, and
 //! reaching into the env crate for them would tie every consumer to the environments.
@@ -36,6 +38,8 @@ pub mod fs;
 pub mod math;
 pub mod metrics;
 mod predictions;
+mod progress;
 
 pub use error::{Error, Result};
 pub use predictions::{Predictions, PredictionsPanel};
+pub use progress::{Progress, Silent};

@@ -9,7 +9,7 @@
 //! Horizon mode ([`holdout_panel`]): each series of a panel is fitted once on its training
 //! part and forecast `h` steps ahead (the M4 protocol).
 
-use indicatif::ProgressBar;
+use metablend_core::Progress;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +102,7 @@ impl WalkForward {
         spec: &ModelSpec,
         y: &[f64],
         end: usize,
-        progress: Option<&ProgressBar>,
+        progress: &dyn Progress,
     ) -> Result<(Vec<f64>, Vec<RefitFailure>)> {
         let mut model: Box<dyn Forecaster> = spec.build()?;
         self.check(y.len(), model.min_history(), model.name())?;
@@ -139,15 +139,13 @@ impl WalkForward {
                 });
             }
             out.push(forecast);
-            if let Some(bar) = progress {
-                bar.inc(1);
-            }
+            progress.advance(1);
         }
         Ok((out, failures))
     }
 
-    /// Runs the backtest on `series`; `progress` (if any) advances once per model and origin.
-    pub fn run(&self, series: &Series, progress: Option<&ProgressBar>) -> Result<BacktestOutput> {
+    /// Runs the backtest on `series`; `progress` advances once per model and origin.
+    pub fn run(&self, series: &Series, progress: &dyn Progress) -> Result<BacktestOutput> {
         let y = &series.values;
         crate::error::check_finite(&series.name, y)?;
         let names: Vec<String> = self
@@ -196,7 +194,7 @@ pub fn holdout_panel(
     models: &[ModelSpec],
     train: &[Series],
     test: &[Series],
-    progress: Option<&ProgressBar>,
+    progress: &dyn Progress,
 ) -> Result<PredictionsPanel> {
     if train.len() != test.len() {
         return Err(Error::InvalidInput(format!(
@@ -229,9 +227,7 @@ pub fn holdout_panel(
                 }
                 names.push(model.name().to_string());
             }
-            if let Some(bar) = progress {
-                bar.inc(1);
-            }
+            progress.advance(1);
             Ok(Predictions::from_flat(te.values.clone(), flat, names)?.with_id(tr.name.clone()))
         })
         .collect::<Result<_>>()?;
@@ -275,7 +271,7 @@ mod tests {
             refit_every: 10,
             window: Window::Expanding,
         };
-        let out = wf.run(&s, None).unwrap();
+        let out = wf.run(&s, &metablend_core::Silent).unwrap();
         let p = &out.predictions;
         assert_eq!(p.len(), 80);
         assert_eq!(p.target()[0], s.values[120]);
@@ -284,7 +280,7 @@ mod tests {
         for k in [125, 150, 199] {
             let mut other = s.clone();
             other.values[k..].iter_mut().for_each(|v| *v += 50.0);
-            let q = wf.run(&other, None).unwrap().predictions;
+            let q = wf.run(&other, &metablend_core::Silent).unwrap().predictions;
             for t in 120..=k {
                 assert_eq!(
                     p.pred(t - 120),
@@ -305,7 +301,7 @@ mod tests {
             refit_every: 1,
             window: Window::Rolling(60),
         };
-        let p = wf.run(&s, None).unwrap().predictions;
+        let p = wf.run(&s, &metablend_core::Silent).unwrap().predictions;
         for t in 80..90 {
             let mut m = ModelSpec::Ses.build().unwrap();
             m.fit(&s.values[t - 60..t]).unwrap();
@@ -325,14 +321,26 @@ mod tests {
             mk("B", vec![5.0, 4.0, 6.0, 5.0]),
         ];
         let test = vec![mk("A", vec![5.0, 6.0]), mk("B", vec![7.0, 8.0])];
-        let panel = holdout_panel(&specs("naive snaive:2"), &train, &test, None).unwrap();
+        let panel = holdout_panel(
+            &specs("naive snaive:2"),
+            &train,
+            &test,
+            &metablend_core::Silent,
+        )
+        .unwrap();
         assert_eq!(panel.len(), 2);
         let b = &panel.series()[1];
         assert_eq!(b.target(), &[7.0, 8.0]);
         assert_eq!(b.pred(0), &[5.0, 6.0]);
         assert_eq!(b.pred(1), &[5.0, 5.0]);
         let mismatched = vec![mk("A", vec![5.0]), mk("C", vec![1.0])];
-        assert!(holdout_panel(&specs("naive drift"), &train, &mismatched, None).is_err());
+        assert!(holdout_panel(
+            &specs("naive drift"),
+            &train,
+            &mismatched,
+            &metablend_core::Silent
+        )
+        .is_err());
     }
 
     #[test]
@@ -345,11 +353,18 @@ mod tests {
             refit_every: 5,
             window: Window::Expanding,
         };
-        assert!(wf.run(&s, None).unwrap_err().to_string().contains("twice"));
+        assert!(wf
+            .run(&s, &metablend_core::Silent)
+            .unwrap_err()
+            .to_string()
+            .contains("twice"));
         wf.models = specs("naive arima:2,1,2");
         wf.start = 5;
-        assert!(matches!(wf.run(&s, None), Err(Error::TooShort { .. })));
+        assert!(matches!(
+            wf.run(&s, &metablend_core::Silent),
+            Err(Error::TooShort { .. })
+        ));
         wf.start = 60;
-        assert!(wf.run(&s, None).is_err());
+        assert!(wf.run(&s, &metablend_core::Silent).is_err());
     }
 }

@@ -25,6 +25,7 @@ pub struct Series {
 /// What to do with an empty value cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum FillPolicy {
     /// An empty cell is an error naming its line (the default: no silent data changes).
     #[default]

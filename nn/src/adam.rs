@@ -64,11 +64,23 @@ impl Adam {
 }
 
 /// Scales `grads` in place so their global L2 norm is at most `max_norm` (PyTorch's
-/// `clip_grad_norm_`, with its 1e-6 guard); returns the norm before clipping.
-pub fn clip_grad_norm(grads: &mut [Vec<f32>], max_norm: f32) -> f32 {
+/// `clip_grad_norm_`, with its 1e-6 guard); returns the norm before clipping. `shapes[i]` is
+/// the shape of `grads[i]`: a weight matrix `[out, in]` is summed input-major (column by
+/// column). A float sum depends on its order, and this order keeps seeded PPO runs and
+/// meta-training identical to the results recorded in the project's docs.
+pub fn clip_grad_norm(grads: &mut [Vec<f32>], shapes: &[&[usize]], max_norm: f32) -> f32 {
     let norm = grads
         .iter()
-        .map(|g| crate::cpu::dot(g, g))
+        .zip(shapes)
+        .map(|(g, shape)| match shape {
+            [rows, cols] if *rows > 1 && *cols > 1 => {
+                let t: Vec<f32> = (0..g.len())
+                    .map(|i| g[(i % rows) * cols + i / rows])
+                    .collect();
+                crate::cpu::dot(&t, &t)
+            }
+            _ => crate::cpu::dot(g, g),
+        })
         .sum::<f32>()
         .sqrt();
     let coef = max_norm / (norm + 1e-6);
@@ -144,11 +156,11 @@ mod tests {
     #[test]
     fn clipping_caps_the_global_norm() {
         let mut g = vec![vec![3.0f32], vec![4.0]];
-        assert_eq!(clip_grad_norm(&mut g, 1.0), 5.0);
+        assert_eq!(clip_grad_norm(&mut g, &[&[1], &[1]], 1.0), 5.0);
         let n = (g[0][0].powi(2) + g[1][0].powi(2)).sqrt();
         assert!((n - 1.0).abs() < 1e-5);
         let mut small = vec![vec![0.1f32]];
-        clip_grad_norm(&mut small, 1.0);
+        clip_grad_norm(&mut small, &[&[1]], 1.0);
         assert_eq!(small[0][0], 0.1);
     }
 }

@@ -14,7 +14,9 @@ pub fn dense(
     b: &Tensor,
     act: Option<Activation>,
 ) -> candle_core::Result<Tensor> {
-    let z = x.matmul(&w.t()?)?.broadcast_add(b)?;
+    // wᵀ as a contiguous copy: read through a transposed view, gemm's single-row path sums
+    // in another order, so one-step forecasts would depend on how the weight is stored.
+    let z = x.matmul(&w.t()?.contiguous()?)?.broadcast_add(b)?;
     match act {
         None => Ok(z),
         Some(a) => a.apply(&z),

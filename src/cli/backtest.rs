@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
-use metablend::core::metrics;
+use crate::terminal::Terminal;
+
+use metablend::core::fs::check_output_file;
+use metablend::core::{metrics, Progress};
 use metablend::ensemble::{
     holdout_panel, read_panel, read_series, FillPolicy, ModelSpec, Series, SeriesCsvOptions,
     WalkForward, Window,
@@ -27,8 +30,8 @@ pub struct BacktestArgs {
     #[arg(long)]
     column: Option<String>,
     /// Empty cells in --series: error, previous (carry forward) or drop.
-    #[arg(long, default_value = "error", value_parser = ["error", "previous", "drop"])]
-    fill: String,
+    #[arg(long, default_value = "error")]
+    fill: FillPolicy,
     /// Model on the natural log of the series (prices); forecasts stay in log units.
     #[arg(long)]
     log: bool,
@@ -72,53 +75,64 @@ fn log_transform(mut s: Series) -> anyhow::Result<Series> {
 
 /// Runs `metablend backtest`.
 pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
+    let inputs: Vec<&std::path::Path> = [&args.series, &args.panel, &args.test_panel]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    check_output_file(&args.out, &inputs)?;
     let models = ModelSpec::parse_list(&args.models, args.period)?;
     if models.len() < 2 {
         bail!("--models: give at least two models to combine");
     }
-    let started = Instant::now();
-    if let Some(panel) = &args.panel {
-        let test_path = args
-            .test_panel
-            .as_ref()
-            .expect("clap requires --test-panel");
-        let mut train = read_panel(panel)?;
-        let mut test = read_panel(test_path)?;
-        if args.log {
-            train = train
-                .into_iter()
-                .map(log_transform)
-                .collect::<anyhow::Result<_>>()?;
-            test = test
-                .into_iter()
-                .map(log_transform)
-                .collect::<anyhow::Result<_>>()?;
-        }
-        let progress = crate::app::progress_bar(train.len() as u64, "series");
-        let out = holdout_panel(&models, &train, &test, Some(&progress))?;
-        progress.finish_and_clear();
-        out.write_csv(&args.out)
-            .with_context(|| format!("writing {}", args.out.display()))?;
-        println!(
-            "{} series x {} models -> {} in {:.1} s",
-            out.len(),
-            out.model_names().len(),
-            args.out.display(),
-            started.elapsed().as_secs_f64()
-        );
-        return Ok(());
+    match (&args.panel, &args.test_panel, &args.series) {
+        (Some(train), Some(test), _) => run_panel(&args, models, train, test),
+        (None, _, Some(series)) => run_series(&args, models, series),
+        _ => bail!("give --series FILE (one series) or --panel/--test-panel (a panel)"),
     }
-    let Some(path) = &args.series else {
-        bail!("give --series FILE (one series) or --panel/--test-panel (a panel)");
-    };
-    let fill = match args.fill.as_str() {
-        "previous" => FillPolicy::Previous,
-        "drop" => FillPolicy::Drop,
-        _ => FillPolicy::Error,
-    };
+}
+
+fn read_log_panel(path: &std::path::Path, log: bool) -> anyhow::Result<Vec<Series>> {
+    let panel = read_panel(path)?;
+    if !log {
+        return Ok(panel);
+    }
+    panel.into_iter().map(log_transform).collect()
+}
+
+fn run_panel(
+    args: &BacktestArgs,
+    models: Vec<ModelSpec>,
+    train: &std::path::Path,
+    test: &std::path::Path,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let train = read_log_panel(train, args.log)?;
+    let test = read_log_panel(test, args.log)?;
+    let terminal = Terminal::new(true);
+    terminal.start("series", train.len() as u64);
+    let out = holdout_panel(&models, &train, &test, &terminal)?;
+    drop(terminal);
+    out.write_csv(&args.out)?;
+    println!(
+        "{} series x {} models -> {} in {:.1} s",
+        out.len(),
+        out.model_names().len(),
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run_series(
+    args: &BacktestArgs,
+    models: Vec<ModelSpec>,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     let options = SeriesCsvOptions {
         column: args.column.clone(),
-        fill,
+        fill: args.fill,
     };
     let mut series = read_series(path, &options)?;
     if args.log {
@@ -138,14 +152,12 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         refit_every: args.refit_every,
         window: args.rolling.map_or(Window::Expanding, Window::Rolling),
     };
-    let progress =
-        crate::app::progress_bar(((n - start.min(n)) * wf.models.len()) as u64, "forecasts");
-    let out = wf.run(&series, Some(&progress))?;
-    progress.finish_and_clear();
-    out.predictions
-        .write_csv(&args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    let terminal = Terminal::new(true);
+    terminal.start("forecasts", ((n - start.min(n)) * wf.models.len()) as u64);
+    let out = wf.run(&series, &terminal)?;
+    drop(terminal);
     let p = &out.predictions;
+    p.write_csv(&args.out)?;
     println!(
         "{} origins x {} models in {:.1} s -> {}",
         p.len(),
@@ -156,11 +168,11 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     println!("| model | RMSE | MAE |\n|---|---|---|");
     for (k, name) in p.model_names().iter().enumerate() {
         let col = p.model_column(k);
-        println!(
-            "| {name} | {:.6} | {:.6} |",
+        let (rmse, mae) = (
             metrics::rmse(p.target(), &col)?,
-            metrics::mae(p.target(), &col)?
+            metrics::mae(p.target(), &col)?,
         );
+        println!("| {name} | {rmse:.6} | {mae:.6} |");
     }
     for f in &out.refit_failures {
         eprintln!(

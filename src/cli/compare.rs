@@ -1,10 +1,10 @@
 //! `metablend compare`: every base model and classical combiner on a held-out range of a
 //! predictions table, with Diebold–Mariano tests against equal weights.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-use metablend::core::fs::write_file as atomic_write;
+use anyhow::bail;
+use metablend::core::fs::{check_output_file, write_text};
 use metablend::ensemble::{classical_combiners, compare};
 use metablend::env::Predictions;
 
@@ -34,13 +34,11 @@ pub struct CompareArgs {
     json: Option<PathBuf>,
 }
 
-fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
-    atomic_write(path, |w| w.write_all(text.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))
-}
-
 /// Runs `metablend compare`.
 pub fn run(args: CompareArgs) -> anyhow::Result<()> {
+    for out in [&args.markdown, &args.json].into_iter().flatten() {
+        check_output_file(out, &[&args.predictions])?;
+    }
     let preds = Predictions::read_csv(&args.predictions)?;
     let n = preds.len();
     let train_end = match (args.train_end, args.train_frac) {

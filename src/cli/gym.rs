@@ -2,8 +2,11 @@
 
 use anyhow::Context;
 use metablend::agents::ppo::{
-    CheckpointEvery, JsonlLogger, PolicySpace, Ppo, PpoConfig, ProgressBar,
+    CheckpointEvery, Control, JsonlLogger, OnUpdate, PolicySpace, Ppo, PpoConfig,
 };
+use metablend::core::Progress;
+
+use crate::terminal::Terminal;
 use metablend::env::envs::{CartPole, Pendulum};
 use metablend::env::{evaluate_policy, BoxSpace, Env};
 use std::path::PathBuf;
@@ -15,9 +18,9 @@ use std::time::Instant;
     after_help = "Examples:\n  metablend gym --env cartpole\n  metablend gym --env pendulum --seeds 3 --out runs/pendulum"
 )]
 pub struct GymArgs {
-    /// Which env: cartpole (CartPole-v1) or pendulum (Pendulum-v1).
-    #[arg(long, value_parser = ["cartpole", "pendulum"])]
-    env: String,
+    /// Which env.
+    #[arg(long)]
+    env: GymEnv,
     /// Environment steps per seed.
     #[arg(long, default_value_t = 100_000)]
     steps: u64,
@@ -35,6 +38,15 @@ pub struct GymArgs {
     eval_episodes: usize,
 }
 
+/// The reference envs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GymEnv {
+    /// CartPole-v1.
+    Cartpole,
+    /// Pendulum-v1.
+    Pendulum,
+}
+
 /// Runs `metablend gym`.
 pub fn run(args: GymArgs) -> anyhow::Result<()> {
     let base = match &args.config {
@@ -43,7 +55,7 @@ pub fn run(args: GymArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("reading config {}", path.display()))?;
             PpoConfig::from_toml(&text).with_context(|| format!("in {}", path.display()))?
         }
-        None if args.env == "cartpole" => PpoConfig::cartpole_zoo(),
+        None if args.env == GymEnv::Cartpole => PpoConfig::cartpole_zoo(),
         None => PpoConfig::pendulum_zoo(),
     };
     println!("| env | seed | steps | wall s | steps/s | eval mean | eval std |");
@@ -53,9 +65,9 @@ pub fn run(args: GymArgs) -> anyhow::Result<()> {
             seed,
             ..base.clone()
         };
-        match args.env.as_str() {
-            "cartpole" => train("CartPole-v1", cfg, &args, seed, CartPole::v1)?,
-            _ => train("Pendulum-v1", cfg, &args, seed, Pendulum::v1)?,
+        match args.env {
+            GymEnv::Cartpole => train("CartPole-v1", cfg, &args, seed, CartPole::v1)?,
+            GymEnv::Pendulum => train("Pendulum-v1", cfg, &args, seed, Pendulum::v1)?,
         }
     }
     Ok(())
@@ -74,7 +86,18 @@ where
 {
     let start = Instant::now();
     let mut ppo = Ppo::new(cfg, |_| Ok(make()))?;
-    let mut bar = ProgressBar::new(args.steps);
+    let terminal = Terminal::new(true);
+    terminal.start(name, args.steps);
+    let mut done = 0;
+    let mut bar = OnUpdate(|log: &metablend::agents::ppo::UpdateLog| {
+        terminal.advance(log.total_timesteps - done);
+        done = log.total_timesteps;
+        if terminal.stop_requested() {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    });
     match &args.out {
         Some(out) => {
             let dir = out.join(format!("seed_{seed}"));
@@ -90,6 +113,7 @@ where
             ppo.learn(args.steps, &mut [&mut bar])?;
         }
     }
+    drop(terminal);
     let secs = start.elapsed().as_secs_f64();
     let steps = ppo.learner().num_timesteps;
     let mut policy = ppo.policy()?;

@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 
+use metablend::core::fs::check_output_folder;
 use metablend::ensemble::meta::M4Frequency;
 use metablend::ensemble::ModelSpec;
 use metablend::env::ensemble::ActionMapKind;
+use metablend::pipelines::m4::{run as run_m4, M4Options};
 
-use crate::app::m4::{run as run_m4, M4Options};
+use crate::plots::Png;
+use crate::terminal::Terminal;
 
 /// Arguments of `metablend m4`.
 #[derive(Debug, clap::Args)]
@@ -17,14 +20,18 @@ use crate::app::m4::{run as run_m4, M4Options};
 pub struct M4Args {
     /// hourly (414 series, h = 48) or weekly (359 series, h = 13).
     #[arg(long, default_value = "hourly")]
-    frequency: String,
+    frequency: M4Frequency,
     /// Folder with {frequency}_train.csv.gz, {frequency}_test.csv.gz and the published
     /// scores (default: the repository's data/m4).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// The report folder (replaced when the new report is complete).
+    /// The report folder (replaced only when the new report is complete, and only if
+    /// `metablend m4` wrote it).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace --out even if it holds files metablend did not write.
+    #[arg(long)]
+    force: bool,
     /// Only the first N series.
     #[arg(long)]
     series: Option<usize>,
@@ -34,22 +41,23 @@ pub struct M4Args {
     /// Leave the global MLP out of the pool.
     #[arg(long)]
     no_global: bool,
-    /// Meta-learner seeds.
-    #[arg(long, default_value_t = 5)]
-    seeds: u64,
-    /// Folds of the unseen-series evaluation (0 skips it).
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// PPO env steps per training run.
-    #[arg(long, default_value_t = 30_000)]
-    ppo_steps: u64,
+    /// Meta-learner seeds (default 5; 2 with --quick).
+    #[arg(long)]
+    seeds: Option<u64>,
+    /// Folds of the unseen-series evaluation (0 skips it; default 5, 2 with --quick).
+    #[arg(long)]
+    folds: Option<usize>,
+    /// PPO env steps per training run (default 30,000; 3,000 with --quick).
+    #[arg(long)]
+    ppo_steps: Option<u64>,
     /// PPO action map: residual (inverse-error prior + correction), softmax, simplex, select.
     #[arg(long, default_value = "residual")]
-    action_map: String,
+    action_map: ActionMapKind,
     /// Dirichlet policy head (implies the simplex action map).
     #[arg(long)]
     dirichlet: bool,
-    /// Smoke-test sizes: a small pool, a short global MLP and PPO runs, 2 seeds, 2 folds.
+    /// Smoke-test sizes: a small pool, a short global MLP and PPO runs, 2 seeds, 2 folds
+    /// (explicit --seeds, --folds and --ppo-steps win).
     #[arg(long)]
     quick: bool,
     /// No progress bars.
@@ -59,18 +67,11 @@ pub struct M4Args {
 
 /// Runs `metablend m4`.
 pub fn run(args: M4Args) -> anyhow::Result<()> {
-    let frequency = M4Frequency::parse(&args.frequency)?;
-    let action_map: ActionMapKind = if args.dirichlet {
+    let frequency = args.frequency;
+    let action_map = if args.dirichlet {
         ActionMapKind::Simplex
     } else {
-        serde_json::from_value(serde_json::Value::String(args.action_map.clone())).map_err(
-            |_| {
-                anyhow::anyhow!(
-                    "unknown action map `{}` (known: residual, softmax, simplex, select)",
-                    args.action_map
-                )
-            },
-        )?
+        args.action_map
     };
     let models = match (&args.models, args.quick) {
         (Some(text), _) => Some(ModelSpec::parse_list(text, frequency.period())?),
@@ -83,49 +84,31 @@ pub fn run(args: M4Args) -> anyhow::Result<()> {
         )?),
         (None, false) => None,
     };
-    let data_dir = args.data.unwrap_or_else(|| {
-        let local = PathBuf::from("data/m4");
-        if local
-            .join(format!("{}_train.csv.gz", frequency.name()))
-            .exists()
-        {
-            local
-        } else {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/m4")
-        }
-    });
+    let data_dir = args
+        .data
+        .unwrap_or_else(|| super::metaopt::default_m4_data(frequency.name()));
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from(format!("metablend-m4-{}", frequency.name())));
+    check_output_folder(&out, "m4", &[&data_dir], args.force)?;
     let opts = M4Options {
         frequency,
         data_dir,
-        out: out.clone(),
         series: args.series,
         models,
         global: !args.no_global,
         global_steps: args.quick.then_some(150),
-        seeds: if args.quick {
-            args.seeds.min(2)
-        } else {
-            args.seeds
-        },
-        folds: if args.quick {
-            args.folds.min(2)
-        } else {
-            args.folds
-        },
-        ppo_steps: if args.quick {
-            args.ppo_steps.min(3_000)
-        } else {
-            args.ppo_steps
-        },
+        seeds: args.seeds.unwrap_or(if args.quick { 2 } else { 5 }),
+        folds: args.folds.unwrap_or(if args.quick { 2 } else { 5 }),
+        ppo_steps: args
+            .ppo_steps
+            .unwrap_or(if args.quick { 3_000 } else { 30_000 }),
         action_map,
         dirichlet: args.dirichlet,
-        progress: !args.no_progress,
     };
-    let markdown = run_m4(&opts)?;
-    println!("{markdown}");
+    let outcome = run_m4(&opts, &Terminal::new(!args.no_progress))?;
+    outcome.write_folder(&out, &Png)?;
+    println!("{}", outcome.report.to_markdown(&outcome.pool));
     println!("report: {}", out.join("report.md").display());
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Subcommands. Each file parses its arguments and calls the library; no domain logic here.
+//! Subcommands. Each file parses its arguments, calls the library and renders the result;
+//! no domain logic here.
 
 mod backtest;
 mod check_env;

@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use metablend::agents::ope::{read_log, write_log, OpeSettings};
+use metablend::agents::ope::{read_log, write_log, OpeSettings, PolicyChoice};
+use metablend::core::fs::{check_output_file, write_text};
 use metablend::env::Predictions;
-
-use crate::app::ope::{collect_log, estimate, EnvChoice, PolicyChoice};
-use crate::app::write_text;
+use metablend::pipelines::single::ope::{collect_log, estimate, OpeEnv};
 
 /// The run and the env its policy acts in (shared by `collect` and `ope`).
 #[derive(Debug, clap::Args)]
@@ -27,14 +26,21 @@ pub struct RunEnvArgs {
 }
 
 impl RunEnvArgs {
-    fn run<T>(&self, f: impl FnOnce(&EnvChoice<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    fn run<T>(
+        &self,
+        f: impl FnOnce(&OpeEnv<'_>) -> metablend::pipelines::Result<T>,
+    ) -> anyhow::Result<T> {
         let preds = Predictions::read_csv(&self.predictions)?;
-        f(&EnvChoice {
+        Ok(f(&OpeEnv {
             run: &self.run,
             preds: &preds,
             range: &self.range,
             episode_len: self.episode_len,
-        })
+        })?)
+    }
+
+    fn inputs(&self) -> [&std::path::Path; 2] {
+        [self.run.as_path(), self.predictions.as_path()]
     }
 }
 
@@ -63,6 +69,7 @@ pub struct CollectArgs {
 
 /// Runs `metablend collect`.
 pub fn run_collect(args: CollectArgs) -> anyhow::Result<()> {
+    check_output_file(&args.out, &args.env.inputs())?;
     let log = args
         .env
         .run(|env| collect_log(env, args.policy, args.episodes, args.seed))?;
@@ -112,6 +119,10 @@ pub struct OpeArgs {
 
 /// Runs `metablend ope`.
 pub fn run_ope(args: OpeArgs) -> anyhow::Result<()> {
+    let [run, predictions] = args.env.inputs();
+    for out in [&args.markdown, &args.json].into_iter().flatten() {
+        check_output_file(out, &[run, predictions, &args.log])?;
+    }
     let log = read_log(&args.log)?;
     let settings = OpeSettings {
         gamma: args.gamma,
@@ -119,23 +130,16 @@ pub fn run_ope(args: OpeArgs) -> anyhow::Result<()> {
         seed: args.seed,
         ..OpeSettings::default()
     };
-    let (report, truth) = args
+    let outcome = args
         .env
         .run(|env| estimate(env, args.policy, &log, &settings, args.replay))?;
-    let mut md = report.to_markdown();
-    if let Some(v) = truth {
-        md += &format!(
-            "Replayed value of the target policy ({} episodes on the env): {v:.6}\n",
-            args.replay
-        );
-    }
+    let md = outcome.to_markdown();
     print!("{md}");
     if let Some(path) = &args.markdown {
         write_text(path, &md)?;
     }
     if let Some(path) = &args.json {
-        let json = serde_json::json!({ "report": report, "replayed_value": truth });
-        write_text(path, &serde_json::to_string_pretty(&json)?)?;
+        write_text(path, &serde_json::to_string_pretty(&outcome)?)?;
     }
     Ok(())
 }

@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use metablend::core::fs::check_output_path;
 use metablend::env::Predictions;
+use metablend::pipelines::single::{train, TrainRun, TrainSettings};
+use metablend::pipelines::Error;
 
-use crate::app::settings::TrainSettings;
-use crate::app::train::train;
+use crate::plots::Png;
+use crate::terminal::Terminal;
 
 /// Arguments of `metablend train`.
 #[derive(Debug, clap::Args)]
@@ -15,8 +18,9 @@ use crate::app::train::train;
   metablend train --predictions preds.csv --config train.toml --out runs/sp500
   metablend train --predictions preds.csv --config train.toml --out runs/sp500 --resume
 
-The config format (every key optional) is documented in the README; `metablend train
---print-config` prints the defaults. Ctrl-C saves a checkpoint; --resume continues it.")]
+The config format (every key optional) is documented in docs/guide-ppo.md; `metablend train
+--print-config` prints the defaults. Ctrl-C saves a checkpoint and exits with status 130;
+--resume continues it.")]
 pub struct TrainArgs {
     /// Predictions CSV (`metablend backtest` writes one).
     #[arg(long, required_unless_present = "print_config")]
@@ -52,29 +56,30 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
         None => TrainSettings::default(),
     };
+    let inputs: Vec<&std::path::Path> = [Some(predictions.as_path()), args.config.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    check_output_path(&out, &inputs)?;
     let preds = Predictions::read_csv(&predictions)?;
-    crate::app::interrupt_flag();
-    let outcome = train(
-        &preds,
-        &predictions.display().to_string(),
-        &settings,
-        &out,
-        args.resume,
-        true,
-    )?;
-    let best = outcome
-        .curve
-        .iter()
-        .map(|c| c.1)
-        .fold(f64::INFINITY, f64::min);
+    let source = predictions.display().to_string();
+    let run = TrainRun {
+        preds: &preds,
+        source: &source,
+        settings: &settings,
+        run_dir: &out,
+        resume: args.resume,
+    };
+    let outcome = train(&run, &Terminal::new(true), &Png)?;
     println!(
-        "{} env steps in {:.1} s; best validation MSE {best:.6e}; best policy in {}",
+        "{} env steps in {:.1} s; best validation MSE {:.6e}; best policy in {}",
         outcome.timesteps,
         outcome.seconds,
+        outcome.best_mse(),
         outcome.best_dir.display()
     );
     if outcome.interrupted {
-        println!("interrupted: checkpoint saved; continue with --resume");
+        return Err(Error::Interrupted("checkpoint saved; continue with --resume".into()).into());
     }
     Ok(())
 }

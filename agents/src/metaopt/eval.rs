@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::net::UpdateNet;
 use super::tasks::MetaTask;
-use super::train::unroll;
+use super::unroll::unroll;
 use crate::{Error, Result};
 
 /// The 13-point log grid 1e-4 … 1 (three points per decade) the baselines are tuned on.

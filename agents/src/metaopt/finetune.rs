@@ -23,11 +23,11 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::es::{apply_es_gradient, perturbed, run_objective, EsStep};
 use super::net::{MetaOptConfig, UpdateNet};
 use super::tasks::MetaTask;
-use super::train::unroll;
-use crate::{Error, Result};
-use metablend_nn::{clip_grad_norm, read_vars, write_vars, Adam};
+use crate::Result;
+use metablend_nn::{read_vars, Adam};
 
 /// Settings of the fine-tuning phase that follows truncated meta-training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,25 +77,6 @@ impl EsFinetune {
     }
 }
 
-/// Mean of `ln(L_t / L_0)` over the last `tail` losses after the first (all of them for
-/// `usize::MAX`), each capped at `clip`; a non-finite loss counts as the cap.
-fn tail_objective(losses: &[f64], tail: usize, clip: f64) -> f64 {
-    let l0 = losses[0];
-    let from = losses.len().saturating_sub(tail).max(1);
-    let terms = &losses[from..];
-    terms
-        .iter()
-        .map(|l| {
-            if l.is_finite() {
-                (l / l0).clamp(1e-12, clip).ln()
-            } else {
-                clip.ln()
-            }
-        })
-        .sum::<f64>()
-        / terms.len().max(1) as f64
-}
-
 /// A copy of `net` with φ replaced by `values` (for one perturbed run), without the step
 /// decay: the long runs judge the head's own step sizes. With the decay on during
 /// fine-tuning, the head learned larger steps that lost at K (on the validation series
@@ -117,64 +98,6 @@ fn with_values(net: &UpdateNet, values: &[Vec<f32>]) -> Result<UpdateNet> {
         },
         vars,
     })
-}
-
-/// `phi + scale · noise`, entry by entry.
-pub(crate) fn perturbed(phi: &[Vec<f32>], noise: &[Vec<f32>], scale: f32) -> Vec<Vec<f32>> {
-    phi.iter()
-        .zip(noise)
-        .map(|(p, e)| p.iter().zip(e).map(|(a, b)| a + scale * b).collect())
-        .collect()
-}
-
-/// The ES objective of one run: [`tail_objective`] of its losses, or the capped loss's
-/// logarithm when the run turns NaN (so φ moves away from it).
-pub(crate) fn run_objective(
-    net: &UpdateNet,
-    task: &dyn MetaTask,
-    seed: u64,
-    steps: usize,
-    tail: usize,
-    clip: f64,
-) -> Result<f64> {
-    match unroll(net, task, seed, steps) {
-        Ok(losses) => Ok(tail_objective(&losses, tail, clip)),
-        Err(Error::NonFinite(_)) => Ok(clip.ln()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Settings of one antithetic ES update.
-pub(crate) struct EsStep {
-    pub sigma: f64,
-    pub max_grad_norm: f64,
-    pub lr: f64,
-}
-
-/// Applies the antithetic ES gradient estimate `Σ (f₊ − f₋) / (2σn) · noise` of `runs`
-/// (noise, f₊, f₋) to φ = `phi` through `adam` (after global-norm clipping) and writes φ
-/// into `vars`; returns the mean of the runs' objectives.
-pub(crate) fn apply_es_gradient(
-    vars: &[Var],
-    mut phi: Vec<Vec<f32>>,
-    runs: &[(Vec<Vec<f32>>, f64, f64)],
-    step: &EsStep,
-    adam: &mut Adam,
-) -> Result<f64> {
-    let n = runs.len() as f64;
-    let mut grad: Vec<Vec<f32>> = phi.iter().map(|p| vec![0.0; p.len()]).collect();
-    for (noise, plus, minus) in runs {
-        let coef = ((plus - minus) / (2.0 * step.sigma * n)) as f32;
-        for (g, e) in grad.iter_mut().zip(noise) {
-            for (a, b) in g.iter_mut().zip(e) {
-                *a += coef * b;
-            }
-        }
-    }
-    clip_grad_norm(&mut grad, step.max_grad_norm as f32);
-    adam.update(&mut phi, &grad, step.lr as f32);
-    write_vars(vars, &phi)?;
-    Ok(runs.iter().map(|(_, p, m)| 0.5 * (p + m)).sum::<f64>() / n)
 }
 
 /// One perturbed run's job: the task, its initialisation and the noise on the head.

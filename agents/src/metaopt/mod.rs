@@ -24,13 +24,18 @@
 //!   held-out tasks against Adam and SGD with momentum whose learning
 //!   rates are tuned per task family.
 
+mod checkpoint;
+mod es;
 mod eval;
 mod finetune;
 mod net;
 mod optimizer;
 mod tasks;
 mod train;
+mod unroll;
 
+pub use checkpoint::MetaCheckpoint;
+pub use es::EsConfig;
 pub use eval::{
     compare, run_baseline, run_learned, tune_learning_rate, Baseline, Comparison, Curve, LR_GRID,
 };
@@ -42,7 +47,7 @@ pub use net::{
 };
 pub use optimizer::{update, LearnedOptimizer, OptState};
 pub use tasks::{MetaTask, MlpRegression, Quadratic};
-pub use train::{meta_train, EsConfig, MetaTrainConfig, MetaTrainLog};
+pub use train::{meta_train, MetaTrainConfig, MetaTrainLog};
 
 #[cfg(test)]
 mod tests;

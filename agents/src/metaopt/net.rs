@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, Var};
+use metablend_core::fs::checksum;
 use metablend_nn::{dense, init, Activation};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +20,7 @@ pub(crate) const FEATURES: usize = 7;
 /// Which network maps a coordinate's features to its update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum NetKind {
     /// Two hidden ReLU layers (Metz et al. 2019's per-parameter MLP).
     Mlp,
@@ -29,6 +31,7 @@ pub enum NetKind {
 /// How the network's outputs `(d, s)` become a coordinate's step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum UpdateForm {
     /// `−step_scale · tanh(d) · exp(clamp(s, −8, 4))`: the network chooses direction and
     /// size alone (Andrychowicz et al. 2016; Metz et al. 2019).
@@ -42,6 +45,7 @@ pub enum UpdateForm {
     /// K = 100, where the free form trained on tanh-16 tasks won 41%; in smaller probes it
     /// also beat an additive correction `a + tanh(d)`, which stalled sooner on longer runs.
     #[default]
+    #[cfg_attr(feature = "clap", value(name = "adam"))]
     AdamScaled,
 }
 
@@ -174,7 +178,7 @@ impl MetaOptConfig {
                 .is_some_and(|d| d.after == 0 || !(d.power.is_finite() && d.power >= 0.0))
             || self.base_fan_in == Some(0)
         {
-            return Err(Error::InvalidConfig(format!(
+            return Err(Error::InvalidMetaOptConfig(format!(
                 "learned optimizer: hidden > 0, betas in [0, 1), a positive step scale and a \
                  decay after at least one step with a finite power ≥ 0 and a base fan-in > 0 \
                  ({self:?})"
@@ -293,8 +297,8 @@ impl UpdateNet {
                     ),
                 };
                 let gates = x
-                    .matmul(&self.get("wx").t()?)?
-                    .add(&h.matmul(&self.get("wh").t()?)?)?
+                    .matmul(&self.get("wx").t()?.contiguous()?)?
+                    .add(&h.matmul(&self.get("wh").t()?.contiguous()?)?)?
                     .broadcast_add(self.get("b"))?;
                 let chunk = |k: usize| gates.narrow(1, k * hsz, hsz);
                 let i = candle_nn::ops::sigmoid(&chunk(0)?)?;
@@ -327,6 +331,9 @@ impl UpdateNet {
                 })
             };
             write("metaopt.json", &json)?;
+            let digest = checksum::file_sha256(&tmp.join("phi.safetensors"))?;
+            let sums = serde_json::json!({ "phi.safetensors": digest });
+            write("checksums.json", &sums.to_string())?;
             for (name, text) in extra {
                 write(name, text)?;
             }
@@ -343,6 +350,14 @@ impl UpdateNet {
             path: dir.join(file).display().to_string(),
             message,
         };
+        metablend_core::fs::recover_folder(dir)?;
+        if let Ok(text) = std::fs::read_to_string(dir.join("checksums.json")) {
+            let sums: HashMap<String, String> = serde_json::from_str(&text)
+                .map_err(|e| err("checksums.json", format!("damaged: {e}")))?;
+            for (file, digest) in &sums {
+                checksum::verify_file(&dir.join(file), digest)?;
+            }
+        }
         let text = std::fs::read_to_string(dir.join("metaopt.json"))
             .map_err(|e| err("metaopt.json", e.to_string()))?;
         let config: MetaOptConfig =

@@ -229,7 +229,7 @@ fn es_gradient_and_lstm_variant_run() {
     };
     assert!(matches!(
         meta_train(&bad, &quadratics(0..1), None, |_, _, _| Ok(true)),
-        Err(crate::Error::InvalidConfig(_))
+        Err(crate::Error::InvalidMetaOptConfig(_))
     ));
 }
 
@@ -315,7 +315,7 @@ fn a_nan_run_in_fine_tuning_counts_as_the_cap_and_never_reaches_phi() {
     };
     assert!(matches!(
         meta_train(&bad, &tasks, None, |_, _, _| Ok(true)),
-        Err(crate::Error::InvalidConfig(_))
+        Err(crate::Error::InvalidMetaOptConfig(_))
     ));
 }
 
@@ -340,7 +340,7 @@ fn steps_decay_as_a_power_law_after_the_training_horizon() {
     // the same state is half the undecayed one.
     let task = Quadratic::random(4, 0).unwrap();
     let params = task.init(0).unwrap();
-    let (grads, _) = super::train::inner_grad(&task, &params, 0).unwrap();
+    let (grads, _) = super::unroll::inner_grad(&task, &params, 0).unwrap();
     let step = |decay: Option<StepDecay>| -> Tensor {
         let config = MetaOptConfig {
             decay,
@@ -363,7 +363,7 @@ fn steps_decay_as_a_power_law_after_the_training_horizon() {
         };
         assert!(matches!(
             UpdateNet::new(config, 0),
-            Err(crate::Error::InvalidConfig(_))
+            Err(crate::Error::InvalidMetaOptConfig(_))
         ));
     }
 }
@@ -403,7 +403,7 @@ fn weight_matrices_wider_than_the_base_fan_in_take_proportionally_smaller_steps(
     let fan_ins: Vec<Option<usize>> = (0..4).map(|i| task.fan_in(i)).collect();
     assert_eq!(fan_ins, [Some(24), None, Some(96), None]);
     let params = task.init(0).unwrap();
-    let (grads, _) = super::train::inner_grad(&task, &params, 0).unwrap();
+    let (grads, _) = super::unroll::inner_grad(&task, &params, 0).unwrap();
     let scaled = first_step(&net, &params, &grads, &fan_ins);
     let unscaled = first_step(&net, &params, &grads, &[None; 4]);
     // Only the output weights (fan-in 96 > 24) move less: exactly a quarter as far.
@@ -414,7 +414,7 @@ fn weight_matrices_wider_than_the_base_fan_in_take_proportionally_smaller_steps(
     assert!(max_abs_diff(&scaled[2], &quarter) < 1e-8);
     assert!(max_abs_diff(&scaled[2], &unscaled[2]) > 1e-5);
     // Meta-training and evaluation runs use the task's fan-ins.
-    let mut state = super::train::task_state(&task, &params).unwrap();
+    let mut state = super::unroll::task_state(&task, &params).unwrap();
     let next = update(&net, &mut state, &params, &grads).unwrap();
     assert!(max_abs_diff(&(&next[2] - &params[2]).unwrap(), &scaled[2]) < 1e-9);
     // As a candle optimiser, a 2-D variable is a weight `[out, in]` (the tasks' layout too):
@@ -438,6 +438,6 @@ fn weight_matrices_wider_than_the_base_fan_in_take_proportionally_smaller_steps(
     };
     assert!(matches!(
         UpdateNet::new(zero, 0),
-        Err(crate::Error::InvalidConfig(_))
+        Err(crate::Error::InvalidMetaOptConfig(_))
     ));
 }

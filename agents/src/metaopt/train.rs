@@ -1,28 +1,18 @@
-//! Meta-training by truncated unrolls.
+//! Meta-training by truncated unrolls, then ES fine-tuning.
 
 use candle_core::{Tensor, Var};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::finetune::{
-    apply_es_gradient, finetune_iteration, perturbed, run_objective, EsFinetune, EsStep,
-};
+use super::es::{es_iteration, EsConfig, EsStep};
+use super::finetune::{finetune_iteration, EsFinetune};
 use super::net::{MetaOptConfig, UpdateNet};
-use super::optimizer::{update, OptState};
+use super::optimizer::update;
 use super::tasks::MetaTask;
+use super::unroll::{inner_grad, task_state};
 use crate::{Error, Result};
 use metablend_nn::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
-
-/// Antithetic evolution-strategies gradient settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EsConfig {
-    /// Perturbation scale.
-    pub sigma: f64,
-    /// Antithetic pairs per estimate.
-    pub pairs: usize,
-}
 
 /// Meta-training settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,7 +73,8 @@ impl Default for MetaTrainConfig {
 }
 
 impl MetaTrainConfig {
-    fn validate(&self) -> Result<()> {
+    /// Checks every setting.
+    pub fn validate(&self) -> Result<()> {
         self.net.validate()?;
         if self.truncation == 0
             || self.horizon_start == 0
@@ -98,7 +89,7 @@ impl MetaTrainConfig {
                 .is_some_and(|e| e.pairs == 0 || e.sigma.is_nan() || e.sigma <= 0.0)
             || self.finetune.as_ref().is_some_and(|f| !f.is_valid())
         {
-            return Err(Error::InvalidConfig(format!(
+            return Err(Error::InvalidMetaOptConfig(format!(
                 "meta-training: positive truncation, horizons (start ≤ end), learning rate, \
                  loss clip, ES and fine-tuning settings ({self:?})"
             )));
@@ -140,67 +131,6 @@ pub struct MetaTrainLog {
     pub fine_tuning: bool,
     /// Why the task stopped early (a NaN loss or gradient); φ was not updated from it.
     pub skipped: Option<String>,
-}
-
-/// The inner gradient at `params` (evaluated on detached copies) and the loss there.
-pub(crate) fn inner_grad(
-    task: &dyn MetaTask,
-    params: &[Tensor],
-    step: usize,
-) -> Result<(Vec<Tensor>, f64)> {
-    let vars: Vec<Var> = params
-        .iter()
-        .map(|p| Var::from_tensor(&p.detach()))
-        .collect::<candle_core::Result<_>>()?;
-    let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
-    let loss = task.loss(&tensors)?;
-    let value = f64::from(loss.to_scalar::<f32>()?);
-    if !value.is_finite() {
-        return Err(Error::NonFinite(format!(
-            "task {}: loss is {value} at step {step}",
-            task.name()
-        )));
-    }
-    let grads = loss.backward()?;
-    let g = vars
-        .iter()
-        .map(|v| match grads.get(v.as_tensor()) {
-            Some(g) => Ok(g.clone()),
-            None => v.as_tensor().zeros_like(),
-        })
-        .collect::<candle_core::Result<_>>()?;
-    Ok((g, value))
-}
-
-/// Runs the learned optimizer on `task` for `steps` without meta-gradients; returns the
-/// training loss before each step and after the last (`steps + 1` values). A NaN loss is an
-/// error naming the task and step.
-pub(crate) fn unroll(
-    net: &UpdateNet,
-    task: &dyn MetaTask,
-    seed: u64,
-    steps: usize,
-) -> Result<Vec<f64>> {
-    let mut params = task.init(seed)?;
-    let mut state = task_state(task, &params)?;
-    let mut losses = Vec::with_capacity(steps + 1);
-    for t in 0..steps {
-        let (g, value) = inner_grad(task, &params, t)?;
-        losses.push(value);
-        params = update(net, &mut state, &params, &g)?
-            .into_iter()
-            .map(|p| p.detach())
-            .collect();
-    }
-    let last = f64::from(task.loss(&params)?.to_scalar::<f32>()?);
-    losses.push(last);
-    Ok(losses)
-}
-
-/// A fresh optimiser state for `task`'s parameters, with the task's fan-ins.
-pub(crate) fn task_state(task: &dyn MetaTask, params: &[Tensor]) -> Result<OptState> {
-    let fan_ins: Vec<Option<usize>> = (0..params.len()).map(|i| task.fan_in(i)).collect();
-    OptState::with_fan_ins(params, &fan_ins)
 }
 
 /// The seed of iteration `it`'s random draws (tasks, initialisations, ES noise).
@@ -274,9 +204,25 @@ pub fn meta_train(
                 }
                 outcome
             }
-            Some(es) => es_iteration(
-                config, es, &net, &vars, &mut adam, task, task_seed, horizon, &mut rng,
-            ),
+            Some(es) => {
+                let step = EsStep {
+                    sigma: es.sigma,
+                    max_grad_norm: config.max_grad_norm,
+                    lr: config.meta_lr,
+                };
+                es_iteration(
+                    es,
+                    &step,
+                    config.loss_clip,
+                    &net,
+                    &vars,
+                    &mut adam,
+                    task,
+                    task_seed,
+                    horizon,
+                    &mut rng,
+                )
+            }
         };
         let log = match outcome {
             Ok(meta_loss) => MetaTrainLog {
@@ -360,50 +306,12 @@ fn backprop_run(
         let grads = (meta * (weight / config.truncation as f64))?.backward()?;
         let mut g = read_grads(&net.vars, &grads)
             .map_err(|e| Error::NonFinite(format!("task {}: {e}", task.name())))?;
-        clip_grad_norm(&mut g, config.max_grad_norm as f32);
+        let shapes: Vec<&[usize]> = vars.iter().map(|v| v.dims()).collect();
+        clip_grad_norm(&mut g, &shapes, config.max_grad_norm as f32);
         adam.update(&mut phi, &g, config.meta_lr as f32);
         write_vars(vars, &phi)?;
         params = params.iter().map(|p| p.detach()).collect();
         state.detach();
     }
     Ok(total / horizon as f64)
-}
-
-/// An antithetic ES estimate of the meta-loss gradient over the whole run; one φ update.
-#[allow(clippy::too_many_arguments)]
-fn es_iteration(
-    config: &MetaTrainConfig,
-    es: &EsConfig,
-    net: &UpdateNet,
-    vars: &[Var],
-    adam: &mut Adam,
-    task: &dyn MetaTask,
-    seed: u64,
-    horizon: usize,
-    rng: &mut ChaCha8Rng,
-) -> Result<f64> {
-    let phi = read_vars(vars)?;
-    let mut runs = Vec::with_capacity(es.pairs);
-    for _ in 0..es.pairs {
-        let eps: Vec<Vec<f32>> = phi
-            .iter()
-            .map(|p| {
-                p.iter()
-                    .map(|_| rng.sample::<f32, _>(StandardNormal))
-                    .collect()
-            })
-            .collect();
-        let value = |sign: f32| -> Result<f64> {
-            write_vars(vars, &perturbed(&phi, &eps, sign * es.sigma as f32))?;
-            run_objective(net, task, seed, horizon, usize::MAX, config.loss_clip)
-        };
-        let (plus, minus) = (value(1.0)?, value(-1.0)?);
-        runs.push((eps, plus, minus));
-    }
-    let step = EsStep {
-        sigma: es.sigma,
-        max_grad_norm: config.max_grad_norm,
-        lr: config.meta_lr,
-    };
-    apply_es_gradient(vars, phi, &runs, &step, adam)
 }

@@ -11,6 +11,7 @@
 //! - [`estimators`]: trajectory-wise IS, weighted IS, per-decision IS, weighted per-decision
 //!   IS and doubly robust (per-decision, with a cross-fitted linear value model).
 
+mod choice;
 pub mod collect;
 pub mod estimators;
 pub mod log;
@@ -19,6 +20,7 @@ pub mod policy;
 #[cfg(test)]
 mod tests;
 
+pub use choice::{Perturbable, PolicyChoice};
 pub use collect::collect;
 pub use estimators::{evaluate_off_policy, Estimate, Estimator, OpeReport, OpeSettings};
 pub use log::{read_log, write_log, LoggedAction, LoggedStep, Trajectory};

@@ -57,6 +57,38 @@ impl JsonlLogger {
         Ok(Self { path, file })
     }
 
+    /// Continues the log of a run resumed from a checkpoint taken after update `iterations`:
+    /// lines of later updates (written before an interruption, and about to be repeated) are
+    /// dropped first, so the log has each update once. A line that is not a log record is an
+    /// error naming it.
+    pub fn resume(path: impl Into<PathBuf>, iterations: u64) -> Result<Self> {
+        let path = path.into();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        let mut kept = String::with_capacity(text.len());
+        for (i, line) in text.lines().enumerate() {
+            let record: UpdateLog = serde_json::from_str(line).map_err(|e| Error::Log {
+                path: path.display().to_string(),
+                line: i + 1,
+                message: format!("not an update record: {e}"),
+            })?;
+            if record.iteration <= iterations {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        metablend_core::fs::write_text(&path, &kept)?;
+        Self::append(path)
+    }
+
     /// Opens `path` for appending (creating it if needed): a resumed run continues its log.
     pub fn append(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
@@ -170,44 +202,12 @@ impl<F: FnMut(&PpoLearner) -> Result<f64>> Callback for EvalCallback<F> {
     }
 }
 
-/// An indicatif progress bar over env steps, showing fps, ETA, the training episodes' mean
-/// return and the last evaluation reported through [`ProgressBar::set_eval`].
-#[derive(Debug)]
-pub struct ProgressBar {
-    bar: indicatif::ProgressBar,
-}
+/// Any closure as a callback after each update (progress display, custom logging, early
+/// stopping): `OnUpdate(|log| { ...; Control::Continue })`.
+pub struct OnUpdate<F>(pub F);
 
-impl ProgressBar {
-    /// A bar for `total_timesteps` steps (drawn on stderr; hidden when stderr is not a
-    /// terminal).
-    pub fn new(total_timesteps: u64) -> Self {
-        let bar = indicatif::ProgressBar::new(total_timesteps);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} steps  {per_sec}  eta {eta}  {msg}",
-            )
-            .expect("static template is valid"),
-        );
-        Self { bar }
-    }
-
-    /// Shows the latest evaluation result beside the bar.
-    pub fn set_eval(&self, mean: f64) {
-        self.bar.set_message(format!("eval {mean:.1}"));
-    }
-}
-
-impl Callback for ProgressBar {
+impl<F: FnMut(&UpdateLog) -> Control> Callback for OnUpdate<F> {
     fn on_update(&mut self, _: &PpoLearner, log: &UpdateLog) -> Result<Control> {
-        self.bar.set_position(log.total_timesteps);
-        if let Some(r) = log.ep_rew_mean {
-            self.bar.set_message(format!("ep_rew_mean {r:.1}"));
-        }
-        Ok(Control::Continue)
-    }
-
-    fn on_training_end(&mut self, _: &PpoLearner) -> Result<()> {
-        self.bar.finish_and_clear();
-        Ok(())
+        Ok((self.0)(log))
     }
 }

@@ -271,7 +271,8 @@ impl PpoLearner {
         }
         let grads = loss.backward()?;
         let mut g = read_grads(&self.vars, &grads)?;
-        clip_grad_norm(&mut g, self.cfg.max_grad_norm as f32);
+        let shapes: Vec<&[usize]> = self.vars.iter().map(|(_, v)| v.dims()).collect();
+        clip_grad_norm(&mut g, &shapes, self.cfg.max_grad_norm as f32);
         self.adam.update(&mut self.params, &g, lr);
         let plain: Vec<Var> = self.vars.iter().map(|(_, v)| v.clone()).collect();
         write_vars(&plain, &self.params)?;

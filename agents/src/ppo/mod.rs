@@ -17,8 +17,7 @@ mod trainer;
 
 pub use actor_critic::ActorCritic;
 pub use callbacks::{
-    Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, ProgressBar,
-    StopOnRewardThreshold,
+    Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, OnUpdate, StopOnRewardThreshold,
 };
 pub use checkpoint::{read_state, CheckpointState, FORMAT_VERSION};
 pub use config::{PpoConfig, Schedule};

@@ -11,6 +11,6 @@ mod output;
 pub use atomic::{recover_folder, write_file, write_folder, write_text};
 pub use lock::{FolderLock, LOCK_FILE};
 pub use output::{
-    check_output_file, check_output_folder, read_marker, resolve, write_output_folder,
-    OutputMarker, MARKER,
+    check_output_file, check_output_folder, check_output_path, read_marker, resolve,
+    write_output_folder, OutputMarker, MARKER,
 };

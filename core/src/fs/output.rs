@@ -71,8 +71,12 @@ fn refuse(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Refuses an output that is the current folder or one of its ancestors, or that is (or
-/// holds) one of `inputs`.
+/// Checks an output path of any kind (a run folder a command fills over time, a file): not
+/// the current folder or one of its ancestors, and not (or holding) one of `inputs`.
+pub fn check_output_path(path: &Path, inputs: &[&Path]) -> Result<()> {
+    check_not_cwd_or_input(path, &resolve(path)?, inputs)
+}
+
 fn check_not_cwd_or_input(path: &Path, resolved: &Path, inputs: &[&Path]) -> Result<()> {
     if path.as_os_str().is_empty() {
         return Err(refuse(path, "the output path is empty"));

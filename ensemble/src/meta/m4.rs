@@ -10,6 +10,7 @@ use crate::{read_panel, Error, Result, Series};
 /// The M4 frequencies metablend runs the protocol on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum M4Frequency {
     /// 414 series, h = 48, m = 24.
     Hourly,

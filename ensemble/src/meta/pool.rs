@@ -1,6 +1,6 @@
 //! The base models' forecasts of each series' validation window and test horizon.
 
-use indicatif::ProgressBar;
+use metablend_core::Progress;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,7 @@ pub fn forecast_pool(
     global: Option<&GlobalMlpConfig>,
     train: &[Series],
     horizon: usize,
-    progress: Option<&ProgressBar>,
+    progress: &dyn Progress,
 ) -> Result<PoolForecasts> {
     let naive2 = specs
         .iter()
@@ -101,9 +101,7 @@ pub fn forecast_pool(
             .map(|s| {
                 let history = &s.values[..s.values.len() - cut];
                 let out = forecast_series(specs, naive2, history, horizon, &s.name, stage);
-                if let Some(bar) = progress {
-                    bar.inc(1);
-                }
+                progress.advance(1);
                 out
             })
             .collect::<Result<_>>()?;

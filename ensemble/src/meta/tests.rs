@@ -43,7 +43,7 @@ fn pool_for(p: &M4Panel) -> PoolForecasts {
         batch_size: 16,
         ..GlobalMlpConfig::default()
     };
-    forecast_pool(&specs, Some(&global), &p.train, 24, None).unwrap()
+    forecast_pool(&specs, Some(&global), &p.train, 24, &metablend_core::Silent).unwrap()
 }
 
 #[test]
@@ -115,12 +115,14 @@ fn fforma_learns_to_prefer_the_better_model_per_series() {
 fn bad_pools_and_panels_are_errors() {
     let p = panel(2);
     let no_naive2 = ModelSpec::parse_list("naive drift", 24).unwrap();
-    assert!(forecast_pool(&no_naive2, None, &p.train, 24, None).is_err());
+    assert!(forecast_pool(&no_naive2, None, &p.train, 24, &metablend_core::Silent).is_err());
     let twice = ModelSpec::parse_list("naive2:24 naive naive", 24).unwrap();
-    assert!(forecast_pool(&twice, None, &p.train, 24, None)
-        .unwrap_err()
-        .to_string()
-        .contains("twice"));
+    assert!(
+        forecast_pool(&twice, None, &p.train, 24, &metablend_core::Silent)
+            .unwrap_err()
+            .to_string()
+            .contains("twice")
+    );
     let mut short = p.clone();
     short.train[1].values.truncate(30);
     assert!(short.check(24).is_err());

@@ -28,6 +28,7 @@ pub trait ActionMap: Clone + Send + Sync + 'static {
 /// The four maps, by name (for configs and CLIs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ActionMapKind {
     /// [`Softmax`] (the default for PPO).
     #[default]

@@ -64,7 +64,7 @@ impl Network for Lstm {
             None,
         )?
         .reshape((batch, steps, 4 * hd))?;
-        let w_hh = self.w_hh.as_tensor().t()?;
+        let w_hh = self.w_hh.as_tensor().t()?.contiguous()?;
         let mut h = Tensor::zeros((batch, hd), x.dtype(), x.device())?;
         let mut c = h.clone();
         for t in 0..steps {

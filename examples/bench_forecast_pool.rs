@@ -2,7 +2,7 @@
 //! auto ARIMA, MLP, LSTM) over the last 1,000 log S&P 500 closes: 250 one-step origins,
 //! refit every 25 on an expanding window. Prints each run, the median and the throughput.
 //!
-//! `cargo run --release --example forecast_speed -- [runs] [threads]` (default 3 runs; one
+//! `cargo run --release --example bench_forecast_pool -- [runs] [threads]` (default 3 runs; one
 //! rayon thread, as the peers' single-thread timings).
 
 use std::time::Instant;
@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
     let mut times = Vec::new();
     for run in 0..runs {
         let started = Instant::now();
-        let out = wf.run(&series, None)?;
+        let out = wf.run(&series, &metablend::core::Silent)?;
         let secs = started.elapsed().as_secs_f64();
         println!(
             "run {run}: {secs:.2} s for {} origins x {} models",

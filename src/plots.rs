@@ -1,10 +1,11 @@
-//! PNG plots (plotters, bitmap backend, the DejaVu Sans font embedded so no system fonts are
-//! needed). Each file is drawn under a temporary name and renamed into place, so a reader
-//! never sees a half-written image.
+//! The command's charts: PNG files drawn with plotters (bitmap backend, the DejaVu Sans font
+//! embedded so no system fonts are needed), through the atomic writer so a reader never sees
+//! a half-written image.
 
 use std::path::Path;
 
 use anyhow::Context;
+use metablend::pipelines::Charts;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -22,20 +23,56 @@ fn register_font() {
     });
 }
 
-/// Draws with `draw` into a temporary file next to `path`, then renames it into place.
+/// Draws with `draw` into an RGB buffer, encodes it as PNG and writes it atomically.
 fn render(
     path: &Path,
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     register_font();
-    let tmp = path.with_extension("png.tmp.png");
+    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
     {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
         draw(&root)?;
         root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    let image = image::RgbImage::from_raw(SIZE.0, SIZE.1, pixels).context("chart buffer")?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut png, image::ImageFormat::Png)?;
+    metablend::core::fs::write_file(path, |w| w.write_all(png.get_ref()))?;
+    Ok(())
+}
+
+/// The command's [`Charts`]: PNG files.
+pub struct Png;
+
+impl Charts for Png {
+    fn lines(
+        &self,
+        path: &Path,
+        title: &str,
+        x_label: &str,
+        y_label: &str,
+        series: &[(String, Vec<(f64, f64)>)],
+    ) -> metablend::pipelines::Result<()> {
+        lines(path, title, x_label, y_label, series).map_err(|e| render_error(path, e))
+    }
+
+    fn bars(
+        &self,
+        path: &Path,
+        title: &str,
+        items: &[(String, f64)],
+    ) -> metablend::pipelines::Result<()> {
+        bars(path, title, items).map_err(|e| render_error(path, e))
+    }
+}
+
+fn render_error(path: &Path, e: anyhow::Error) -> metablend::pipelines::Error {
+    metablend::pipelines::Error::Render {
+        path: path.display().to_string(),
+        message: format!("{e:#}"),
+    }
 }
 
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -63,7 +100,7 @@ const PALETTE: [RGBColor; 10] = [
 ];
 
 /// Several named lines against a shared x axis.
-pub fn lines(
+fn lines(
     path: &Path,
     title: &str,
     x_label: &str,
@@ -113,82 +150,9 @@ pub fn lines(
     })
 }
 
-/// Validation MSE against env steps.
-pub fn training_curve(path: &Path, curve: &[(u64, f64)]) -> anyhow::Result<()> {
-    let points = curve.iter().map(|&(s, m)| (s as f64, m)).collect();
-    lines(
-        path,
-        "Validation MSE of the PPO policy",
-        "env steps",
-        "validation MSE",
-        &[("policy".into(), points)],
-    )
-}
-
-/// Cumulative squared-loss difference against equal weights (below zero: better than equal).
-pub fn cumulative_loss(
-    path: &Path,
-    rows: &[usize],
-    series: &[(String, Vec<f64>)],
-    equal: &[f64],
-    target: &[f64],
-) -> anyhow::Result<()> {
-    let lines_data: Vec<(String, Vec<(f64, f64)>)> = series
-        .iter()
-        .map(|(name, forecasts)| {
-            let mut acc = 0.0;
-            let points = rows
-                .iter()
-                .zip(forecasts.iter().zip(equal).zip(target))
-                .map(|(&t, ((f, e), y))| {
-                    acc += (f - y).powi(2) - (e - y).powi(2);
-                    (t as f64, acc)
-                })
-                .collect();
-            (name.clone(), points)
-        })
-        .collect();
-    lines(
-        path,
-        "Cumulative squared error minus equal weights' (lower is better)",
-        "row",
-        "cumulative loss difference",
-        &lines_data,
-    )
-}
-
-/// The policy's weight on each model over the evaluation rows.
-pub fn weights(
-    path: &Path,
-    rows: &[usize],
-    weights: &[Vec<f64>],
-    models: &[String],
-) -> anyhow::Result<()> {
-    let series: Vec<(String, Vec<(f64, f64)>)> = models
-        .iter()
-        .enumerate()
-        .map(|(k, name)| {
-            (
-                name.clone(),
-                rows.iter()
-                    .zip(weights)
-                    .map(|(&t, w)| (t as f64, w[k]))
-                    .collect(),
-            )
-        })
-        .collect();
-    lines(
-        path,
-        "Policy weights over the test range",
-        "row",
-        "weight",
-        &series,
-    )
-}
-
 /// Horizontal bars, one per (label, value), in the given order (top to bottom), each
 /// labelled with its name and value.
-pub fn bars(path: &Path, title: &str, items: &[(String, f64)]) -> anyhow::Result<()> {
+fn bars(path: &Path, title: &str, items: &[(String, f64)]) -> anyhow::Result<()> {
     render(path, |root| {
         let max = items
             .iter()

@@ -24,10 +24,15 @@
 
 use std::ops::Range;
 
-use anyhow::{bail, Context};
-use metablend::agents::ppo::PpoConfig;
-use metablend::env::ensemble::{ActionMapKind, RewardSpec};
+use metablend_agents::ppo::PpoConfig;
+use metablend_env::ensemble::{ActionMapKind, RewardSpec};
 use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+fn invalid(message: String) -> Error {
+    Error::Settings(message)
+}
 
 /// How the predictions table is split, in time order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,7 +112,9 @@ pub struct TrainSettings {
 
 /// Reads a `[ppo]` table as changes to the ensemble preset (not to SB3's defaults), so a
 /// config that sets only `learning_rate` keeps the preset's rollout sizes.
-fn ppo_over_ensemble_preset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PpoConfig, D::Error> {
+fn ppo_over_ensemble_preset<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<PpoConfig, D::Error> {
     use serde::de::Error;
     let given = toml::Table::deserialize(d)?;
     let mut merged = toml::Table::try_from(PpoConfig::ensemble()).map_err(D::Error::custom)?;
@@ -133,38 +140,46 @@ impl Default for TrainSettings {
 
 impl TrainSettings {
     /// Parses and validates a TOML file's text; `source` names it in errors.
-    pub fn from_toml(text: &str, source: &str) -> anyhow::Result<Self> {
+    pub fn from_toml(text: &str, source: &str) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Err(invalid(format!(
+                "{source}: the config is empty; leave --config out for the defaults"
+            )));
+        }
         let settings: Self =
-            toml::from_str(text).with_context(|| format!("{source}: invalid config"))?;
+            toml::from_str(text).map_err(|e| invalid(format!("{source}: invalid config: {e}")))?;
         settings
             .validate()
-            .with_context(|| format!("{source}: invalid config"))?;
+            .map_err(|e| invalid(format!("{source}: invalid config: {e}")))?;
         Ok(settings)
     }
 
     /// Checks values that do not depend on the data.
-    pub fn validate(&self) -> anyhow::Result<()> {
+    pub fn validate(&self) -> Result<()> {
         self.ppo.validate()?;
         self.reward.build()?;
         let s = &self.split;
         if !(s.train > 0.0 && s.validation > 0.0 && s.train + s.validation < 1.0) {
-            bail!(
+            return Err(invalid(format!(
                 "split: train = {} and validation = {} must be positive and sum to less than 1",
-                s.train,
-                s.validation
-            );
+                s.train, s.validation
+            )));
         }
         if self.env.window == 0 || self.env.episode_len == 0 {
-            bail!("env: window and episode_len must be at least 1");
+            return Err(invalid(
+                "env: window and episode_len must be at least 1".into(),
+            ));
         }
         if self.total_timesteps == 0 || self.eval_every == 0 || self.checkpoint_every == 0 {
-            bail!("total_timesteps, eval_every and checkpoint_every must be at least 1");
+            return Err(invalid(
+                "total_timesteps, eval_every and checkpoint_every must be at least 1".into(),
+            ));
         }
         Ok(())
     }
 
     /// The rows of each range for a table of `n` rows; each must be long enough for the env.
-    pub fn ranges(&self, n: usize) -> anyhow::Result<Ranges> {
+    pub fn ranges(&self, n: usize) -> Result<Ranges> {
         let train_end = (n as f64 * self.split.train).round() as usize;
         let val_end = (n as f64 * (self.split.train + self.split.validation)).round() as usize;
         let min = self.env.window + 2;
@@ -174,7 +189,7 @@ impl TrainSettings {
             test: val_end..n,
         };
         if train_end < 2 * min || val_end - train_end < min || n - val_end < min {
-            bail!(
+            return Err(invalid(format!(
                 "split: the table has {n} rows, giving train {:?}, validation {:?}, test {:?}; \
                  the env needs at least {} training and {min} rows in the other ranges (window {})",
                 ranges.train,
@@ -182,7 +197,7 @@ impl TrainSettings {
                 ranges.test,
                 2 * min,
                 self.env.window
-            );
+            )));
         }
         Ok(ranges)
     }

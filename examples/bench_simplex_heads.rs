@@ -3,7 +3,7 @@
 //! the test-range squared-error gap between equal weights and the regime oracle that each
 //! closes, after a given number of training steps.
 //!
-//! `cargo run --release --example simplex_heads -- [seeds] [steps...]`
+//! `cargo run --release --example bench_simplex_heads -- [seeds] [steps...]`
 
 use metablend_agents::ppo::{PolicySpace, Ppo, PpoConfig};
 use metablend_env::ensemble::synthetic::RegimeTask;

@@ -10,7 +10,7 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    // `env_throughput [cartpole_steps] [ensemble_steps]`
+    // `bench_env_step [cartpole_steps] [ensemble_steps]`
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .map(|a| a.parse())

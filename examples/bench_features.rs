@@ -2,7 +2,7 @@
 //! workload the Python `tsfeatures` package needs 68.4 s for on one thread (fixture
 //! README) — and on the 359 Weekly series (freq 1). Prints each run and the median.
 //!
-//! `cargo run --release --example features_speed -- [runs] [threads]` (default 3 runs, one
+//! `cargo run --release --example bench_features -- [runs] [threads]` (default 3 runs, one
 //! thread, as the package's single-worker timing).
 
 use std::time::Instant;

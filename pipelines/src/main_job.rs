@@ -1,19 +1,22 @@
-//! `metablend run`, the main job: on the vendored S&P 500 closes and Taylor's electricity
-//! demand it backtests the base models, trains PPO (several seeds) on the training range,
-//! selects the seed on validation, evaluates on the test range against every combiner and
-//! writes one report folder.
+//! The main job: on the vendored S&P 500 closes and Taylor's electricity demand it
+//! backtests the base models, trains PPO (several seeds) on the training range, selects the
+//! seed on validation, evaluates on the test range against every combiner, and fills one
+//! report folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
-use metablend::ensemble::{read_series_from, ModelSpec, SeriesCsvOptions, WalkForward, Window};
+use metablend_core::fs::write_text;
+use metablend_core::Progress;
+use metablend_ensemble::{read_series_from, ModelSpec, SeriesCsvOptions, WalkForward, Window};
 use serde::Serialize;
 
-use super::evaluate::{evaluate, verdicts_markdown, Evaluation, POLICY};
-use super::settings::TrainSettings;
-use super::train::train;
-use super::write_text;
+use crate::charts::Charts;
+use crate::single::{
+    evaluate, train, verdicts_markdown, Evaluation, TrainRun, TrainSettings, POLICY,
+};
+use crate::threads::on_all_cores;
+use crate::{Error, Result};
 
 /// One data set of the main job and how it is backtested.
 struct Dataset {
@@ -120,9 +123,8 @@ pub struct SeedResult {
 }
 
 /// Settings of the main job.
+#[derive(Debug, Clone)]
 pub struct MainJob {
-    /// The report folder (replaced if it exists).
-    pub out: PathBuf,
     /// Smoke-test sizes (CI).
     pub quick: bool,
     /// PPO seeds.
@@ -141,7 +143,15 @@ fn settings(quick: bool, seed: u64) -> TrainSettings {
     s
 }
 
-fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<DatasetResult> {
+/// Where the main job reports and draws.
+pub struct JobIo<'a> {
+    /// Progress and interruption.
+    pub progress: &'a dyn Progress,
+    /// The charts' renderer.
+    pub charts: &'a dyn Charts,
+}
+
+fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path, io: &JobIo<'_>) -> Result<DatasetResult> {
     let started = Instant::now();
     let options = SeriesCsvOptions {
         column: d.column.map(str::to_string),
@@ -160,14 +170,18 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
         refit_every: d.refit_every,
         window: Window::Rolling(d.rolling),
     };
-    eprintln!(
-        "[{}] backtesting {} models over {} origins",
-        d.name,
-        wf.models.len(),
-        d.origins
+    io.progress.start(
+        &format!("{}: backtest", d.name),
+        (wf.models.len() * d.origins) as u64,
     );
     // The models run in parallel on every core (candle itself stays single-threaded).
-    let output = super::on_all_cores(|| wf.run(&series, None))??;
+    let output = on_all_cores(|| wf.run(&series, io.progress))??;
+    if io.progress.stop_requested() {
+        return Err(Error::Interrupted(format!(
+            "{}: during the backtest",
+            d.name
+        )));
+    }
     let preds = output.predictions;
     let preds_path = dir.join("predictions.csv");
     preds.write_csv(&preds_path)?;
@@ -177,22 +191,25 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
     let mut best: Option<(f64, u64, Evaluation)> = None;
     for &seed in &job.seeds {
         let run_dir = dir.join(format!("run_seed{seed}"));
-        eprintln!("[{}] training PPO, seed {seed}", d.name);
-        let outcome = train(
-            &preds,
-            &preds_path.display().to_string(),
-            &settings(job.quick, seed),
-            &run_dir,
-            false,
-            false,
-        )?;
+        let source = preds_path.display().to_string();
+        let run = TrainRun {
+            preds: &preds,
+            source: &source,
+            settings: &settings(job.quick, seed),
+            run_dir: &run_dir,
+            resume: false,
+        };
+        let outcome = train(&run, io.progress, io.charts)?;
+        if outcome.interrupted {
+            return Err(Error::Interrupted(format!(
+                "{}: while training seed {seed}",
+                d.name
+            )));
+        }
         train_seconds += outcome.seconds;
-        let val = outcome
-            .curve
-            .iter()
-            .map(|c| c.1)
-            .fold(f64::INFINITY, f64::min);
-        let eval = evaluate(&run_dir, &preds, None, d.period, &run_dir.join("report"))?;
+        let val = outcome.best_mse();
+        let eval = evaluate(&run_dir, &preds, None, d.period)?;
+        eval.write_folder(&run_dir.join("report"), &preds, io.charts)?;
         let test_mse = eval
             .report
             .methods
@@ -208,18 +225,10 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
             best = Some((val, seed, eval));
         }
     }
-    let (_, chosen_seed, evaluation) = best.context("at least one seed")?;
-    // The chosen seed's report, already written by its evaluation, becomes the data set's.
-    let chosen_report = dir.join(format!("run_seed{chosen_seed}")).join("report");
-    for file in [
-        "report.md",
-        "report.json",
-        "cumulative_loss.png",
-        "weights.png",
-    ] {
-        std::fs::copy(chosen_report.join(file), dir.join(file))
-            .with_context(|| format!("copying {file} of seed {chosen_seed}"))?;
-    }
+    let (_, chosen_seed, evaluation) =
+        best.ok_or_else(|| Error::Settings("the main job needs at least one seed".into()))?;
+    // The chosen seed's report becomes the data set's.
+    evaluation.write_into(dir, &preds, io.charts)?;
     Ok(DatasetResult {
         name: d.name.into(),
         title: d.title.into(),
@@ -231,7 +240,8 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path) -> anyhow::Result<Dataset
     })
 }
 
-fn summary_markdown(results: &[DatasetResult], job: &MainJob, seconds: f64) -> String {
+/// The job's summary as Markdown.
+pub fn summary_markdown(results: &[DatasetResult], job: &MainJob, seconds: f64) -> String {
     let mut out = format!(
         "# metablend main job{}\n\nBase models backtested walk-forward (one-step forecasts, no look-ahead), PPO trained on the first half of each predictions table with {} seed(s), the seed chosen on the next quarter (validation), everything evaluated on the last quarter (test). Total wall time {seconds:.0} s.\n\n",
         if job.quick { " (quick smoke run)" } else { "" },
@@ -261,35 +271,31 @@ fn summary_markdown(results: &[DatasetResult], job: &MainJob, seconds: f64) -> S
     out
 }
 
-/// Runs the main job; returns the results (also written to `job.out`).
-pub fn run(job: &MainJob) -> anyhow::Result<Vec<DatasetResult>> {
+/// Runs the main job into the (empty) folder `dir`: per data set its predictions, each
+/// seed's run folder and report, and the chosen seed's report; then `report.md` and
+/// `summary.json`. Call it inside [`metablend_core::fs::write_output_folder`] so that the
+/// report folder is replaced only by a complete one.
+pub fn run(job: &MainJob, dir: &Path, io: &JobIo<'_>) -> Result<Vec<DatasetResult>> {
     let started = Instant::now();
-    let tmp = job
-        .out
-        .with_extension(format!("tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
+    if job.seeds.is_empty() {
+        return Err(Error::Settings(
+            "the main job needs at least one seed".into(),
+        ));
     }
     let mut results = Vec::new();
     for d in datasets(job.quick) {
-        let dir = tmp.join(d.name);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        results.push(run_dataset(&d, job, &dir)?);
+        let sub = dir.join(d.name);
+        std::fs::create_dir_all(&sub).map_err(|e| metablend_core::Error::io(&sub, e))?;
+        results.push(run_dataset(&d, job, &sub, io)?);
     }
     let seconds = started.elapsed().as_secs_f64();
     write_text(
-        &tmp.join("report.md"),
+        &dir.join("report.md"),
         &summary_markdown(&results, job, seconds),
     )?;
     write_text(
-        &tmp.join("summary.json"),
-        &serde_json::to_string_pretty(&results)?,
+        &dir.join("summary.json"),
+        &serde_json::to_string_pretty(&results).expect("serialisable"),
     )?;
-    // Replace the previous report only once the new one is complete.
-    if job.out.exists() {
-        std::fs::remove_dir_all(&job.out)
-            .with_context(|| format!("replacing {}", job.out.display()))?;
-    }
-    std::fs::rename(&tmp, &job.out).with_context(|| format!("writing {}", job.out.display()))?;
     Ok(results)
 }

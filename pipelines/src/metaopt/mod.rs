@@ -1,4 +1,4 @@
-//! `metablend metaopt train|eval`: meta-train the learned optimizer on forecasting tasks
+//! The learned optimizer's protocols: meta-train the learned optimizer on forecasting tasks
 //! built from the vendored M4 data (MLPs fitting lag windows of real series) plus
 //! quadratics, and evaluate it on held-out series against Adam and SGD with momentum tuned
 //! per task family on a 13-point learning-rate grid.
@@ -11,21 +11,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-
-use metablend::agents::metaopt::{
+use metablend_agents::metaopt::{
     compare, meta_train, run_baseline, run_learned, tune_learning_rate, Activation, Baseline,
-    Comparison, Curve, LearnedOptimizer, MetaTask, MetaTrainConfig, MetaTrainLog, MlpRegression,
-    NetKind, Quadratic, UpdateNet,
+    Comparison, Curve, LearnedOptimizer, MetaCheckpoint, MetaTask, MetaTrainConfig, MetaTrainLog,
+    MlpRegression, Quadratic, UpdateNet,
 };
-use metablend::core::metrics;
-use metablend::ensemble::forecast::{MlpConfig, MlpForecaster, StepOptimizer};
-use metablend::ensemble::{read_panel, Forecaster, Series};
-use metablend::nn::Adam;
+use metablend_core::fs::{write_output_folder, write_text};
+use metablend_core::{metrics, Progress};
+use metablend_ensemble::forecast::{MlpConfig, MlpForecaster, StepOptimizer};
+use metablend_ensemble::{read_panel, Forecaster, Series};
+use rayon::prelude::*;
+use serde::Serialize;
 
-use super::{plots, write_text};
+use crate::charts::Charts;
+use crate::threads::on_all_cores;
+use crate::{Error, Result};
 
 /// Lags of the hourly forecasting tasks (one day).
 const HOURLY_LAGS: usize = 24;
@@ -34,8 +34,9 @@ const WEEKLY_LAGS: usize = 12;
 /// Windows per task (the most recent ones).
 const ROWS: usize = 256;
 
-fn load(data: &Path, name: &str) -> anyhow::Result<Vec<Series>> {
-    read_panel(data.join(name)).with_context(|| format!("reading {}", data.join(name).display()))
+fn load(data: &Path, name: &str) -> Result<Vec<Series>> {
+    let path = data.join(name);
+    read_panel(&path).map_err(|e| Error::folder(&path, e.to_string()))
 }
 
 /// The architectures of the meta-training MLPs, cycled over the series: both activations
@@ -49,7 +50,7 @@ const TRAINING_NETS: [(usize, Activation); 4] = [
 ];
 
 /// The meta-training tasks: MLPs on M4 Hourly H1–H150 and Weekly W1–W100, and quadratics.
-fn training_tasks(data: &Path) -> anyhow::Result<Vec<Box<dyn MetaTask>>> {
+fn training_tasks(data: &Path) -> Result<Vec<Box<dyn MetaTask>>> {
     let hourly = load(data, "hourly_train.csv.gz")?;
     let weekly = load(data, "weekly_train.csv.gz")?;
     let series = hourly
@@ -70,172 +71,204 @@ fn training_tasks(data: &Path) -> anyhow::Result<Vec<Box<dyn MetaTask>>> {
     Ok(tasks)
 }
 
-/// What `metaopt train` runs.
+/// What meta-training runs.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
     /// The M4 data folder.
     pub data: PathBuf,
-    /// Run folder (checkpoint/, log.jsonl, meta_loss.png).
+    /// Run folder (`checkpoint/`, `log.jsonl`, `meta_loss.png`).
     pub out: PathBuf,
     /// Meta-training settings.
     pub config: MetaTrainConfig,
     /// Continue from the run folder's checkpoint.
     pub resume: bool,
-    /// Progress bar.
-    pub progress: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-struct TrainState {
-    iteration: usize,
-    config: MetaTrainConfig,
-    adam_m: Vec<Vec<f32>>,
-    adam_v: Vec<Vec<f32>>,
-    adam_step: u64,
+/// What meta-training did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainSummary {
+    /// Iterations run by this invocation.
+    pub iterations: usize,
+    /// Of them, skipped for NaN losses (φ untouched).
+    pub skipped: usize,
+    /// Whether the caller asked to stop (the checkpoint holds the last iteration).
+    pub interrupted: bool,
+    /// Wall time.
+    pub seconds: f64,
 }
 
-/// Meta-trains and writes the run folder; returns the number of iterations skipped for
-/// NaN losses.
-pub fn train(opts: &TrainOptions) -> anyhow::Result<usize> {
+/// Meta-trains into the run folder: a checkpoint every 25 iterations, on interruption and at
+/// the end; the log (one line per iteration, cut back to the checkpoint on resume) and the
+/// meta-loss chart. A folder that already holds a run needs `resume`.
+pub fn train(
+    opts: &TrainOptions,
+    progress: &dyn Progress,
+    charts: &dyn Charts,
+) -> Result<TrainSummary> {
+    opts.config.validate()?;
+    if opts.config.total_iterations() == 0 {
+        return Err(Error::Settings(
+            "--iterations 0 with --finetune-iterations 0 trains nothing".into(),
+        ));
+    }
     // ES fine-tuning's runs go to every core (the result does not depend on how many).
-    super::on_all_cores(|| train_on_pool(opts))?
+    on_all_cores(|| train_on_pool(opts, progress, charts))?
 }
 
-fn train_on_pool(opts: &TrainOptions) -> anyhow::Result<usize> {
-    let tasks = training_tasks(&opts.data)?;
+fn train_on_pool(
+    opts: &TrainOptions,
+    progress: &dyn Progress,
+    charts: &dyn Charts,
+) -> Result<TrainSummary> {
     let checkpoint = opts.out.join("checkpoint");
+    let _lock = metablend_core::fs::FolderLock::acquire(&opts.out)?;
     let start = if opts.resume {
-        let net = UpdateNet::load(&checkpoint)?;
-        let text = std::fs::read_to_string(checkpoint.join("train_state.json"))
-            .context("reading the checkpoint's train_state.json")?;
-        let state: TrainState = serde_json::from_str(&text).context("train_state.json")?;
-        if state.config.net != opts.config.net {
-            anyhow::bail!(
-                "--resume: the checkpoint's network ({:?}) differs from the requested one ({:?}); \
-                 set --net, --update, --horizon, --decay-power and --base-fan-in as the run was \
-                 started (a checkpoint without a decay needs --decay-power 0, one without width \
-                 scaling --base-fan-in 0)",
-                state.config.net,
-                opts.config.net
-            );
-        }
-        // Inside the fine-tuning phase the truncated phase is over: changing its length
-        // would re-run fine-tuning from a different point.
-        if state.iteration > state.config.iterations
-            && state.config.iterations != opts.config.iterations
-        {
-            anyhow::bail!(
-                "--resume: the checkpoint is {} updates into ES fine-tuning after {} truncated \
-                 iterations; resume with --iterations {}",
-                state.iteration - state.config.iterations,
-                state.config.iterations,
-                state.config.iterations
-            );
-        }
-        let mut adam = Adam::new(&[], 1e-8);
-        (adam.m, adam.v, adam.step) = (state.adam_m, state.adam_v, state.adam_step);
-        Some((net, adam, state.iteration))
+        let ck = MetaCheckpoint::load(&checkpoint)?;
+        ck.check_resume(&opts.config)?;
+        Some((ck.net, ck.adam, ck.iteration))
     } else {
-        std::fs::create_dir_all(&opts.out)?;
+        if checkpoint.exists() || opts.out.join("log.jsonl").exists() {
+            return Err(Error::folder(
+                &opts.out,
+                "already holds a meta-training run; use --resume to continue it or choose another folder",
+            ));
+        }
         None
     };
+    let tasks = training_tasks(&opts.data)?;
     let first = start.as_ref().map_or(0, |s| s.2);
-    let bar = opts.progress.then(|| {
-        let b = super::progress_bar(opts.config.total_iterations() as u64, "meta-train");
-        b.set_position(first as u64);
-        b
-    });
     let log_path = opts.out.join("log.jsonl");
-    let mut log_file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(opts.resume)
-        .write(true)
-        .truncate(!opts.resume)
-        .open(&log_path)
-        .with_context(|| format!("opening {}", log_path.display()))?;
-    let mut skipped = 0;
-    let mut curve: Vec<(u64, f64)> = Vec::new();
-    let mut finetune_curve: Vec<(u64, f64)> = Vec::new();
-    let interrupted = super::interrupt_flag();
+    let mut log = MetaLog::open(&log_path, first)?;
+    progress.start("meta-train", opts.config.total_iterations() as u64);
+    progress.advance(first as u64);
+    let (mut skipped, mut interrupted) = (0, false);
     let started = Instant::now();
     meta_train(
         &opts.config,
         &tasks,
         start,
-        |net, adam, log: &MetaTrainLog| {
-            use std::io::Write;
-            let line = serde_json::to_string(log).expect("log serialises");
-            writeln!(log_file, "{line}").map_err(|e| metablend::agents::Error::Io {
-                path: log_path.display().to_string(),
-                source: e,
-            })?;
-            if log.skipped.is_some() {
-                skipped += 1;
-            } else if log.fine_tuning {
-                finetune_curve.push((log.iteration as u64, log.meta_loss));
-            } else {
-                curve.push((log.iteration as u64, log.meta_loss));
+        |net, adam, record: &MetaTrainLog| {
+            log.push(record)
+                .map_err(|e| metablend_agents::Error::Callback(e.to_string()))?;
+            skipped += usize::from(record.skipped.is_some());
+            progress.advance(1);
+            interrupted = progress.stop_requested();
+            let last = record.iteration + 1 == opts.config.total_iterations();
+            if interrupted || last || (record.iteration + 1).is_multiple_of(25) {
+                MetaCheckpoint::save(&checkpoint, net, adam, record.iteration + 1, &opts.config)?;
             }
-            if let Some(b) = &bar {
-                b.inc(1);
-                b.set_message(format!("meta-loss {:.3}", log.meta_loss));
-            }
-            let stop = interrupted.load(std::sync::atomic::Ordering::SeqCst);
-            let last = log.iteration + 1 == opts.config.total_iterations();
-            if stop || last || (log.iteration + 1).is_multiple_of(25) {
-                let state = TrainState {
-                    iteration: log.iteration + 1,
-                    config: opts.config.clone(),
-                    adam_m: adam.m.clone(),
-                    adam_v: adam.v.clone(),
-                    adam_step: adam.step,
-                };
-                let json = serde_json::to_string(&state).expect("state serialises");
-                net.save(&checkpoint, &[("train_state.json", json)])?;
-            }
-            Ok(!stop)
+            Ok(!interrupted)
         },
     )?;
-    if let Some(b) = bar {
-        b.finish();
+    meta_loss_chart(charts, &opts.out.join("meta_loss.png"), &log.records)?;
+    let iterations = log.records.len() - log.kept;
+    tracing::info!(
+        "meta-training: {iterations} iterations in {:.1} s, {skipped} skipped",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(TrainSummary {
+        iterations,
+        skipped,
+        interrupted,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The meta-training log: one JSON line per iteration, each appended durably.
+struct MetaLog {
+    path: PathBuf,
+    records: Vec<MetaTrainLog>,
+    /// Records from before this invocation.
+    kept: usize,
+}
+
+impl MetaLog {
+    /// Opens the log of a run that continues after `first` iterations: later lines (written
+    /// before an interruption and about to be repeated) are dropped.
+    fn open(path: &Path, first: usize) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(metablend_core::Error::io(path, e).into()),
+        };
+        let mut records = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let r: MetaTrainLog = serde_json::from_str(line).map_err(|e| {
+                Error::folder(
+                    path,
+                    format!("line {}: not a meta-training record: {e}", i + 1),
+                )
+            })?;
+            if r.iteration < first {
+                records.push(r);
+            }
+        }
+        let log = Self {
+            path: path.to_path_buf(),
+            kept: records.len(),
+            records,
+        };
+        log.rewrite()?;
+        Ok(log)
     }
-    // Smoothed meta-loss curves (means of 10 iterations).
-    let smooth = |points: &[(u64, f64)]| -> Vec<(f64, f64)> {
+
+    fn rewrite(&self) -> Result<()> {
+        let mut text = String::new();
+        for r in &self.records {
+            text += &serde_json::to_string(r).expect("records serialise");
+            text.push('\n');
+        }
+        Ok(write_text(&self.path, &text)?)
+    }
+
+    fn push(&mut self, record: &MetaTrainLog) -> Result<()> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| metablend_core::Error::io(&self.path, e))?;
+        let line = serde_json::to_string(record).expect("records serialise");
+        writeln!(file, "{line}").map_err(|e| metablend_core::Error::io(&self.path, e))?;
+        self.records.push(record.clone());
+        Ok(())
+    }
+}
+
+/// Smoothed meta-loss curves (means of 10 iterations) of both phases.
+fn meta_loss_chart(charts: &dyn Charts, path: &Path, records: &[MetaTrainLog]) -> Result<()> {
+    let phase = |fine: bool| -> Vec<(f64, f64)> {
+        let points: Vec<(f64, f64)> = records
+            .iter()
+            .filter(|r| r.skipped.is_none() && r.fine_tuning == fine)
+            .map(|r| (r.iteration as f64, r.meta_loss))
+            .collect();
         points
             .chunks(10)
             .map(|c| {
-                let x = c.iter().map(|p| p.0 as f64).sum::<f64>() / c.len() as f64;
+                let x = c.iter().map(|p| p.0).sum::<f64>() / c.len() as f64;
                 let y = c.iter().map(|p| p.1).sum::<f64>() / c.len() as f64;
                 (x, y)
             })
             .collect()
     };
     let lines: Vec<(String, Vec<(f64, f64)>)> = [
-        ("truncated unrolls (mean along the run)", smooth(&curve)),
-        (
-            "ES fine-tuning (last steps of whole runs)",
-            smooth(&finetune_curve),
-        ),
+        ("truncated unrolls (mean along the run)", phase(false)),
+        ("ES fine-tuning (last steps of whole runs)", phase(true)),
     ]
     .into_iter()
     .filter(|(_, points)| !points.is_empty())
     .map(|(name, points)| (name.to_string(), points))
     .collect();
-    if !lines.is_empty() {
-        plots::lines(
-            &opts.out.join("meta_loss.png"),
-            "Meta-loss ln(L(θ_t)/L(θ_0)) (mean of 10 iterations)",
-            "meta-iteration",
-            "meta-loss",
-            &lines,
-        )?;
+    if lines.is_empty() {
+        return Ok(());
     }
-    tracing::info!(
-        "meta-training: {} iterations in {:.1} s, {skipped} skipped",
-        opts.config.total_iterations().saturating_sub(first),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(skipped)
+    charts.lines(
+        path,
+        "Meta-loss ln(L(θ_t)/L(θ_0)) (mean of 10 iterations)",
+        "meta-iteration",
+        "meta-loss",
+        &lines,
+    )
 }
 
 /// What `metaopt eval` runs.
@@ -253,8 +286,6 @@ pub struct EvalOptions {
     pub horizon: usize,
     /// Held-out series for the downstream forecast comparison.
     pub forecast_series: usize,
-    /// Progress bar.
-    pub progress: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -308,7 +339,7 @@ const FAMILIES: [Family; 3] = [
     },
 ];
 
-fn family_tasks(series: &[Series], f: &Family) -> anyhow::Result<Vec<Box<dyn MetaTask>>> {
+fn family_tasks(series: &[Series], f: &Family) -> Result<Vec<Box<dyn MetaTask>>> {
     series
         .iter()
         .map(|s| {
@@ -324,29 +355,32 @@ fn family_tasks(series: &[Series], f: &Family) -> anyhow::Result<Vec<Box<dyn Met
         .collect()
 }
 
-/// Evaluates a trained optimizer; writes report.md, report.json and loss_curves.png.
-pub fn eval(opts: &EvalOptions) -> anyhow::Result<String> {
+/// Evaluates a trained optimizer and writes the report folder (`report.md`, `report.json`,
+/// `loss_curves.png`) atomically; returns the Markdown.
+pub fn eval(opts: &EvalOptions, progress: &dyn Progress, charts: &dyn Charts) -> Result<String> {
     // The held-out tasks run in parallel on every core.
-    super::on_all_cores(|| eval_on_pool(opts))?
+    on_all_cores(|| eval_on_pool(opts, progress, charts))?
 }
 
-fn eval_on_pool(opts: &EvalOptions) -> anyhow::Result<String> {
+fn eval_on_pool(
+    opts: &EvalOptions,
+    progress: &dyn Progress,
+    charts: &dyn Charts,
+) -> Result<String> {
     let started = Instant::now();
     let net = Arc::new(UpdateNet::load(&opts.checkpoint)?);
     let hourly = load(&opts.data, "hourly_train.csv.gz")?;
     if hourly.len() < 201 {
-        anyhow::bail!(
+        return Err(Error::Settings(format!(
             "the hourly data has {} series; the split needs 414",
             hourly.len()
-        );
+        )));
     }
     let tuning_series = &hourly[150..200];
     let held = &hourly[200..(200 + opts.tasks).min(hourly.len())];
     let long = 10 * opts.horizon;
     let total = (FAMILIES.len() * held.len() * 2) as u64;
-    let bar = opts
-        .progress
-        .then(|| super::progress_bar(total, "evaluate"));
+    progress.start("evaluate", total);
     let mut results = Vec::new();
     let mut curves_for_plot: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for family in &FAMILIES {
@@ -378,12 +412,10 @@ fn eval_on_pool(opts: &EvalOptions) -> anyhow::Result<String> {
                             horizon,
                         )?,
                     );
-                    if let Some(b) = &bar {
-                        b.inc(1);
-                    }
+                    progress.advance(1);
                     Ok(out)
                 })
-                .collect::<metablend::agents::Result<_>>()?;
+                .collect::<metablend_agents::Result<_>>()?;
             let learned: Vec<Curve> = runs.iter().map(|r| r.0.clone()).collect();
             let adam: Vec<Curve> = runs.iter().map(|r| r.1.clone()).collect();
             let sgd: Vec<Curve> = runs.iter().map(|r| r.2.clone()).collect();
@@ -407,8 +439,8 @@ fn eval_on_pool(opts: &EvalOptions) -> anyhow::Result<String> {
             });
         }
     }
-    if let Some(b) = bar {
-        b.finish();
+    if progress.stop_requested() {
+        return Err(Error::Interrupted("during the evaluation".into()));
     }
     let forecasts = if opts.forecast_series > 0 {
         let tanh = results
@@ -431,21 +463,21 @@ fn eval_on_pool(opts: &EvalOptions) -> anyhow::Result<String> {
         seconds: started.elapsed().as_secs_f64(),
     };
     let md = markdown(&report);
-    std::fs::create_dir_all(&opts.out)?;
-    write_text(&opts.out.join("report.md"), &md)?;
-    write_text(
-        &opts.out.join("report.json"),
-        &serde_json::to_string_pretty(&report)?,
-    )?;
-    if !curves_for_plot.is_empty() {
-        plots::lines(
-            &opts.out.join("loss_curves.png"),
-            &format!("Held-out MLP tanh tasks: mean ln(L_t/L_0) over {long} steps"),
-            "step",
-            "mean ln(loss / initial loss)",
-            &curves_for_plot,
-        )?;
-    }
+    write_output_folder(&opts.out, "metaopt eval", |tmp| -> Result<()> {
+        write_text(&tmp.join("report.md"), &md)?;
+        let json = serde_json::to_string_pretty(&report).expect("serialisable");
+        write_text(&tmp.join("report.json"), &json)?;
+        if !curves_for_plot.is_empty() {
+            charts.lines(
+                &tmp.join("loss_curves.png"),
+                &format!("Held-out MLP tanh tasks: mean ln(L_t/L_0) over {long} steps"),
+                "step",
+                "mean ln(loss / initial loss)",
+                &curves_for_plot,
+            )?;
+        }
+        Ok(())
+    })?;
     Ok(md)
 }
 
@@ -479,11 +511,11 @@ fn forecast_comparison(
     net: &Arc<UpdateNet>,
     series: &[Series],
     adam_lr: f64,
-) -> anyhow::Result<ForecastResult> {
+) -> Result<ForecastResult> {
     let h = 48;
     let rows: Vec<(f64, f64)> = series
         .par_iter()
-        .map(|s| -> anyhow::Result<(f64, f64)> {
+        .map(|s| -> Result<(f64, f64)> {
             let n = s.values.len();
             let (history, actual) = (&s.values[..n - h], &s.values[n - h..]);
             let mut config = MlpConfig::default();
@@ -504,7 +536,7 @@ fn forecast_comparison(
                 metrics::mase(actual, &adam.forecast(h)?, history, 24)?,
             ))
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let n = rows.len() as f64;
     Ok(ForecastResult {
         series: rows.len(),
@@ -546,13 +578,4 @@ fn markdown(r: &EvalReport) -> String {
     }
     s.push_str(&format!("\nEvaluation time: {:.0} s.\n", r.seconds));
     s
-}
-
-/// Which network to build.
-pub fn net_kind(text: &str) -> anyhow::Result<NetKind> {
-    match text {
-        "mlp" => Ok(NetKind::Mlp),
-        "lstm" => Ok(NetKind::Lstm),
-        other => anyhow::bail!("unknown learned-optimizer network `{other}` (known: mlp, lstm)"),
-    }
 }

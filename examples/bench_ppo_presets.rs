@@ -1,7 +1,7 @@
 //! Trains PPO with the rl-baselines3-zoo presets on CartPole-v1 and Pendulum-v1 and prints
 //! wall time, steps/s and the deterministic 10-episode evaluation, per seed:
 //!
-//! `cargo run --release --example ppo_presets -- [cartpole|pendulum|both] [seeds] [steps]`
+//! `cargo run --release --example bench_ppo_presets -- [cartpole|pendulum|both] [seeds] [steps]`
 
 use metablend_agents::ppo::{Ppo, PpoConfig};
 use metablend_env::envs::{CartPole, Pendulum};
