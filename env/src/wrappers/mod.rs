@@ -1,20 +1,60 @@
 //! Wrappers: envs that wrap an env and change one aspect of it (Gymnasium's wrappers,
 //! named verb + target as there).
 
-mod clip_action;
+/// The observation and action types and spaces of a wrapper that keeps its inner env's
+/// (held in the field `env`, of type parameter `E`).
+macro_rules! inner_spaces {
+    () => {
+        type Obs = E::Obs;
+        type Act = E::Act;
+        type ObsSpace = E::ObsSpace;
+        type ActSpace = E::ActSpace;
+
+        fn observation_space(&self) -> &E::ObsSpace {
+            self.env.observation_space()
+        }
+
+        fn action_space(&self) -> &E::ActSpace {
+            self.env.action_space()
+        }
+    };
+}
+
+/// `Snapshot` for a wrapper whose only state is its inner env's (field `env`).
+macro_rules! snapshot_of_inner {
+    ([$($g:ident),*] $ty:ty where $($bounds:tt)*) => {
+        impl<$($g),*> crate::Snapshot for $ty
+        where
+            E: crate::Snapshot,
+            $($bounds)*
+        {
+            type State = E::State;
+
+            fn snapshot(&self) -> E::State {
+                self.env.snapshot()
+            }
+
+            fn restore(&mut self, inner: E::State) -> crate::Result<()> {
+                self.env.restore(inner)
+            }
+        }
+    };
+}
+
+pub(crate) use {inner_spaces, snapshot_of_inner};
+
+mod action;
 mod normalize_observation;
 mod normalize_reward;
 mod record_episode_statistics;
-mod rescale_action;
 mod running_mean_std;
 mod time_limit;
 mod transform_reward;
 
-pub use clip_action::ClipAction;
+pub use action::{ActionTransform, ActionWrapper, Clip, ClipAction, Rescale, RescaleAction};
 pub use normalize_observation::NormalizeObservation;
 pub use normalize_reward::NormalizeReward;
 pub use record_episode_statistics::RecordEpisodeStatistics;
-pub use rescale_action::RescaleAction;
 pub use running_mean_std::RunningMeanStd;
 pub use time_limit::TimeLimit;
 pub use transform_reward::TransformReward;

@@ -58,18 +58,7 @@ impl<E: Env> RecordEpisodeStatistics<E> {
 }
 
 impl<E: Env> Env for RecordEpisodeStatistics<E> {
-    type Obs = E::Obs;
-    type Act = E::Act;
-    type ObsSpace = E::ObsSpace;
-    type ActSpace = E::ActSpace;
-
-    fn observation_space(&self) -> &E::ObsSpace {
-        self.env.observation_space()
-    }
-
-    fn action_space(&self) -> &E::ActSpace {
-        self.env.action_space()
-    }
+    super::inner_spaces!();
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(E::Obs, Info)> {
         self.episode_return = 0.0;

@@ -50,18 +50,7 @@ impl<E: Env> TimeLimit<E> {
 }
 
 impl<E: Env> Env for TimeLimit<E> {
-    type Obs = E::Obs;
-    type Act = E::Act;
-    type ObsSpace = E::ObsSpace;
-    type ActSpace = E::ActSpace;
-
-    fn observation_space(&self) -> &E::ObsSpace {
-        self.env.observation_space()
-    }
-
-    fn action_space(&self) -> &E::ActSpace {
-        self.env.action_space()
-    }
+    super::inner_spaces!();
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(E::Obs, Info)> {
         let out = self.env.reset(seed)?;

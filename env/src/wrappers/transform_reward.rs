@@ -22,18 +22,7 @@ impl<E: Env, F: Fn(f64) -> f64> TransformReward<E, F> {
 }
 
 impl<E: Env, F: Fn(f64) -> f64> Env for TransformReward<E, F> {
-    type Obs = E::Obs;
-    type Act = E::Act;
-    type ObsSpace = E::ObsSpace;
-    type ActSpace = E::ActSpace;
-
-    fn observation_space(&self) -> &E::ObsSpace {
-        self.env.observation_space()
-    }
-
-    fn action_space(&self) -> &E::ActSpace {
-        self.env.action_space()
-    }
+    super::inner_spaces!();
 
     fn reset(&mut self, seed: Option<u64>) -> Result<(E::Obs, Info)> {
         self.env.reset(seed)
@@ -46,18 +35,4 @@ impl<E: Env, F: Fn(f64) -> f64> Env for TransformReward<E, F> {
     }
 }
 
-impl<E, F> crate::Snapshot for TransformReward<E, F>
-where
-    E: Env + crate::Snapshot,
-    F: Fn(f64) -> f64,
-{
-    type State = E::State;
-
-    fn snapshot(&self) -> E::State {
-        self.env.snapshot()
-    }
-
-    fn restore(&mut self, inner: E::State) -> Result<()> {
-        self.env.restore(inner)
-    }
-}
+super::snapshot_of_inner!([E, F] TransformReward<E, F> where E: Env, F: Fn(f64) -> f64);
