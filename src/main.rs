@@ -30,10 +30,13 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             // 130, as shells report a command ended by Ctrl-C.
-            let interrupted = matches!(
-                e.downcast_ref::<metablend::pipelines::Error>(),
-                Some(metablend::pipelines::Error::Interrupted(_))
-            );
+            let interrupted = e
+                .downcast_ref::<metablend::pipelines::Error>()
+                .is_some_and(|e| e.is_interrupted())
+                || matches!(
+                    e.downcast_ref::<metablend::ensemble::Error>(),
+                    Some(metablend::ensemble::Error::Interrupted(_))
+                );
             ExitCode::from(if interrupted { 130 } else { 1 })
         }
     }

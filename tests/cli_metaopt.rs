@@ -34,6 +34,14 @@ fn metaopt_trains_resumes_and_evaluates() {
     let (ok, out, err) = train("4", "0", false, &[]);
     assert!(ok, "{out}\n{err}");
     assert!(run.join("checkpoint/phi.safetensors").exists());
+    // Item 7 of the reliability list: a trained folder is not overwritten without --resume.
+    let phi = std::fs::read(run.join("checkpoint/phi.safetensors")).unwrap();
+    let (ok, _, err) = train("4", "0", false, &[]);
+    assert!(!ok && err.contains("already holds"), "{err}");
+    assert_eq!(
+        std::fs::read(run.join("checkpoint/phi.safetensors")).unwrap(),
+        phi
+    );
     // Resumed with more truncated iterations, then two ES fine-tuning updates.
     let (ok, out, err) = train("6", "2", true, &[]);
     assert!(ok, "{out}\n{err}");

@@ -15,4 +15,5 @@ mod gymnasium_golden;
 mod m4_hourly;
 mod metrics_fixture;
 mod ppo_learning;
+mod reliability;
 mod util;

@@ -35,6 +35,7 @@
 
 mod error;
 pub mod fs;
+pub mod limits;
 pub mod math;
 pub mod metrics;
 mod predictions;

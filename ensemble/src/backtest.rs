@@ -109,6 +109,9 @@ impl WalkForward {
         let mut out = Vec::with_capacity(end - self.start);
         let mut failures = Vec::new();
         for t in self.start..end {
+            if progress.stop_requested() {
+                return Err(Error::Interrupted(format!("{} at origin {t}", spec)));
+            }
             if (t - self.start).is_multiple_of(self.refit_every) {
                 let mut fresh = spec.build()?;
                 match fresh.fit(self.history(y, t)) {

@@ -50,6 +50,9 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// The caller asked the work to stop (see `metablend_core::Progress`).
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// A model configuration is invalid (e.g. a non-positive seasonal period).
     #[error("invalid model configuration: {0}")]
     Config(String),

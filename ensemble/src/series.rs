@@ -77,6 +77,14 @@ fn csv_err(file: &str, e: csv::Error) -> Error {
     parse_err(file, line, "-", e.to_string())
 }
 
+/// How a missing cell is described in errors: an empty cell, or the marker it holds.
+fn missing(cell: &str) -> String {
+    match cell.trim() {
+        "" => "empty cell".into(),
+        marker => format!("missing value `{marker}`"),
+    }
+}
+
 fn parse_value(file: &str, line: u64, column: &str, cell: &str) -> Result<Option<f64>> {
     let cell = cell.trim();
     if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell.eq_ignore_ascii_case("nan") {
@@ -163,7 +171,10 @@ pub fn read_series_from<R: Read>(
                         source_name,
                         line,
                         &column,
-                        "empty cell (choose a fill policy to accept gaps)",
+                        format!(
+                            "{} (choose a fill policy to accept gaps)",
+                            missing(&record[value_col])
+                        ),
                     ))
                 }
                 FillPolicy::Drop => continue,
@@ -232,7 +243,7 @@ pub fn read_panel_from<R: Read>(reader: R, source_name: &str) -> Result<Vec<Seri
             )
         })?;
         let value = parse_value(source_name, line, "value", &record[vc])?
-            .ok_or_else(|| parse_err(source_name, line, "value", "empty cell"))?;
+            .ok_or_else(|| parse_err(source_name, line, "value", missing(&record[vc])))?;
         match panel.last_mut() {
             Some(s) if s.name == id => {
                 if t <= last_t {

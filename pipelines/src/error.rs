@@ -46,6 +46,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the work stopped because the caller asked it to (here or in a crate below).
+    pub fn is_interrupted(&self) -> bool {
+        matches!(
+            self,
+            Self::Interrupted(_) | Self::Ensemble(metablend_ensemble::Error::Interrupted(_))
+        )
+    }
+
     /// A folder error.
     pub fn folder(path: &std::path::Path, message: impl Into<String>) -> Self {
         Self::Folder {

@@ -22,6 +22,8 @@ where
             "collect: episodes must be at least 1".into(),
         ));
     }
+    // Each episode's record holds at least a step's worth of numbers.
+    metablend_core::limits::check_fits("collect: episodes", episodes as u128, 256)?;
     let mut out = Vec::with_capacity(episodes);
     for i in 0..episodes {
         let (mut obs, _) = env.reset(Some(seed.wrapping_add(i as u64)))?;

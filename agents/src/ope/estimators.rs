@@ -113,6 +113,10 @@ pub struct OpeReport {
     pub max_weight_share: f64,
     /// The settings used.
     pub settings: OpeSettings,
+    /// Why the intervals could not be computed (no bootstrap resamples, or a single
+    /// episode); `None` when they were. The estimates' interval ends then equal the values.
+    #[serde(default)]
+    pub interval_unavailable: Option<String>,
 }
 
 impl OpeReport {
@@ -121,13 +125,18 @@ impl OpeReport {
         let pct = self.settings.level * 100.0;
         let mut out = format!("| estimator | value | {pct:.0}% interval |\n|---|---|---|\n");
         for e in &self.estimates {
+            let interval = match &self.interval_unavailable {
+                Some(_) => "unavailable".to_string(),
+                None => format!("[{:.6}, {:.6}]", e.ci_low, e.ci_high),
+            };
             out += &format!(
-                "| {} | {:.6} | [{:.6}, {:.6}] |\n",
+                "| {} | {:.6} | {interval} |\n",
                 e.estimator.label(),
-                e.value,
-                e.ci_low,
-                e.ci_high
+                e.value
             );
+        }
+        if let Some(why) = &self.interval_unavailable {
+            out += &format!("\nNo intervals: {why}.\n");
         }
         out += &format!(
             "\n{} episodes, {} steps; behaviour policy's own value {:.6}; effective sample size {:.1} ({:.1}% of episodes); largest weight carries {:.1}% of the total.\n",
@@ -326,6 +335,7 @@ pub fn evaluate_off_policy(
     let all: Vec<usize> = (0..n).collect();
     let point = point_estimates(&episodes, &all, gamma, &dr);
     let mut rng = ChaCha12Rng::seed_from_u64(settings.seed);
+    metablend_core::limits::check_fits("bootstrap resamples", settings.bootstrap as u128, 5 * 8)?;
     let mut samples: Vec<Vec<f64>> = (0..5)
         .map(|_| Vec::with_capacity(settings.bootstrap))
         .collect();
@@ -389,5 +399,12 @@ pub fn evaluate_off_policy(
         },
         largest_weights: largest,
         settings: settings.clone(),
+        interval_unavailable: if settings.bootstrap == 0 {
+            Some("no bootstrap resamples (--bootstrap 0)".into())
+        } else if n < 2 {
+            Some("a single episode cannot be resampled".into())
+        } else {
+            None
+        },
     })
 }

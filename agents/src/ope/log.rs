@@ -10,7 +10,7 @@
 //! missing field, non-finite numbers, episodes out of order, and log-probabilities above 0
 //! for discrete actions (a probability cannot exceed 1).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -119,27 +119,51 @@ fn check_step(step: &LoggedStep, prev: Option<&LoggedStep>) -> std::result::Resu
     Ok(())
 }
 
-/// Reads and validates a log from JSONL text; `source` names it in errors.
+/// The longest line a log may have (a step with a very large observation fits; a file that
+/// is one giant line is refused instead of read into memory whole).
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// Reads and validates a log from JSONL text, streamed line by line in linear time; `source`
+/// names it in errors.
 pub fn read_log_from<R: std::io::Read>(reader: R, source: &str) -> Result<Vec<Trajectory>> {
     let mut out: Vec<Trajectory> = Vec::new();
-    for (i, line) in BufReader::new(reader).lines().enumerate() {
-        let number = i + 1;
+    let mut seen = std::collections::HashSet::new();
+    let mut reader = BufReader::new(reader);
+    let mut buf = Vec::new();
+    for number in 1.. {
         let err = |message: String| Error::Log {
             path: source.to_string(),
             line: number,
             message,
         };
-        let line = line.map_err(|e| err(e.to_string()))?;
-        if line.trim().is_empty() {
+        buf.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| err(e.to_string()))?;
+        if read == 0 {
+            break;
+        }
+        if buf.len() > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            return Err(err(format!(
+                "longer than {MAX_LINE_BYTES} bytes; a log line is one step"
+            )));
+        }
+        let mut text = std::str::from_utf8(&buf).map_err(|e| err(format!("not UTF-8: {e}")))?;
+        if number == 1 {
+            text = text.trim_start_matches('\u{feff}');
+        }
+        let line = text.trim();
+        if line.is_empty() {
             continue;
         }
-        let step: LoggedStep = serde_json::from_str(&line).map_err(|e| err(e.to_string()))?;
+        let step: LoggedStep = serde_json::from_str(line).map_err(|e| err(e.to_string()))?;
         let prev = out.last().and_then(|t| t.steps.last());
         check_step(&step, prev).map_err(err)?;
         match out.last_mut() {
             Some(t) if t.episode == step.episode => t.steps.push(step),
             _ => {
-                if out.iter().any(|t| t.episode == step.episode) {
+                if !seen.insert(step.episode) {
                     return Err(err(format!(
                         "episode {} appears again after other episodes",
                         step.episode

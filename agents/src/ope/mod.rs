@@ -23,5 +23,5 @@ mod tests;
 pub use choice::{Perturbable, PolicyChoice};
 pub use collect::collect;
 pub use estimators::{evaluate_off_policy, Estimate, Estimator, OpeReport, OpeSettings};
-pub use log::{read_log, write_log, LoggedAction, LoggedStep, Trajectory};
+pub use log::{read_log, read_log_from, write_log, LoggedAction, LoggedStep, Trajectory};
 pub use policy::{EpsilonGreedy, GaussianNoise, LogProbPolicy};

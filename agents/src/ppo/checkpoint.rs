@@ -193,11 +193,16 @@ pub fn read_state(dir: &Path) -> Result<CheckpointState> {
     }
     let path: PathBuf = dir.join(STATE);
     let text = std::fs::read_to_string(&path).map_err(|e| ckpt_err(&path, e.to_string()))?;
+    parse_state(&text, &path)
+}
+
+/// Parses and checks the text of a `state.json`; `path` names it in errors.
+pub fn parse_state(text: &str, path: &Path) -> Result<CheckpointState> {
     let state: CheckpointState =
-        serde_json::from_str(&text).map_err(|e| ckpt_err(&path, format!("damaged: {e}")))?;
+        serde_json::from_str(text).map_err(|e| ckpt_err(path, format!("damaged: {e}")))?;
     if !(OLDEST_READABLE..=FORMAT_VERSION).contains(&state.format_version) {
         return Err(ckpt_err(
-            &path,
+            path,
             format!(
                 "format version {} (this build reads {OLDEST_READABLE} to {FORMAT_VERSION})",
                 state.format_version

@@ -227,11 +227,14 @@ impl PpoConfig {
         if !(clip.is_finite() && clip > 0.0) {
             return bad(format!("clip_range must be > 0, got {clip}"));
         }
-        let nonneg = [
-            ("ent_coef", self.ent_coef),
-            ("vf_coef", self.vf_coef),
-            ("max_grad_norm", self.max_grad_norm),
-        ];
+        if !(self.max_grad_norm.is_finite() && self.max_grad_norm > 0.0) {
+            // Clipping to 0 would zero every gradient: training that never learns.
+            return bad(format!(
+                "max_grad_norm must be > 0 (it caps the gradient's norm), got {}",
+                self.max_grad_norm
+            ));
+        }
+        let nonneg = [("ent_coef", self.ent_coef), ("vf_coef", self.vf_coef)];
         for (name, v) in nonneg {
             if !(v.is_finite() && v >= 0.0) {
                 return bad(format!("{name} must be finite and >= 0, got {v}"));

@@ -59,6 +59,13 @@ impl PpoLearner {
         if obs_dim == 0 {
             return Err(Error::UnsupportedSpace("observation space is empty".into()));
         }
+        // Weights, gradients and Adam's two moments, in f32, for the actor and the critic;
+        // orthogonal initialisation draws each matrix in f64 besides.
+        let mut sizes = vec![obs_dim];
+        sizes.extend(&cfg.net_arch);
+        sizes.push(head.out_dim().max(1));
+        let per_net: u128 = sizes.windows(2).map(|w| w[0] as u128 * w[1] as u128).sum();
+        metablend_core::limits::check_fits("PPO net_arch: parameters", 2 * per_net, 4 * 4 + 8)?;
         let mut rng = phase_rng(cfg.seed, 0, 0);
         let gaussian = matches!(head, HeadKind::Gaussian { .. });
         let model = ActorCritic::new(&cfg, obs_dim, head.out_dim(), gaussian, &device, &mut rng)?;

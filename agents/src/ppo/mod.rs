@@ -19,7 +19,7 @@ pub use actor_critic::ActorCritic;
 pub use callbacks::{
     Callback, CheckpointEvery, Control, EvalCallback, JsonlLogger, OnUpdate, StopOnRewardThreshold,
 };
-pub use checkpoint::{read_state, CheckpointState, FORMAT_VERSION};
+pub use checkpoint::{parse_state, read_state, CheckpointState, FORMAT_VERSION};
 pub use config::{PpoConfig, Schedule};
 pub use gae::{compute_gae, GaeInputs};
 pub use head::{HeadKind, PolicySpace};

@@ -164,6 +164,14 @@ impl PredictionsPanel {
             let mut p = Predictions::from_flat(b.target, b.preds, names.to_vec())
                 .map_err(|e| csv_err(b.first_line, "-", format!("series '{}': {e}", b.id)))?;
             if has_ts {
+                check_time_order(&b.ts).map_err(|(row, m)| {
+                    let m = if panel {
+                        format!("series '{}': {m}", b.id)
+                    } else {
+                        m
+                    };
+                    csv_err(b.first_line + row as u64, &cols[idx - 1], m)
+                })?;
                 p = p.with_timestamps(b.ts)?;
             }
             if panel {
@@ -240,6 +248,49 @@ impl PredictionsPanel {
     }
 }
 
-fn open(path: &Path) -> Result<std::fs::File> {
-    std::fs::File::open(path).map_err(|e| Error::io(path, e))
+/// Opens a file for reading, decompressing it when it is gzip'd (by its magic bytes, not its
+/// name).
+fn open(path: &Path) -> Result<Box<dyn Read>> {
+    use std::io::{BufRead, BufReader};
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = BufReader::new(file);
+    let gzip = reader
+        .fill_buf()
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(&[0x1f, 0x8b]);
+    Ok(if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    })
+}
+
+/// Checks that timestamps increase, where their order is known: all numbers, or all ISO 8601
+/// dates and times of one length (`2024-01-31`, `2024-01-31 13:00`), which sort as text.
+fn check_time_order(stamps: &[String]) -> std::result::Result<(), (usize, String)> {
+    let numbers: Option<Vec<f64>> = stamps.iter().map(|s| s.parse().ok()).collect();
+    let iso = |s: &String| {
+        let b = s.as_bytes();
+        b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().all(u8::is_ascii_digit)
+    };
+    let ordered_text = stamps.iter().all(iso) && stamps.iter().all(|s| s.len() == stamps[0].len());
+    for i in 1..stamps.len() {
+        let increasing = match &numbers {
+            Some(n) => n[i] > n[i - 1],
+            None if ordered_text => stamps[i] > stamps[i - 1],
+            None => return Ok(()),
+        };
+        if !increasing {
+            return Err((
+                i,
+                format!(
+                    "time `{}` does not come after `{}` (rows must be in time order, without \
+                     duplicates)",
+                    stamps[i],
+                    stamps[i - 1]
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -99,6 +99,9 @@ pub fn forecast_pool(
         let rows: Vec<(Vec<Vec<f64>>, Vec<PoolFailure>)> = train
             .par_iter()
             .map(|s| {
+                if progress.stop_requested() {
+                    return Err(Error::Interrupted(format!("pool forecasts of {}", s.name)));
+                }
                 let history = &s.values[..s.values.len() - cut];
                 let out = forecast_series(specs, naive2, history, horizon, &s.name, stage);
                 progress.advance(1);

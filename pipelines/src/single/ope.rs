@@ -208,6 +208,19 @@ pub fn estimate(
     settings: &OpeSettings,
     replay: usize,
 ) -> Result<OpeOutcome> {
+    if replay > 0 {
+        // A replayed value is comparable with the estimates only for episodes as long as
+        // the logged ones.
+        let (run_settings, _) = read_run(env.run)?;
+        let len = env.episode_len.unwrap_or(run_settings.env.episode_len);
+        let longest = log.iter().map(|t| t.steps.len()).max().unwrap_or(0);
+        if longest != len {
+            return Err(Error::Settings(format!(
+                "the log's episodes are up to {longest} steps long but the replay would run \
+                 {len}-step episodes; pass --episode-len {longest}"
+            )));
+        }
+    }
     struct Job<'a> {
         policy: PolicyChoice,
         log: &'a [Trajectory],
