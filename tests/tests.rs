@@ -14,6 +14,7 @@ mod forecast_fixtures;
 mod gymnasium_golden;
 mod m4_hourly;
 mod metrics_fixture;
+mod panels;
 mod ppo_learning;
 mod reliability;
 mod util;

@@ -40,6 +40,7 @@ pub mod features;
 pub mod forecast;
 pub mod meta;
 pub mod optim;
+pub mod panel;
 pub mod report;
 pub mod series;
 

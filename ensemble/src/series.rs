@@ -47,7 +47,7 @@ pub struct SeriesCsvOptions {
 
 const TIME_COLUMNS: [&str; 5] = ["date", "t", "time", "timestamp", "ds"];
 
-fn open(path: &Path) -> Result<Box<dyn Read>> {
+pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -63,7 +63,7 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
     }
 }
 
-fn parse_err(file: &str, line: u64, column: &str, message: impl Into<String>) -> Error {
+pub(crate) fn parse_err(file: &str, line: u64, column: &str, message: impl Into<String>) -> Error {
     Error::Parse {
         file: file.to_string(),
         line,
@@ -72,20 +72,20 @@ fn parse_err(file: &str, line: u64, column: &str, message: impl Into<String>) ->
     }
 }
 
-fn csv_err(file: &str, e: csv::Error) -> Error {
+pub(crate) fn csv_err(file: &str, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line());
     parse_err(file, line, "-", e.to_string())
 }
 
 /// How a missing cell is described in errors: an empty cell, or the marker it holds.
-fn missing(cell: &str) -> String {
+pub(crate) fn missing(cell: &str) -> String {
     match cell.trim() {
         "" => "empty cell".into(),
         marker => format!("missing value `{marker}`"),
     }
 }
 
-fn parse_value(file: &str, line: u64, column: &str, cell: &str) -> Result<Option<f64>> {
+pub(crate) fn parse_value(file: &str, line: u64, column: &str, cell: &str) -> Result<Option<f64>> {
     let cell = cell.trim();
     if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell.eq_ignore_ascii_case("nan") {
         return Ok(None);
