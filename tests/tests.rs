@@ -6,6 +6,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod checkpoints;
 mod cli;
+mod cli_forecast;
 mod cli_m4;
 mod cli_metaopt;
 mod cli_pipeline;

@@ -30,6 +30,7 @@
 
 pub mod charts;
 mod error;
+pub mod forecast;
 pub mod m4;
 pub mod main_job;
 pub mod metaopt;

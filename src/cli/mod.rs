@@ -5,6 +5,8 @@ mod backtest;
 mod check_env;
 mod compare;
 mod evaluate;
+mod fit;
+mod forecast;
 mod gym;
 mod m4;
 mod metaopt;
@@ -63,6 +65,13 @@ enum Command {
     /// Score every base model and classical combiner on a held-out range of a predictions
     /// table (M4 metrics, Diebold–Mariano vs equal weights): table, Markdown, JSON.
     Compare(compare::CompareArgs),
+    /// Fit a meta-model on a panel of your series (long CSV `unique_id,ds,y` or
+    /// `series,t,value`, or M4 wide files): the pool's validation forecasts, features and a
+    /// meta-learner, saved to a model folder.
+    Fit(fit::FitArgs),
+    /// Forecast the future of a panel's series with a fitted meta-model: the combined
+    /// forecast, each model's forecast and the weights, one row per series and step.
+    Forecast(forecast::ForecastArgs),
     /// Meta-feature combination on M4 Hourly or Weekly: pool forecasts, FFORMA's features,
     /// a contextual PPO meta-combiner and a supervised FFORMA-style learner against the
     /// baselines and the published M4 rows.
@@ -78,6 +87,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Forecast(args) => forecast::run(args),
         Command::Collect(args) => ope::run_collect(args),
         Command::Ope(args) => ope::run_ope(args),
         Command::Gym(args) => gym::run(args),

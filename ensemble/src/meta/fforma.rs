@@ -4,6 +4,9 @@
 //! `Σ_k w_k(x)·loss_k` over the validation windows (Montero-Manso et al. 2020 use the
 //! same objective with gradient-boosted trees).
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use candle_core::{Device, Tensor, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use metablend_env::contextual::ContextPanel;
@@ -112,5 +115,59 @@ impl Fforma {
             .into_iter()
             .map(|r| r.into_iter().map(f64::from).collect())
             .collect())
+    }
+
+    /// The layer sizes, input first (what [`Fforma::load`] needs to rebuild the network).
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![self.net.input_dim()];
+        sizes.extend(self.net.layers().iter().map(|l| l.fan_out()));
+        sizes
+    }
+
+    /// Writes the network's parameters to a safetensors file (`fforma.{layer}.weight`, `.bias`).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let tensors: HashMap<String, Tensor> = self
+            .net
+            .named_vars("fforma")
+            .into_iter()
+            .map(|(name, var)| (name, var.as_tensor().clone()))
+            .collect();
+        candle_core::safetensors::save(&tensors, path)?;
+        Ok(())
+    }
+
+    /// Reads a network of layer sizes `sizes` written by [`Fforma::save`]; a missing tensor,
+    /// a shape that does not match or a non-finite value is an error naming the tensor.
+    pub fn load(path: &Path, sizes: &[usize]) -> Result<Self> {
+        if sizes.len() < 2 {
+            return Err(Error::Config(format!("FFORMA: layer sizes {sizes:?}")));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let net = Mlp::uniform(sizes, Activation::Tanh, &mut rng, &Device::Cpu)?;
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)?;
+        let bad = |m: String| Error::InvalidInput(format!("{}: {m}", path.display()));
+        for (name, var) in net.named_vars("fforma") {
+            let t = tensors
+                .get(&name)
+                .ok_or_else(|| bad(format!("tensor {name} is missing")))?;
+            if t.dims() != var.dims() {
+                return Err(bad(format!(
+                    "tensor {name} has shape {:?}, expected {:?}",
+                    t.dims(),
+                    var.dims()
+                )));
+            }
+            let t = t.to_dtype(candle_core::DType::F32)?;
+            let values = t.flatten_all()?.to_vec1::<f32>()?;
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(bad(format!("tensor {name} has NaN or inf")));
+            }
+            var.set(&t)?;
+        }
+        Ok(Self { net })
     }
 }

@@ -15,7 +15,7 @@ const CLIP: f64 = 5.0;
 /// tails (spike, lumpiness, lengths), then each feature is standardised with the mean and
 /// sd of the series it was fitted on, clipped to ±5; NaN (a feature that does not apply)
 /// and constant features become 0.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureScaler {
     mean: Vec<f64>,
     sd: Vec<f64>,
@@ -46,6 +46,11 @@ impl FeatureScaler {
             sd[j] = var.sqrt();
         }
         Self { mean, sd }
+    }
+
+    /// The number of features it scales.
+    pub fn dim(&self) -> usize {
+        self.mean.len()
     }
 
     /// The scaled features of one series.

@@ -404,7 +404,7 @@ impl ActionMapJob for PpoJob<'_> {
     }
 }
 
-fn best_one(losses: &[f64]) -> Vec<f64> {
+pub(crate) fn best_one(losses: &[f64]) -> Vec<f64> {
     let best = (0..losses.len())
         .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
         .unwrap_or(0);
@@ -413,7 +413,7 @@ fn best_one(losses: &[f64]) -> Vec<f64> {
     w
 }
 
-fn inverse_error(losses: &[f64]) -> Vec<f64> {
+pub(crate) fn inverse_error(losses: &[f64]) -> Vec<f64> {
     let inv: Vec<f64> = losses.iter().map(|l| 1.0 / l.max(1e-8)).collect();
     let sum: f64 = inv.iter().sum();
     inv.iter().map(|v| v / sum).collect()

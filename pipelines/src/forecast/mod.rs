@@ -1,0 +1,198 @@
+//! Forecasting a user's own panel: [`fit`] learns which pool members to trust from each
+//! series' features and validation window (the last `h` observations, forecast from the
+//! values before them), and [`forecast`] applies the saved meta-model to any panel — the
+//! series it was fitted on or new ones — to forecast the `h` steps after each series' end.
+//!
+//! Series too short for the pool (or constant) get a documented fallback, Naive2 (naive
+//! when there is less than one seasonal period), and are listed in the results.
+
+mod model;
+mod output;
+mod prepare;
+
+pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
+pub use output::{ForecastRow, Forecasts};
+
+use std::fmt;
+use std::str::FromStr;
+
+use metablend_core::Progress;
+use metablend_ensemble::meta::{Fforma, FformaConfig};
+use metablend_ensemble::panel::Panel;
+use metablend_ensemble::ModelSpec;
+use serde::{Deserialize, Serialize};
+
+use crate::m4::{best_one, inverse_error};
+use crate::{Error, Result};
+use prepare::Prepared;
+
+/// How the pool's forecasts are combined per series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetaLearner {
+    /// The supervised FFORMA-style learner: weights from features and validation losses.
+    Fforma,
+    /// Weights inversely proportional to each model's validation loss.
+    InverseError,
+    /// The model with the lowest validation loss.
+    BestOnValidation,
+    /// Equal weights.
+    Equal,
+}
+
+impl FromStr for MetaLearner {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "fforma" => Ok(Self::Fforma),
+            "inverse" | "inverse_error" => Ok(Self::InverseError),
+            "best" | "best_on_validation" => Ok(Self::BestOnValidation),
+            "equal" => Ok(Self::Equal),
+            other => Err(Error::Settings(format!(
+                "meta-learner `{other}`: choose fforma, inverse, best or equal"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for MetaLearner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Fforma => "fforma",
+            Self::InverseError => "inverse_error",
+            Self::BestOnValidation => "best_on_validation",
+            Self::Equal => "equal",
+        })
+    }
+}
+
+/// What [`fit`] learns from.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// Steps to forecast (also the validation window's length).
+    pub horizon: usize,
+    /// The seasonal period; `None` takes the first one the panel's frequency implies
+    /// (hourly 24, daily 7, weekly 52, monthly 12, quarterly 4), else 1.
+    pub season: Option<usize>,
+    /// The pool; `None` is [`default_pool`]. Naive2 is added when missing (it is the
+    /// fallback and the reference of the losses).
+    pub models: Option<Vec<ModelSpec>>,
+    /// The combination.
+    pub meta: MetaLearner,
+    /// The meta-learner's seed.
+    pub seed: u64,
+}
+
+/// The default pool for seasonal period `m`: naive, seasonal naive, Naive2, drift, SES,
+/// Holt, damped Holt and Theta (seasonally adjusted where `m > 1`) and auto ARIMA.
+pub fn default_pool(m: usize) -> Vec<ModelSpec> {
+    let text = if m > 1 {
+        format!(
+            "naive snaive:{m} naive2:{m} drift ses:{m} holt:{m} damped:{m} theta:{m} auto_arima:{m}"
+        )
+    } else {
+        "naive naive2:1 drift ses holt damped theta:1 auto_arima".to_string()
+    };
+    ModelSpec::parse_list(&text, m).expect("the default pool parses")
+}
+
+/// Fits a meta-model on `panel`: the pool's validation forecasts, the features and, for
+/// [`MetaLearner::Fforma`], the learner. Reads every observation of the panel (they are all
+/// history).
+pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
+    if opts.horizon == 0 {
+        return Err(Error::Settings("horizon: at least one step".into()));
+    }
+    let m = opts
+        .season
+        .or_else(|| panel.seasons().first().copied())
+        .unwrap_or(1);
+    if m == 0 {
+        return Err(Error::Settings("season: at least 1 (1: none)".into()));
+    }
+    let mut models = opts.models.clone().unwrap_or_else(|| default_pool(m));
+    if !models.iter().any(|s| matches!(s, ModelSpec::Naive2 { .. })) {
+        models.push(ModelSpec::Naive2 { m });
+    }
+    let prepared = Prepared::new(panel, &models, opts.horizon, m, None, progress)?;
+    if prepared.eligible.is_empty() {
+        return Err(Error::Settings(format!(
+            "no series is long enough for the pool (each needs more than {} observations \
+             and must not be constant); shorten --horizon or use another panel",
+            prepare::min_length(opts.horizon, m)
+        )));
+    }
+    let fforma_config = FformaConfig {
+        seed: opts.seed,
+        ..FformaConfig::default()
+    };
+    let learner = match (&prepared.ctx, opts.meta) {
+        (Some(ctx), MetaLearner::Fforma) => {
+            let rows: Vec<usize> = (0..prepared.eligible.len()).collect();
+            Some(Fforma::fit(&fforma_config, ctx, &rows)?)
+        }
+        _ => None,
+    };
+    let card = ModelCard {
+        format: MODEL_FORMAT,
+        library_version: env!("CARGO_PKG_VERSION").to_string(),
+        horizon: opts.horizon,
+        period: m,
+        models,
+        names: prepared.pool.names.clone(),
+        meta: opts.meta,
+        fforma: (opts.meta == MetaLearner::Fforma).then_some(fforma_config),
+        fforma_sizes: learner.as_ref().map(Fforma::sizes),
+        scaler: prepared.scaler.clone(),
+        frequency: panel.frequency,
+        series: panel.series.len(),
+        fitted_series: prepared.eligible.len(),
+        fallbacks: prepared.fallback_ids(panel),
+        data_fingerprint: prepare::fingerprint(panel),
+        learner_sha256: None,
+    };
+    Ok(MetaModel { card, learner })
+}
+
+/// Forecasts the `h` steps after each series of `panel` with a fitted meta-model: the pool
+/// refit on each series' whole history, combined with the weights the meta-model gives the
+/// series (also to series it was not fitted on).
+pub fn forecast(model: &MetaModel, panel: &Panel, progress: &dyn Progress) -> Result<Forecasts> {
+    let card = &model.card;
+    let prepared = Prepared::new(
+        panel,
+        &card.models,
+        card.horizon,
+        card.period,
+        Some(&card.scaler),
+        progress,
+    )?;
+    let weights = weights(model, &prepared)?;
+    output::assemble(panel, card, &prepared, &weights)
+}
+
+/// Each eligible series' weights.
+fn weights(model: &MetaModel, prepared: &Prepared) -> Result<Vec<Vec<f64>>> {
+    let Some(ctx) = &prepared.ctx else {
+        return Ok(Vec::new());
+    };
+    let n = prepared.eligible.len();
+    let k = model.card.names.len();
+    Ok(match model.card.meta {
+        MetaLearner::Fforma => {
+            let learner = model
+                .learner
+                .as_ref()
+                .ok_or_else(|| Error::Settings("the meta-model has no FFORMA learner".into()))?;
+            let rows: Vec<usize> = (0..n).collect();
+            learner.weights(ctx, &rows)?
+        }
+        MetaLearner::InverseError => ctx.losses().iter().map(|l| inverse_error(l)).collect(),
+        MetaLearner::BestOnValidation => ctx.losses().iter().map(|l| best_one(l)).collect(),
+        MetaLearner::Equal => vec![vec![1.0 / k as f64; k]; n],
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,135 @@
+//! The meta-model folder `fit` writes and `forecast` reads: `model.json` (every setting, the
+//! pool, the feature scaler, the data's fingerprint, the library version) and, for FFORMA,
+//! `fforma.safetensors`, whose SHA-256 `model.json` records and the reader checks.
+
+use std::path::Path;
+
+use metablend_core::fs::checksum::{file_sha256, verify_file};
+use metablend_core::fs::write_output_folder;
+use metablend_ensemble::meta::{FeatureScaler, Fforma, FformaConfig};
+use metablend_ensemble::panel::Frequency;
+use metablend_ensemble::ModelSpec;
+use serde::{Deserialize, Serialize};
+
+use super::MetaLearner;
+use crate::{Error, Result};
+
+/// The version of the folder's layout this build writes and reads.
+pub const MODEL_FORMAT: u32 = 1;
+
+const CARD: &str = "model.json";
+const LEARNER: &str = "fforma.safetensors";
+
+/// Everything a meta-model is, except the learner's weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCard {
+    /// [`MODEL_FORMAT`] of the writer.
+    pub format: u32,
+    /// The metablend version that fitted it.
+    pub library_version: String,
+    /// Steps forecast.
+    pub horizon: usize,
+    /// The seasonal period used by the pool, the features and the MASE scale.
+    pub period: usize,
+    /// The pool.
+    pub models: Vec<ModelSpec>,
+    /// The pool's column names.
+    pub names: Vec<String>,
+    /// The combination.
+    pub meta: MetaLearner,
+    /// The FFORMA learner's settings (with `meta = fforma`).
+    pub fforma: Option<FformaConfig>,
+    /// The FFORMA network's layer sizes, input first.
+    pub fforma_sizes: Option<Vec<usize>>,
+    /// The feature scaler fitted on the training panel.
+    pub scaler: FeatureScaler,
+    /// The training panel's frequency.
+    pub frequency: Option<Frequency>,
+    /// Series in the training panel.
+    pub series: usize,
+    /// Series the meta-learner learned from (the others were too short or constant).
+    pub fitted_series: usize,
+    /// Ids of the training series that got the fallback.
+    pub fallbacks: Vec<String>,
+    /// SHA-256 of the training panel's ids and values.
+    pub data_fingerprint: String,
+    /// SHA-256 of `fforma.safetensors` (set when saved).
+    pub learner_sha256: Option<String>,
+}
+
+/// A fitted meta-model.
+pub struct MetaModel {
+    /// Its settings and provenance.
+    pub card: ModelCard,
+    /// The FFORMA network, with `meta = fforma`.
+    pub learner: Option<Fforma>,
+}
+
+impl MetaModel {
+    /// Writes the model folder atomically (a folder `fit` wrote before is replaced; see
+    /// `metablend_core::fs::check_output_folder` for what is refused).
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        write_output_folder(dir, "fit", |tmp| -> Result<()> {
+            let mut card = self.card.clone();
+            if let Some(learner) = &self.learner {
+                let path = tmp.join(LEARNER);
+                learner.save(&path)?;
+                card.learner_sha256 = Some(file_sha256(&path)?);
+            }
+            let json = serde_json::to_string_pretty(&card).expect("the card serialises");
+            let path = tmp.join(CARD);
+            std::fs::write(&path, json).map_err(|e| Error::folder(&path, e.to_string()))?;
+            Ok(())
+        })
+    }
+
+    /// Reads a model folder; a missing or damaged file, another format or a learner that
+    /// does not match its card is an error naming the file.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join(CARD);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::folder(
+                &path,
+                format!("not a meta-model folder (written by `metablend fit`): {e}"),
+            )
+        })?;
+        let card: ModelCard = serde_json::from_str(&text)
+            .map_err(|e| Error::folder(&path, format!("damaged: {e}")))?;
+        if card.format != MODEL_FORMAT {
+            return Err(Error::folder(
+                &path,
+                format!(
+                    "format {} (this build reads {MODEL_FORMAT}); fit the model again",
+                    card.format
+                ),
+            ));
+        }
+        let learner = match (card.meta, &card.fforma_sizes, &card.learner_sha256) {
+            (MetaLearner::Fforma, Some(sizes), Some(digest)) => {
+                let path = dir.join(LEARNER);
+                verify_file(&path, digest)?;
+                let learner = Fforma::load(&path, sizes)?;
+                let features = card.scaler.dim();
+                if sizes.first() != Some(&(features + card.names.len())) {
+                    return Err(Error::folder(
+                        &path,
+                        format!(
+                            "input size {sizes:?} does not fit {features} features and {} models",
+                            card.names.len()
+                        ),
+                    ));
+                }
+                Some(learner)
+            }
+            (MetaLearner::Fforma, _, _) => {
+                return Err(Error::folder(
+                    &path,
+                    "meta = fforma, but no learner is recorded",
+                ))
+            }
+            _ => None,
+        };
+        Ok(Self { card, learner })
+    }
+}

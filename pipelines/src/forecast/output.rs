@@ -1,0 +1,169 @@
+//! The forecasts: one row per series and step, with the combined forecast, each pool
+//! model's forecast and the weights, written as CSV in statsforecast's long shape.
+
+use std::path::Path;
+
+use metablend_ensemble::panel::Panel;
+use metablend_ensemble::ModelSpec;
+use serde::{Deserialize, Serialize};
+
+use super::model::ModelCard;
+use super::prepare::Prepared;
+use crate::{Error, Result};
+
+/// The name of the combined forecast's column.
+pub const COMBINED: &str = "metablend";
+
+/// One series' forecast of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastRow {
+    /// The series' id.
+    pub unique_id: String,
+    /// The step's stamp, continuing the series' own stamps.
+    pub ds: String,
+    /// The combined forecast.
+    pub forecast: f64,
+    /// Each pool model's forecast (empty for a fallback series).
+    pub models: Vec<f64>,
+    /// Each pool model's weight (empty for a fallback series).
+    pub weights: Vec<f64>,
+    /// `None` for a combined forecast, else the fallback that made it (`naive2`, `naive`).
+    pub fallback: Option<String>,
+}
+
+/// All series' forecasts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecasts {
+    /// The pool's model names (the per-model and weight columns).
+    pub names: Vec<String>,
+    /// Steps per series.
+    pub horizon: usize,
+    /// Rows, series by series in panel order, step by step.
+    pub rows: Vec<ForecastRow>,
+}
+
+impl Forecasts {
+    /// The ids of the series that got a fallback.
+    pub fn fallbacks(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.fallback.is_some())
+            .map(|r| r.unique_id.as_str())
+            .collect();
+        ids.dedup();
+        ids
+    }
+
+    /// Writes `unique_id,ds,metablend,<model>...,w_<model>...,fallback` atomically; the
+    /// model and weight cells of a fallback series are empty.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        metablend_core::fs::write_file(path, |w| {
+            let mut header = vec!["unique_id".to_string(), "ds".into(), COMBINED.into()];
+            header.extend(self.names.iter().cloned());
+            header.extend(self.names.iter().map(|n| format!("w_{n}")));
+            header.push("fallback".into());
+            writeln!(w, "{}", header.join(","))?;
+            let empty = vec![String::new(); self.names.len()];
+            for r in &self.rows {
+                let cells = |v: &[f64]| -> Vec<String> {
+                    if v.is_empty() {
+                        empty.clone()
+                    } else {
+                        v.iter().map(|x| x.to_string()).collect()
+                    }
+                };
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{}",
+                    quote(&r.unique_id),
+                    r.ds,
+                    r.forecast,
+                    cells(&r.models).join(","),
+                    cells(&r.weights).join(","),
+                    r.fallback.as_deref().unwrap_or("")
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+/// A CSV cell: quoted when it holds a comma, a quote or a line break.
+fn quote(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Combines the pool's future forecasts with the weights; fallback series get Naive2's (or
+/// naive's) forecast from their whole history.
+pub(crate) fn assemble(
+    panel: &Panel,
+    card: &ModelCard,
+    prepared: &Prepared,
+    weights: &[Vec<f64>],
+) -> Result<Forecasts> {
+    let h = card.horizon;
+    let mut rows = Vec::with_capacity(panel.series.len() * h);
+    let mut next_eligible = prepared.eligible.iter().enumerate().peekable();
+    for (i, s) in panel.series.iter().enumerate() {
+        let stamps = panel.future_stamps(i, h)?;
+        let combined = match next_eligible.next_if(|(_, &e)| e == i) {
+            Some((row, _)) => {
+                let w = &weights[row];
+                let f = &prepared.pool.test[row];
+                let values: Vec<f64> = (0..h)
+                    .map(|j| w.iter().zip(f).map(|(wk, fk)| wk * fk[j]).sum())
+                    .collect();
+                (values, Some((f, w)), None)
+            }
+            None => {
+                let (name, values) = fallback(&s.values, h, card.period)?;
+                (values, None, Some(name))
+            }
+        };
+        let (values, members, fallback_name) = combined;
+        for j in 0..h {
+            rows.push(ForecastRow {
+                unique_id: s.id.clone(),
+                ds: stamps[j].clone(),
+                forecast: values[j],
+                models: members.map_or_else(Vec::new, |(f, _)| f.iter().map(|fk| fk[j]).collect()),
+                weights: members.map_or_else(Vec::new, |(_, w)| w.clone()),
+                fallback: fallback_name.clone(),
+            });
+        }
+    }
+    Ok(Forecasts {
+        names: card.names.clone(),
+        horizon: h,
+        rows,
+    })
+}
+
+/// Naive2 with the model's period where the series has more than one period, else naive.
+fn fallback(values: &[f64], h: usize, m: usize) -> Result<(String, Vec<f64>)> {
+    let mut last_error = None;
+    for (name, spec) in [
+        ("naive2", ModelSpec::Naive2 { m }),
+        ("naive", ModelSpec::Naive),
+    ] {
+        let attempt = spec.build().and_then(|mut model| {
+            model.fit(values)?;
+            model.forecast(h)
+        });
+        match attempt {
+            Ok(f) if f.iter().all(|v| v.is_finite()) => return Ok((name.to_string(), f)),
+            Ok(_) => {}
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(Error::Settings(format!(
+        "no fallback forecast possible: {}",
+        last_error.map_or("non-finite forecasts".into(), |e| e.to_string())
+    )))
+}

@@ -1,0 +1,123 @@
+//! What `fit` and `forecast` both compute: which series the pool can handle, the pool's
+//! validation and future forecasts, the features and the meta-learner's tasks.
+
+use metablend_core::fs::checksum::Fingerprint;
+use metablend_core::{metrics, Progress};
+use metablend_ensemble::features::{extract, Features};
+use metablend_ensemble::meta::{context_panel, forecast_pool, FeatureScaler, PoolForecasts};
+use metablend_ensemble::panel::Panel;
+use metablend_ensemble::{ModelSpec, Series};
+use metablend_env::contextual::ContextPanel;
+use rayon::prelude::*;
+
+use crate::{Error, Result};
+
+/// The shortest series the pool is run on has more than this many observations: the
+/// validation window, a history before it at least as long (plus a seasonal period) so
+/// that the models fit and the MASE scale exists.
+pub(crate) fn min_length(h: usize, m: usize) -> usize {
+    2 * h + m.max(2)
+}
+
+/// The pool's work on the eligible series of a panel.
+pub(crate) struct Prepared {
+    /// Panel indices of the series the pool ran on, in panel order.
+    pub eligible: Vec<usize>,
+    /// The pool's forecasts (rows follow `eligible`).
+    pub pool: PoolForecasts,
+    /// The feature scaler (fitted here, or the meta-model's).
+    pub scaler: FeatureScaler,
+    /// One meta-learning task per eligible series (`None` when no series is eligible).
+    pub ctx: Option<ContextPanel>,
+}
+
+impl Prepared {
+    /// Runs the pool, the features and builds the tasks. `scaler`: the meta-model's, or
+    /// `None` to fit one on these series.
+    pub fn new(
+        panel: &Panel,
+        models: &[ModelSpec],
+        h: usize,
+        m: usize,
+        scaler: Option<&FeatureScaler>,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let series = panel.to_series();
+        let checked: Vec<Option<Features>> = series
+            .par_iter()
+            .map(|s| {
+                usable(&s.values, h, m)
+                    .then(|| extract(&s.values, m).ok())
+                    .flatten()
+            })
+            .collect();
+        let eligible: Vec<usize> = (0..series.len())
+            .filter(|&i| checked[i].is_some())
+            .collect();
+        let features: Vec<Features> = checked.into_iter().flatten().collect();
+        let train: Vec<Series> = eligible.iter().map(|&i| series[i].clone()).collect();
+        progress.start("pool", 2 * train.len() as u64);
+        let pool = if train.is_empty() {
+            empty_pool(models, h)?
+        } else {
+            forecast_pool(models, None, &train, h, progress)?
+        };
+        if progress.stop_requested() {
+            return Err(Error::Interrupted("during the pool forecasts".into()));
+        }
+        let rows: Vec<usize> = (0..train.len()).collect();
+        let scaler = scaler
+            .cloned()
+            .unwrap_or_else(|| FeatureScaler::fit(&features, &rows));
+        let ctx = if train.is_empty() {
+            None
+        } else {
+            Some(context_panel(&pool, &features, &scaler, &train, m)?)
+        };
+        Ok(Self {
+            eligible,
+            pool,
+            scaler,
+            ctx,
+        })
+    }
+
+    /// The ids of the series that were not eligible (they get the fallback).
+    pub fn fallback_ids(&self, panel: &Panel) -> Vec<String> {
+        (0..panel.series.len())
+            .filter(|i| self.eligible.binary_search(i).is_err())
+            .map(|i| panel.series[i].id.clone())
+            .collect()
+    }
+}
+
+/// Long enough, and with a history before the validation window whose seasonal differences
+/// are not all zero (the MASE scale must exist).
+fn usable(values: &[f64], h: usize, m: usize) -> bool {
+    values.len() > min_length(h, m)
+        && metrics::mase_scale(&values[..values.len() - h], m).is_ok_and(|s| s > 0.0)
+}
+
+fn empty_pool(models: &[ModelSpec], h: usize) -> Result<PoolForecasts> {
+    let names = models
+        .iter()
+        .map(|s| Ok(s.build()?.name().to_string()))
+        .collect::<metablend_ensemble::Result<Vec<_>>>()?;
+    Ok(PoolForecasts {
+        names,
+        series: Vec::new(),
+        horizon: h,
+        validation: Vec::new(),
+        test: Vec::new(),
+        failures: Vec::new(),
+    })
+}
+
+/// A SHA-256 of the panel's ids and values.
+pub(crate) fn fingerprint(panel: &Panel) -> String {
+    let mut f = Fingerprint::new();
+    for s in &panel.series {
+        f.text(&s.id).numbers(&s.values);
+    }
+    f.finish()
+}

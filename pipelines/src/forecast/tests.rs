@@ -1,0 +1,127 @@
+use metablend_core::Silent;
+use metablend_ensemble::panel::{read_panel_from, PanelOptions};
+
+use super::*;
+
+/// A daily panel: `n` seasonal series of different levels, one short and one constant.
+fn panel(n: usize, len: usize) -> Panel {
+    let mut text = String::from("unique_id,ds,y\n");
+    for i in 0..n {
+        for t in 0..len {
+            let day = chrono_day(t);
+            let y = 10.0 * (i + 1) as f64
+                + 3.0 * ((t % 7) as f64 - 3.0)
+                + 0.05 * t as f64 * (i % 3) as f64
+                + ((t * 7919 + i * 104_729) % 13) as f64 * 0.1;
+            text += &format!("s{i},{day},{y}\n");
+        }
+    }
+    for t in 0..5 {
+        text += &format!("short,{},1{t}\n", chrono_day(t));
+    }
+    for t in 0..60 {
+        text += &format!("flat,{},4\n", chrono_day(t));
+    }
+    read_panel_from(text.as_bytes(), "mem.csv", &PanelOptions::default()).unwrap()
+}
+
+fn chrono_day(t: usize) -> String {
+    let base = 738_000 + t as i32; // days from 0001-01-01: 2021-07-29 onwards
+    let d = chrono::NaiveDate::from_num_days_from_ce_opt(base).unwrap();
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn options(meta: MetaLearner) -> FitOptions {
+    FitOptions {
+        horizon: 7,
+        season: None,
+        models: Some(ModelSpec::parse_list("naive snaive:7 drift ses:7 theta:7", 7).unwrap()),
+        meta,
+        seed: 0,
+    }
+}
+
+#[test]
+fn fit_save_load_forecast_continues_each_series() {
+    let p = panel(12, 70);
+    let model = fit(&p, &options(MetaLearner::Fforma), &Silent).unwrap();
+    assert_eq!(model.card.period, 7, "daily data: weekly season");
+    assert_eq!(model.card.fallbacks, ["short", "flat"]);
+    assert!(model.card.names.iter().any(|n| n.starts_with("naive2")));
+    let dir = std::env::temp_dir().join(format!("mb-fit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    model.save(&dir).unwrap();
+    let loaded = MetaModel::load(&dir).unwrap();
+    assert_eq!(loaded.card, {
+        let mut c = model.card.clone();
+        c.learner_sha256 = loaded.card.learner_sha256.clone();
+        c
+    });
+    let a = forecast(&model, &p, &Silent).unwrap();
+    let b = forecast(&loaded, &p, &Silent).unwrap();
+    assert_eq!(a, b, "the saved model forecasts as the fitted one");
+    assert_eq!(a.rows.len(), 14 * 7);
+    let first = &a.rows[0];
+    assert_eq!(
+        (first.unique_id.as_str(), first.ds.clone()),
+        ("s0", chrono_day(70))
+    );
+    assert!((first.weights.iter().sum::<f64>() - 1.0).abs() < 1e-6);
+    let combined: f64 = first
+        .weights
+        .iter()
+        .zip(&first.models)
+        .map(|(w, f)| w * f)
+        .sum();
+    assert!((combined - first.forecast).abs() < 1e-9);
+    assert_eq!(a.fallbacks(), ["short", "flat"]);
+    let flat: Vec<f64> = a
+        .rows
+        .iter()
+        .filter(|r| r.unique_id == "flat")
+        .map(|r| r.forecast)
+        .collect();
+    assert_eq!(flat, vec![4.0; 7]);
+    // A damaged learner is an error naming the file.
+    std::fs::write(dir.join("fforma.safetensors"), b"damaged").unwrap();
+    let err = MetaModel::load(&dir).err().unwrap().to_string();
+    assert!(err.contains("fforma.safetensors"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn forecasts_use_only_each_series_history_and_new_series_work() {
+    let p = panel(10, 70);
+    let model = fit(&p, &options(MetaLearner::InverseError), &Silent).unwrap();
+    // Series never seen in fit, and a longer history of a seen one: the forecast of a
+    // series depends only on its own values.
+    let other = panel(3, 84);
+    let f = forecast(&model, &other, &Silent).unwrap();
+    let alone = Panel {
+        series: vec![other.series[1].clone()],
+        ..other.clone()
+    };
+    let g = forecast(&model, &alone, &Silent).unwrap();
+    let rows: Vec<&ForecastRow> = f.rows.iter().filter(|r| r.unique_id == "s1").collect();
+    assert_eq!(rows.len(), 7);
+    for (a, b) in rows.iter().zip(&g.rows) {
+        assert_eq!(*a, b);
+    }
+    assert_eq!(rows[0].ds, chrono_day(84));
+}
+
+#[test]
+fn settings_that_cannot_work_are_errors() {
+    let p = panel(3, 70);
+    let mut o = options(MetaLearner::Equal);
+    o.horizon = 0;
+    assert!(fit(&p, &o, &Silent).is_err());
+    o.horizon = 40;
+    let err = fit(&p, &o, &Silent).err().unwrap().to_string();
+    assert!(err.contains("long enough"), "{err}");
+    assert!("boosting".parse::<MetaLearner>().is_err());
+    assert_eq!(
+        "inverse".parse::<MetaLearner>().unwrap(),
+        MetaLearner::InverseError
+    );
+}

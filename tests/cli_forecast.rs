@@ -1,0 +1,130 @@
+//! `metablend fit` and `forecast` end to end on a small daily panel: a model folder, one row
+//! per series and step continuing each series' dates, fallbacks listed, byte-identical
+//! reruns, and clear errors for bad panels and damaged models.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::metablend;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// 8 daily series with a weekly pattern (2024-01-01 to 2024-02-29), and one of 6 days.
+fn write_panel(dir: &Path) -> PathBuf {
+    let mut text = String::from("unique_id,ds,y\n");
+    for i in 0..8 {
+        for t in 0..60usize {
+            let (month, day) = if t < 31 { (1, t + 1) } else { (2, t - 30) };
+            let y = 20.0
+                + i as f64
+                + 4.0 * ((t % 7) as f64 - 3.0).abs()
+                + ((t * 31 + i * 17) % 11) as f64 * 0.3;
+            text += &format!("store{i},2024-{month:02}-{day:02},{y}\n");
+        }
+    }
+    for t in 0..6 {
+        text += &format!("new_store,2024-03-{:02},{}\n", 1 + t, 10 + t);
+    }
+    let path = dir.join("sales.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn fit_then_forecast_a_users_panel() {
+    let dir = std::env::temp_dir().join(format!("mb-cli-forecast-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = write_panel(&dir);
+    let model = dir.join("model");
+    let pool = "naive snaive:7 drift ses:7 theta:7";
+    let fit = |out: &Path| {
+        metablend(&[
+            "fit",
+            "--data",
+            s(&data),
+            "--horizon",
+            "7",
+            "--pool",
+            pool,
+            "--out",
+            s(out),
+            "--no-progress",
+        ])
+    };
+    let (ok, out, err) = fit(&model);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("on 8 of 9 series") && out.contains("season 7"),
+        "{out}"
+    );
+    assert!(out.contains("new_store"), "{out}");
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("model.json")).unwrap()).unwrap();
+    assert_eq!(card["meta"], "fforma");
+    assert_eq!(card["horizon"], 7);
+    assert!(model.join("fforma.safetensors").exists());
+    let forecasts = dir.join("forecasts.csv");
+    let run = |out: &Path| {
+        metablend(&[
+            "forecast",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--out",
+            s(out),
+            "--no-progress",
+        ])
+    };
+    let (ok, out, err) = run(&forecasts);
+    assert!(ok, "{out}{err}");
+    let text = std::fs::read_to_string(&forecasts).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 9 * 7);
+    assert!(
+        lines[0].starts_with("unique_id,ds,metablend,naive,") && lines[0].ends_with(",fallback")
+    );
+    assert!(lines[0].contains(",w_naive,"), "{}", lines[0]);
+    // store0's data end on a leap day: the forecast continues the calendar.
+    assert!(lines[1].starts_with("store0,2024-03-01,"), "{}", lines[1]);
+    assert!(lines.last().unwrap().starts_with("new_store,2024-03-13,"));
+    assert!(lines.last().unwrap().ends_with(",naive2"));
+    // Same model and data, byte for byte the same forecasts.
+    let again = dir.join("again.csv");
+    assert!(run(&again).0);
+    assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+    // The input is never the output; a damaged model is an error naming the file.
+    let (ok, _, err) = run(&data);
+    assert!(!ok && err.contains("input"), "{err}");
+    std::fs::write(model.join("model.json"), "{").unwrap();
+    let (ok, _, err) = run(&dir.join("x.csv"));
+    assert!(
+        !ok && err.contains("model.json") && err.contains("damaged"),
+        "{err}"
+    );
+    // A folder of the user's is not replaced by a model.
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep").unwrap();
+    let (ok, _, err) = fit(&mine);
+    assert!(!ok && err.contains("--force"), "{err}");
+    // Bad panels name the series and the line.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "unique_id,ds,y\na,2024-01-01,1\na,2024-01-01,2\n").unwrap();
+    let (ok, _, err) = metablend(&[
+        "fit",
+        "--data",
+        s(&bad),
+        "--horizon",
+        "2",
+        "--out",
+        s(&dir.join("m2")),
+    ]);
+    assert!(
+        !ok && err.contains("series a") && err.contains("line 3"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
