@@ -20,6 +20,9 @@ pub struct ForecastArgs {
     /// The panel to forecast (the fitted one or others; same formats as `fit`).
     #[arg(long)]
     data: PathBuf,
+    /// Prediction intervals at these levels (percentages), e.g. `--level 80 95`.
+    #[arg(long, num_args = 1..)]
+    level: Vec<f64>,
     /// Missing values: error, previous (carry forward) or drop.
     #[arg(long, default_value = "error")]
     fill: FillPolicy,
@@ -37,7 +40,12 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<()> {
     check_output_file(&args.out, &[&args.data, &args.model])?;
     let model = MetaModel::load(&args.model)?;
     let panel = read_panel_file(&args.data, &PanelOptions { fill: args.fill })?;
-    let forecasts = forecast(&model, &panel, &Terminal::new(!args.no_progress))?;
+    let forecasts = forecast(
+        &model,
+        &panel,
+        &args.level,
+        &Terminal::new(!args.no_progress),
+    )?;
     forecasts.write_csv(&args.out)?;
     println!(
         "{} series × {} steps written to {}",

@@ -6,6 +6,7 @@
 //! Series too short for the pool (or constant) get a documented fallback, Naive2 (naive
 //! when there is less than one seasonal period), and are listed in the results.
 
+mod intervals;
 mod model;
 mod output;
 mod prepare;
@@ -157,8 +158,15 @@ pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<
 
 /// Forecasts the `h` steps after each series of `panel` with a fitted meta-model: the pool
 /// refit on each series' whole history, combined with the weights the meta-model gives the
-/// series (also to series it was not fitted on).
-pub fn forecast(model: &MetaModel, panel: &Panel, progress: &dyn Progress) -> Result<Forecasts> {
+/// series (also to series it was not fitted on), with prediction intervals at each of
+/// `levels` (percentages; see the `intervals` module for the method).
+pub fn forecast(
+    model: &MetaModel,
+    panel: &Panel,
+    levels: &[f64],
+    progress: &dyn Progress,
+) -> Result<Forecasts> {
+    intervals::check_levels(levels)?;
     let card = &model.card;
     let prepared = Prepared::new(
         panel,
@@ -169,7 +177,23 @@ pub fn forecast(model: &MetaModel, panel: &Panel, progress: &dyn Progress) -> Re
         progress,
     )?;
     let weights = weights(model, &prepared)?;
-    output::assemble(panel, card, &prepared, &weights)
+    let calibration = match (&prepared.ctx, levels.is_empty()) {
+        (_, true) => None,
+        (Some(ctx), false) => Some(intervals::calibrate(ctx, &weights, levels)?),
+        (None, false) => {
+            return Err(Error::Settings(
+                "intervals need series long enough for the pool to calibrate on".into(),
+            ))
+        }
+    };
+    output::assemble(
+        panel,
+        card,
+        &prepared,
+        &weights,
+        levels,
+        calibration.as_ref(),
+    )
 }
 
 /// Each eligible series' weights.

@@ -7,6 +7,7 @@ use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
+use super::intervals::{series_scale, Calibration};
 use super::model::ModelCard;
 use super::prepare::Prepared;
 use crate::{Error, Result};
@@ -27,6 +28,9 @@ pub struct ForecastRow {
     pub models: Vec<f64>,
     /// Each pool model's weight (empty for a fallback series).
     pub weights: Vec<f64>,
+    /// `(lower, upper)` of the combined forecast per level of [`Forecasts::levels`]; NaN
+    /// where the series has no error scale (a single observation).
+    pub intervals: Vec<(f64, f64)>,
     /// `None` for a combined forecast, else the fallback that made it (`naive2`, `naive`).
     pub fallback: Option<String>,
 }
@@ -38,6 +42,8 @@ pub struct Forecasts {
     pub names: Vec<String>,
     /// Steps per series.
     pub horizon: usize,
+    /// The intervals' levels (percentages).
+    pub levels: Vec<f64>,
     /// Rows, series by series in panel order, step by step.
     pub rows: Vec<ForecastRow>,
 }
@@ -55,11 +61,16 @@ impl Forecasts {
         ids
     }
 
-    /// Writes `unique_id,ds,metablend,<model>...,w_<model>...,fallback` atomically; the
-    /// model and weight cells of a fallback series are empty.
+    /// Writes `unique_id,ds,metablend,[metablend-lo-L,metablend-hi-L...],<model>...,
+    /// w_<model>...,fallback` atomically (statsforecast's interval names); the model and
+    /// weight cells of a fallback series are empty, and so is an unavailable bound.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         metablend_core::fs::write_file(path, |w| {
             let mut header = vec!["unique_id".to_string(), "ds".into(), COMBINED.into()];
+            for l in &self.levels {
+                header.push(format!("{COMBINED}-lo-{l}"));
+                header.push(format!("{COMBINED}-hi-{l}"));
+            }
             header.extend(self.names.iter().cloned());
             header.extend(self.names.iter().map(|n| format!("w_{n}")));
             header.push("fallback".into());
@@ -73,12 +84,25 @@ impl Forecasts {
                         v.iter().map(|x| x.to_string()).collect()
                     }
                 };
+                let bound = |v: f64| {
+                    if v.is_finite() {
+                        v.to_string()
+                    } else {
+                        String::new()
+                    }
+                };
+                let bounds: String = r
+                    .intervals
+                    .iter()
+                    .map(|&(lo, hi)| format!(",{},{}", bound(lo), bound(hi)))
+                    .collect();
                 writeln!(
                     w,
-                    "{},{},{},{},{},{}",
+                    "{},{},{}{},{},{},{}",
                     quote(&r.unique_id),
                     r.ds,
                     r.forecast,
+                    bounds,
                     cells(&r.models).join(","),
                     cells(&r.weights).join(","),
                     r.fallback.as_deref().unwrap_or("")
@@ -106,6 +130,8 @@ pub(crate) fn assemble(
     card: &ModelCard,
     prepared: &Prepared,
     weights: &[Vec<f64>],
+    levels: &[f64],
+    calibration: Option<&Calibration>,
 ) -> Result<Forecasts> {
     let h = card.horizon;
     let mut rows = Vec::with_capacity(panel.series.len() * h);
@@ -127,6 +153,11 @@ pub(crate) fn assemble(
             }
         };
         let (values, members, fallback_name) = combined;
+        let bounds =
+            calibration.map_or_else(Vec::new, |c| match series_scale(&s.values, card.period) {
+                Some(scale) => c.bounds(&values, scale),
+                None => vec![(vec![f64::NAN; h], vec![f64::NAN; h]); levels.len()],
+            });
         for j in 0..h {
             rows.push(ForecastRow {
                 unique_id: s.id.clone(),
@@ -134,6 +165,7 @@ pub(crate) fn assemble(
                 forecast: values[j],
                 models: members.map_or_else(Vec::new, |(f, _)| f.iter().map(|fk| fk[j]).collect()),
                 weights: members.map_or_else(Vec::new, |(_, w)| w.clone()),
+                intervals: bounds.iter().map(|(lo, hi)| (lo[j], hi[j])).collect(),
                 fallback: fallback_name.clone(),
             });
         }
@@ -141,6 +173,7 @@ pub(crate) fn assemble(
     Ok(Forecasts {
         names: card.names.clone(),
         horizon: h,
+        levels: levels.to_vec(),
         rows,
     })
 }

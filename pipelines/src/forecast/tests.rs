@@ -43,7 +43,7 @@ fn options(meta: MetaLearner) -> FitOptions {
 
 #[test]
 fn fit_save_load_forecast_continues_each_series() {
-    let p = panel(12, 70);
+    let p = panel(20, 70);
     let model = fit(&p, &options(MetaLearner::Fforma), &Silent).unwrap();
     assert_eq!(model.card.period, 7, "daily data: weekly season");
     assert_eq!(model.card.fallbacks, ["short", "flat"]);
@@ -57,10 +57,10 @@ fn fit_save_load_forecast_continues_each_series() {
         c.learner_sha256 = loaded.card.learner_sha256.clone();
         c
     });
-    let a = forecast(&model, &p, &Silent).unwrap();
-    let b = forecast(&loaded, &p, &Silent).unwrap();
+    let a = forecast(&model, &p, &[80.0, 95.0], &Silent).unwrap();
+    let b = forecast(&loaded, &p, &[80.0, 95.0], &Silent).unwrap();
     assert_eq!(a, b, "the saved model forecasts as the fitted one");
-    assert_eq!(a.rows.len(), 14 * 7);
+    assert_eq!(a.rows.len(), 22 * 7);
     let first = &a.rows[0];
     assert_eq!(
         (first.unique_id.as_str(), first.ds.clone()),
@@ -74,6 +74,15 @@ fn fit_save_load_forecast_continues_each_series() {
         .map(|(w, f)| w * f)
         .sum();
     assert!((combined - first.forecast).abs() < 1e-9);
+    for r in &a.rows {
+        let [(lo80, hi80), (lo95, hi95)] = r.intervals[..] else {
+            panic!("two levels")
+        };
+        assert!(lo95 <= lo80 && lo80 <= r.forecast && r.forecast <= hi80 && hi80 <= hi95);
+    }
+    // The flat series has no error scale spread: its interval has width 0.
+    let flat_row = a.rows.iter().find(|r| r.unique_id == "flat").unwrap();
+    assert_eq!(flat_row.intervals[1], (4.0, 4.0));
     assert_eq!(a.fallbacks(), ["short", "flat"]);
     let flat: Vec<f64> = a
         .rows
@@ -96,12 +105,12 @@ fn forecasts_use_only_each_series_history_and_new_series_work() {
     // Series never seen in fit, and a longer history of a seen one: the forecast of a
     // series depends only on its own values.
     let other = panel(3, 84);
-    let f = forecast(&model, &other, &Silent).unwrap();
+    let f = forecast(&model, &other, &[], &Silent).unwrap();
     let alone = Panel {
         series: vec![other.series[1].clone()],
         ..other.clone()
     };
-    let g = forecast(&model, &alone, &Silent).unwrap();
+    let g = forecast(&model, &alone, &[], &Silent).unwrap();
     let rows: Vec<&ForecastRow> = f.rows.iter().filter(|r| r.unique_id == "s1").collect();
     assert_eq!(rows.len(), 7);
     for (a, b) in rows.iter().zip(&g.rows) {
@@ -120,6 +129,14 @@ fn settings_that_cannot_work_are_errors() {
     let err = fit(&p, &o, &Silent).err().unwrap().to_string();
     assert!(err.contains("long enough"), "{err}");
     assert!("boosting".parse::<MetaLearner>().is_err());
+    // 3 series cannot calibrate a 95% interval; the error says how many are needed.
+    let model = fit(&p, &options(MetaLearner::Equal), &Silent).unwrap();
+    let err = forecast(&model, &p, &[95.0], &Silent)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("at least 19 series"), "{err}");
+    assert!(forecast(&model, &p, &[100.0], &Silent).is_err());
     assert_eq!(
         "inverse".parse::<MetaLearner>().unwrap(),
         MetaLearner::InverseError
