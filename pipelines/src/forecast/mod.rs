@@ -5,6 +5,34 @@
 //!
 //! Series too short for the pool (or constant) get a documented fallback, Naive2 (naive
 //! when there is less than one seasonal period), and are listed in the results.
+//!
+//! ```
+//! use metablend_core::Silent;
+//! use metablend_ensemble::panel::{read_panel_from, PanelOptions};
+//! use metablend_pipelines::forecast::{fit, forecast, FitOptions, MetaLearner};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut csv = String::from("unique_id,ds,y\n");
+//! for id in 0..6 {
+//!     for t in 0..40 {
+//!         let y = 10.0 + id as f64 + [0.0, 2.0, 5.0, 1.0][t % 4] + 0.1 * ((t * 7 + id) % 5) as f64;
+//!         csv += &format!("s{id},{t},{y}\n");
+//!     }
+//! }
+//! let panel = read_panel_from(csv.as_bytes(), "demo.csv", &PanelOptions::default())?;
+//! let options = FitOptions {
+//!     horizon: 4,
+//!     season: Some(4),
+//!     models: None,
+//!     meta: MetaLearner::InverseError,
+//!     seed: 0,
+//! };
+//! let model = fit(&panel, &options, &Silent)?;
+//! let forecasts = forecast(&model, &panel, &[80.0], &Silent)?;
+//! assert_eq!(forecasts.rows.len(), 6 * 4);
+//! assert_eq!(forecasts.rows[0].ds, "40"); // continues each series' stamps
+//! # Ok(())
+//! # }
+//! ```
 
 mod intervals;
 mod model;
