@@ -110,6 +110,36 @@ fn fit_then_forecast_a_users_panel() {
     std::fs::write(mine.join("notes.txt"), "keep").unwrap();
     let (ok, _, err) = fit(&mine);
     assert!(!ok && err.contains("--force"), "{err}");
+    // Rolling-origin evaluation: a report folder with every method.
+    let cv = dir.join("cv");
+    let (ok, out, err) = metablend(&[
+        "cv",
+        "--data",
+        s(&data),
+        "--horizon",
+        "7",
+        "--windows",
+        "2",
+        "--pool",
+        pool,
+        "--level",
+        "80",
+        "--out",
+        s(&cv),
+        "--no-progress",
+    ]);
+    assert!(ok, "{out}{err}");
+    for needle in [
+        "| metablend (fforma) |",
+        "| inverse_error |",
+        "| naive2_7 |",
+        "coverage 80%",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cv.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["series_scored"], serde_json::json!([8, 8]));
     // Bad panels name the series and the line.
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "unique_id,ds,y\na,2024-01-01,1\na,2024-01-01,2\n").unwrap();

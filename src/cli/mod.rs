@@ -4,6 +4,7 @@
 mod backtest;
 mod check_env;
 mod compare;
+mod cv;
 mod evaluate;
 mod fit;
 mod forecast;
@@ -72,6 +73,10 @@ enum Command {
     /// Forecast the future of a panel's series with a fitted meta-model: the combined
     /// forecast, each model's forecast and the weights, one row per series and step.
     Forecast(forecast::ForecastArgs),
+    /// Rolling-origin evaluation on a panel: for each of the last N windows, fit and
+    /// forecast from the data before it, and score the meta-model, the rules and every
+    /// pool model (sMAPE, MASE, OWA vs Naive2, interval coverage and MSIS).
+    Cv(cv::CvArgs),
     /// Meta-feature combination on M4 Hourly or Weekly: pool forecasts, FFORMA's features,
     /// a contextual PPO meta-combiner and a supervised FFORMA-style learner against the
     /// baselines and the published M4 rows.
@@ -88,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Fit(args) => fit::run(args),
+        Command::Cv(args) => cv::run(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Collect(args) => ope::run_collect(args),
         Command::Ope(args) => ope::run_ope(args),

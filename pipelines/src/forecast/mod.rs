@@ -34,11 +34,13 @@
 //! # }
 //! ```
 
+mod cv;
 mod intervals;
 mod model;
 mod output;
 mod prepare;
 
+pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
 
@@ -130,6 +132,13 @@ pub fn default_pool(m: usize) -> Vec<ModelSpec> {
 /// [`MetaLearner::Fforma`], the learner. Reads every observation of the panel (they are all
 /// history).
 pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
+    let (m, models) = resolve(panel, opts)?;
+    let prepared = Prepared::new(panel, &models, opts.horizon, m, None, progress)?;
+    fit_prepared(panel, opts, m, models, &prepared)
+}
+
+/// The season and the pool `opts` imply for `panel` (Naive2 added when missing).
+fn resolve(panel: &Panel, opts: &FitOptions) -> Result<(usize, Vec<ModelSpec>)> {
     if opts.horizon == 0 {
         return Err(Error::Settings("horizon: at least one step".into()));
     }
@@ -144,7 +153,17 @@ pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<
     if !models.iter().any(|s| matches!(s, ModelSpec::Naive2 { .. })) {
         models.push(ModelSpec::Naive2 { m });
     }
-    let prepared = Prepared::new(panel, &models, opts.horizon, m, None, progress)?;
+    Ok((m, models))
+}
+
+/// [`fit`] on the pool's work already done for `panel` (the scaler fitted on it).
+fn fit_prepared(
+    panel: &Panel,
+    opts: &FitOptions,
+    m: usize,
+    models: Vec<ModelSpec>,
+    prepared: &Prepared,
+) -> Result<MetaModel> {
     if prepared.eligible.is_empty() {
         return Err(Error::Settings(format!(
             "no series is long enough for the pool (each needs more than {} observations \
@@ -204,7 +223,19 @@ pub fn forecast(
         Some(&card.scaler),
         progress,
     )?;
-    let weights = weights(model, &prepared)?;
+    forecast_prepared(model, model.card.meta, panel, levels, &prepared)
+}
+
+/// [`forecast`] on the pool's work already done for `panel`, combined by `meta`.
+fn forecast_prepared(
+    model: &MetaModel,
+    meta: MetaLearner,
+    panel: &Panel,
+    levels: &[f64],
+    prepared: &Prepared,
+) -> Result<Forecasts> {
+    let card = &model.card;
+    let weights = weights(model, meta, prepared)?;
     let calibration = match (&prepared.ctx, levels.is_empty()) {
         (_, true) => None,
         (Some(ctx), false) => Some(intervals::calibrate(ctx, &weights, levels)?),
@@ -217,21 +248,21 @@ pub fn forecast(
     output::assemble(
         panel,
         card,
-        &prepared,
+        prepared,
         &weights,
         levels,
         calibration.as_ref(),
     )
 }
 
-/// Each eligible series' weights.
-fn weights(model: &MetaModel, prepared: &Prepared) -> Result<Vec<Vec<f64>>> {
+/// Each eligible series' weights under `meta`.
+fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<Vec<Vec<f64>>> {
     let Some(ctx) = &prepared.ctx else {
         return Ok(Vec::new());
     };
     let n = prepared.eligible.len();
     let k = model.card.names.len();
-    Ok(match model.card.meta {
+    Ok(match meta {
         MetaLearner::Fforma => {
             let learner = model
                 .learner

@@ -142,3 +142,55 @@ fn settings_that_cannot_work_are_errors() {
         MetaLearner::InverseError
     );
 }
+
+#[test]
+fn cross_validation_reads_each_window_only_to_score_it() {
+    let p = panel(20, 84);
+    let opts = CvOptions {
+        fit: options(MetaLearner::Fforma),
+        windows: 2,
+        levels: vec![80.0],
+    };
+    let report = cross_validation(&p, &opts, &Silent).unwrap();
+    assert_eq!(
+        (report.windows, report.series_scored.clone()),
+        (2, vec![21, 21])
+    );
+    let meta = report
+        .methods
+        .iter()
+        .find(|m| m.method == "metablend (fforma)")
+        .unwrap();
+    assert_eq!(meta.windows.len(), 2);
+    assert_eq!(meta.coverage.len(), 1);
+    assert!(report
+        .methods
+        .iter()
+        .any(|m| m.method.starts_with("naive2")));
+    let naive2 = report
+        .methods
+        .iter()
+        .find(|m| m.method.starts_with("naive2"))
+        .unwrap();
+    assert!((naive2.owa - 1.0).abs() < 1e-12);
+    assert!(report.to_markdown().contains("| metablend (fforma) |"));
+    // Changing the last window's values changes its scores only: the first window never
+    // saw them.
+    let mut changed = p.clone();
+    for s in &mut changed.series {
+        let n = s.values.len();
+        for v in &mut s.values[n.saturating_sub(7)..] {
+            *v += 3.0;
+        }
+    }
+    let other = cross_validation(&changed, &opts, &Silent).unwrap();
+    let find = |r: &CvReport| {
+        r.methods
+            .iter()
+            .find(|m| m.method == "metablend (fforma)")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find(&report).windows[0], find(&other).windows[0]);
+    assert_ne!(find(&report).windows[1], find(&other).windows[1]);
+}
