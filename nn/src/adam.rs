@@ -74,9 +74,7 @@ pub fn clip_grad_norm(grads: &mut [Vec<f32>], shapes: &[&[usize]], max_norm: f32
         .zip(shapes)
         .map(|(g, shape)| match shape {
             [rows, cols] if *rows > 1 && *cols > 1 => {
-                let t: Vec<f32> = (0..g.len())
-                    .map(|i| g[(i % rows) * cols + i / rows])
-                    .collect();
+                let t = crate::cpu::transpose(g, *rows, *cols);
                 crate::cpu::dot(&t, &t)
             }
             _ => crate::cpu::dot(g, g),

@@ -108,6 +108,18 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
+/// The `cols × rows` transpose of a row-major `rows × cols` matrix (exact: values are only
+/// moved): each output row gathers one column with a strided iterator, with no division
+/// and no bounds check per element.
+pub fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    debug_assert_eq!(m.len(), rows * cols);
+    let mut out = Vec::with_capacity(rows * cols);
+    for c in 0..cols {
+        out.extend(m[c..].iter().step_by(cols));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +158,12 @@ mod tests {
         for (x, y) in xs.iter().zip(&v) {
             assert_eq!(y.to_bits(), tanh_f32(*x).to_bits(), "at {x}");
         }
+    }
+
+    #[test]
+    fn transpose_moves_every_value() {
+        let m: Vec<f32> = (0..6).map(|v| v as f32).collect();
+        assert_eq!(transpose(&m, 2, 3), [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        assert_eq!(transpose(&transpose(&m, 2, 3), 3, 2), m);
     }
 }

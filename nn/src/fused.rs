@@ -12,9 +12,11 @@
 //! The result equals candle's generic ops up to float rounding (its tanh is a rational
 //! approximation; see [`crate::cpu`]), so a network keeps one path for its whole life.
 
-use crate::cpu::{contiguous_f32, dot, tanh_in_place};
+use crate::cpu::{contiguous_f32, dot, tanh_in_place, transpose};
 use crate::Activation;
-use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
+use candle_core::{
+    bail, CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor,
+};
 
 /// `act(x wᵀ + b)` for `x: (rows, in)`, `w: (out, in)`, `b: (out,)`; `act = None` is a
 /// linear layer. Uses the fused op for rank-2 f32 tensors on the CPU and candle's own ops
@@ -112,7 +114,12 @@ impl CustomOp3 for Dense {
         };
         // gwᵀ = xᵀ gz, computed in that orientation and transposed, so every element sums
         // over the rows in the same order whichever way the weight is stored.
-        let gw = x.t()?.matmul(&gz)?.t()?.contiguous()?;
+        let gwt = x.t()?.matmul(&gz)?;
+        let gw = if gwt.dtype() == DType::F32 && gwt.is_contiguous() {
+            gwt.apply_op1_no_bwd(&Transposed)?
+        } else {
+            gwt.t()?.contiguous()?
+        };
         Ok((gx, Some(gw), Some(gb)))
     }
 }
@@ -228,11 +235,23 @@ fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// The `cols × rows` transpose of a row-major `rows × cols` matrix.
-fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    (0..rows * cols)
-        .map(|i| m[(i % rows) * cols + i / rows])
-        .collect()
+/// A matrix's transpose as a new contiguous tensor (candle's `t().contiguous()` walks a
+/// strided index per element; this is one pass over rows).
+struct Transposed;
+
+impl CustomOp1 for Transposed {
+    fn name(&self) -> &'static str {
+        "transposed"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let m = contiguous_f32(s, l, "transposed: matrix")?;
+        let (rows, cols) = l.shape().dims2()?;
+        Ok((
+            CpuStorage::F32(transpose(m, rows, cols)),
+            Shape::from((cols, rows)),
+        ))
+    }
 }
 
 /// `out += x wᵀ` for row-major `x: (rows, k)`, `w: (n, k)` and `out: (rows, n)`, on one
