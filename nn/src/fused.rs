@@ -14,9 +14,7 @@
 
 use crate::cpu::{contiguous_f32, dot, tanh_in_place, transpose};
 use crate::Activation;
-use candle_core::{
-    bail, CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor,
-};
+use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
 
 /// `act(x wᵀ + b)` for `x: (rows, in)`, `w: (out, in)`, `b: (out,)`; `act = None` is a
 /// linear layer. Uses the fused op for rank-2 f32 tensors on the CPU and candle's own ops
@@ -112,14 +110,9 @@ impl CustomOp3 for Dense {
         } else {
             None
         };
-        // gwᵀ = xᵀ gz, computed in that orientation and transposed, so every element sums
-        // over the rows in the same order whichever way the weight is stored.
-        let gwt = x.t()?.matmul(&gz)?;
-        let gw = if gwt.dtype() == DType::F32 && gwt.is_contiguous() {
-            gwt.apply_op1_no_bwd(&Transposed)?
-        } else {
-            gwt.t()?.contiguous()?
-        };
+        let gw = x
+            .contiguous()?
+            .apply_op2_no_bwd(&gz.contiguous()?, &WeightGrad)?;
         Ok((gx, Some(gw), Some(gb)))
     }
 }
@@ -235,22 +228,71 @@ fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// A matrix's transpose as a new contiguous tensor (candle's `t().contiguous()` walks a
-/// strided index per element; this is one pass over rows).
-struct Transposed;
+/// The weight gradient `gw = gzᵀ x` (`n × k`) of a wide layer from its input `x: (rows, k)`
+/// and pre-activation gradient `gz: (rows, n)`. It is the product candle's `xᵀ.matmul(gz)`
+/// makes — the same gemm call, so every element sums over the rows in the same order as
+/// when the weight was stored `[in, out]` — written straight into the `[out, in]` layout
+/// through the destination's strides instead of being transposed afterwards.
+struct WeightGrad;
 
-impl CustomOp1 for Transposed {
+impl CustomOp2 for WeightGrad {
     fn name(&self) -> &'static str {
-        "transposed"
+        "weight-grad"
     }
 
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let m = contiguous_f32(s, l, "transposed: matrix")?;
-        let (rows, cols) = l.shape().dims2()?;
-        Ok((
-            CpuStorage::F32(transpose(m, rows, cols)),
-            Shape::from((cols, rows)),
-        ))
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = contiguous_f32(s1, l1, "weight-grad: input")?;
+        let gz = contiguous_f32(s2, l2, "weight-grad: gradient")?;
+        let (rows, k) = l1.shape().dims2()?;
+        let (gz_rows, n) = l2.shape().dims2()?;
+        if gz_rows != rows {
+            bail!(
+                "weight-grad: {:?} and {:?} do not fit",
+                l1.dims(),
+                l2.dims()
+            );
+        }
+        let mut gw = vec![0.0f32; n * k];
+        let threads = candle_core::utils::get_num_threads();
+        let parallelism = if threads > 1 {
+            gemm::Parallelism::Rayon(threads)
+        } else {
+            gemm::Parallelism::None
+        };
+        // SAFETY: `x` holds rows × k values read as its transpose (k × rows: column stride
+        // k, row stride 1), `gz` rows × n (row-major), `gw` n × k written as a k × n matrix
+        // (column stride k, row stride 1); the lengths were checked above or allocated
+        // here, and the output does not alias the inputs.
+        unsafe {
+            gemm::gemm(
+                k,
+                n,
+                rows,
+                gw.as_mut_ptr(),
+                k as isize,
+                1,
+                false,
+                x.as_ptr(),
+                k as isize,
+                1,
+                gz.as_ptr(),
+                1,
+                n as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                parallelism,
+            );
+        }
+        Ok((CpuStorage::F32(gw), Shape::from((n, k))))
     }
 }
 
@@ -389,5 +431,42 @@ mod tests {
         let b = Tensor::zeros(5, DType::F32, &dev).unwrap();
         let err = dense_fused(&x, &w, &b, None).unwrap_err().to_string();
         assert!(err.contains("do not fit"), "{err}");
+    }
+
+    #[test]
+    fn the_weight_gradient_is_candles_product_bit_for_bit() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        for (rows, k, n) in [
+            (1, 4, 8),
+            (7, 64, 64),
+            (64, 4, 64),
+            (256, 64, 64),
+            (33, 65, 9),
+        ] {
+            let x: Vec<f32> = (0..rows * k).map(|_| next()).collect();
+            let g: Vec<f32> = (0..rows * n).map(|_| next()).collect();
+            let x = Tensor::from_vec(x, (rows, k), &Device::Cpu).unwrap();
+            let g = Tensor::from_vec(g, (rows, n), &Device::Cpu).unwrap();
+            let ours = x.apply_op2_no_bwd(&g, &WeightGrad).unwrap();
+            let candle = x.t().unwrap().matmul(&g).unwrap().t().unwrap();
+            let bits = |t: &Tensor| -> Vec<u32> {
+                t.contiguous()
+                    .unwrap()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap()
+                    .into_iter()
+                    .map(f32::to_bits)
+                    .collect()
+            };
+            assert_eq!(bits(&ours), bits(&candle), "{rows} x {k} -> {n}");
+        }
     }
 }
