@@ -2,7 +2,8 @@
 //! series' validation window (the last `h` observations, forecast from the values before
 //! them, combined with the weights the series gets), the absolute error at step `j` is
 //! divided by the series' MASE scale; the interval at step `j` of any series is its
-//! forecast ± the conformal quantile of those scaled errors times its own scale.
+//! forecast ± the conformal quantile of those scaled errors times its own scale. Series on
+//! the fallback use the quantiles of Naive2's own validation errors instead.
 //!
 //! Assumptions: the series' scaled errors are exchangeable (one pooled distribution per
 //! step), and the last window behaves like the future one. The quantile is the
@@ -14,10 +15,12 @@ use metablend_env::contextual::ContextPanel;
 
 use crate::{Error, Result};
 
-/// The scaled-error quantile per step and level: `quantiles[l][j]`.
+/// The scaled-error quantile per step and level, `quantiles[l][j]`, for the combined
+/// forecasts and for the fallback (Naive2's errors).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Calibration {
     pub quantiles: Vec<Vec<f64>>,
+    pub fallback: Vec<Vec<f64>>,
 }
 
 /// Checks levels: each in (0, 100), as statsforecast's `level`.
@@ -32,12 +35,26 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Calibrates on the tasks' validation windows combined with `weights` (one row per task).
+/// Calibrates on the tasks' validation windows: the combination with `weights` (one row
+/// per task) for the combined forecasts, and Naive2 alone (pool column `naive2`) for the
+/// series that get the fallback, whose errors are those of Naive2, not of a combination.
 pub(crate) fn calibrate(
     ctx: &ContextPanel,
     weights: &[Vec<f64>],
+    naive2: usize,
     levels: &[f64],
 ) -> Result<Calibration> {
+    let mut one_hot = vec![0.0; ctx.model_names().len()];
+    one_hot[naive2] = 1.0;
+    let fallback_weights = vec![one_hot; ctx.tasks().len()];
+    Ok(Calibration {
+        quantiles: quantiles(ctx, weights, levels)?,
+        fallback: quantiles(ctx, &fallback_weights, levels)?,
+    })
+}
+
+/// The conformal quantile of the scaled errors per level and step.
+fn quantiles(ctx: &ContextPanel, weights: &[Vec<f64>], levels: &[f64]) -> Result<Vec<Vec<f64>>> {
     let tasks = ctx.tasks();
     let h = tasks.first().map_or(0, |t| t.target.len());
     let n = tasks.len();
@@ -51,7 +68,7 @@ pub(crate) fn calibrate(
     for errors in &mut by_step {
         errors.sort_by(f64::total_cmp);
     }
-    let quantiles = levels
+    levels
         .iter()
         .map(|&level| {
             let rank = ((n + 1) as f64 * level / 100.0).ceil() as usize;
@@ -64,8 +81,7 @@ pub(crate) fn calibrate(
             }
             Ok(by_step.iter().map(|e| e[rank.max(1) - 1]).collect())
         })
-        .collect::<Result<Vec<Vec<f64>>>>()?;
-    Ok(Calibration { quantiles })
+        .collect()
 }
 
 /// The scale of a series' errors: its in-sample seasonal-naive MAE with period `m`, or
@@ -79,9 +95,20 @@ pub(crate) fn series_scale(values: &[f64], m: usize) -> Option<f64> {
 }
 
 impl Calibration {
-    /// The (lower, upper) bounds per level for a forecast with scale `scale`.
-    pub fn bounds(&self, forecast: &[f64], scale: f64) -> Vec<(Vec<f64>, Vec<f64>)> {
-        self.quantiles
+    /// The (lower, upper) bounds per level for a forecast with scale `scale`, made by the
+    /// combination or (`fallback`) by the fallback.
+    pub fn bounds(
+        &self,
+        forecast: &[f64],
+        scale: f64,
+        fallback: bool,
+    ) -> Vec<(Vec<f64>, Vec<f64>)> {
+        let quantiles = if fallback {
+            &self.fallback
+        } else {
+            &self.quantiles
+        };
+        quantiles
             .iter()
             .map(|q| {
                 let lo = forecast.iter().zip(q).map(|(f, q)| f - q * scale).collect();
@@ -107,9 +134,12 @@ mod tests {
     fn bounds_are_symmetric_and_scaled() {
         let c = Calibration {
             quantiles: vec![vec![1.0, 2.0]],
+            fallback: vec![vec![2.0, 4.0]],
         };
-        let b = c.bounds(&[10.0, 20.0], 3.0);
+        let b = c.bounds(&[10.0, 20.0], 3.0, false);
         assert_eq!(b, vec![(vec![7.0, 14.0], vec![13.0, 26.0])]);
+        let b = c.bounds(&[10.0, 20.0], 1.0, true);
+        assert_eq!(b, vec![(vec![8.0, 16.0], vec![12.0, 24.0])]);
         assert_eq!(series_scale(&[1.0, 2.0, 4.0], 7), Some(1.5));
         assert_eq!(series_scale(&[1.0], 7), None);
     }

@@ -238,7 +238,10 @@ fn forecast_prepared(
     let weights = weights(model, meta, prepared)?;
     let calibration = match (&prepared.ctx, levels.is_empty()) {
         (_, true) => None,
-        (Some(ctx), false) => Some(intervals::calibrate(ctx, &weights, levels)?),
+        (Some(ctx), false) => {
+            let naive2 = prepared.pool.naive2_column()?;
+            Some(intervals::calibrate(ctx, &weights, naive2, levels)?)
+        }
         (None, false) => {
             return Err(Error::Settings(
                 "intervals need series long enough for the pool to calibrate on".into(),

@@ -155,7 +155,7 @@ pub(crate) fn assemble(
         let (values, members, fallback_name) = combined;
         let bounds =
             calibration.map_or_else(Vec::new, |c| match series_scale(&s.values, card.period) {
-                Some(scale) => c.bounds(&values, scale),
+                Some(scale) => c.bounds(&values, scale, fallback_name.is_some()),
                 None => vec![(vec![f64::NAN; h], vec![f64::NAN; h]); levels.len()],
             });
         for j in 0..h {
