@@ -4,11 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::metablend;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use crate::util::{metablend, s};
 
 /// 8 daily series with a weekly pattern (2024-01-01 to 2024-02-29), and one of 6 days.
 fn write_panel(dir: &Path) -> PathBuf {

@@ -1,7 +1,7 @@
 //! `backtest → train → evaluate` and `run --quick` end to end through the binary, and one
 //! test per kind of bad input: each exits non-zero with one clear message and no panic.
 
-use crate::util::metablend;
+use crate::util::{metablend, s, train_args};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,10 +10,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 const TINY: &str = "total_timesteps = 1024\neval_every = 1\ncheckpoint_every = 1\n[env]\nwindow = 10\nepisode_len = 32\n[ppo]\nn_envs = 2\nn_steps = 256\nbatch_size = 64\nn_epochs = 2\ngamma = 0.5\n";
@@ -39,23 +35,6 @@ fn backtest(dir: &Path) -> PathBuf {
     ]);
     assert!(ok, "{err}");
     preds
-}
-
-/// `metablend train` arguments for a predictions file, a config and a run folder.
-fn train_args<'a>(preds: &'a Path, config: &'a Path, run: &'a Path, resume: bool) -> Vec<&'a str> {
-    let mut args = vec![
-        "train",
-        "--predictions",
-        s(preds),
-        "--config",
-        s(config),
-        "--out",
-        s(run),
-    ];
-    if resume {
-        args.push("--resume");
-    }
-    args
 }
 
 /// Backtests, then trains a tiny PPO run.

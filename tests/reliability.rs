@@ -6,17 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::metablend;
+use crate::util::{metablend, s, train_args};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mb-rel-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A predictions table of `rows` rows and three models, one of them much better than the
@@ -36,19 +32,30 @@ fn predictions(dir: &Path, rows: usize, scale: f64) -> PathBuf {
 const TINY: &str = "total_timesteps = 1024\neval_every = 1\ncheckpoint_every = 1\n[env]\nwindow = 10\nepisode_len = 32\n[ppo]\nn_envs = 2\nn_steps = 128\nbatch_size = 64\nn_epochs = 2\ngamma = 0.5\n";
 
 fn train(preds: &Path, config: &Path, run: &Path, resume: bool) -> (bool, String, String) {
-    let mut args = vec![
-        "train",
+    metablend(&train_args(preds, config, run, resume))
+}
+
+/// `metablend collect` of a run's policy: `episodes` episodes of `len` steps into `out`.
+fn collect(
+    run: &Path,
+    preds: &Path,
+    episodes: &str,
+    len: &str,
+    out: &Path,
+) -> (bool, String, String) {
+    metablend(&[
+        "collect",
+        "--run",
+        s(run),
         "--predictions",
         s(preds),
-        "--config",
-        s(config),
+        "--episodes",
+        episodes,
+        "--episode-len",
+        len,
         "--out",
-        s(run),
-    ];
-    if resume {
-        args.push("--resume");
-    }
-    metablend(&args)
+        s(out),
+    ])
 }
 
 /// A trained run folder on a 400-row table.
@@ -156,19 +163,7 @@ fn outputs_that_are_inputs_or_read_only_are_refused() {
     let series = dir.join("s.csv");
     std::fs::write(&series, "t,value\n0,1\n1,2\n2,3\n3,4\n4,5\n5,6\n").unwrap();
     let log = dir.join("log.jsonl");
-    let (ok, _, err) = metablend(&[
-        "collect",
-        "--run",
-        s(&run),
-        "--predictions",
-        s(&preds),
-        "--episodes",
-        "3",
-        "--episode-len",
-        "4",
-        "--out",
-        s(&log),
-    ]);
+    let (ok, _, err) = collect(&run, &preds, "3", "4", &log);
     assert!(ok, "{err}");
     let log_before = std::fs::read(&log).unwrap();
     let cases: Vec<Vec<&str>> = vec![
@@ -434,19 +429,7 @@ fn wrong_data_and_settings_are_reported_not_used() {
     );
     // A replay whose episodes are not the log's.
     let log = dir.join("log.jsonl");
-    let (ok, _, err) = metablend(&[
-        "collect",
-        "--run",
-        s(&run),
-        "--predictions",
-        s(&preds),
-        "--episodes",
-        "5",
-        "--episode-len",
-        "8",
-        "--out",
-        s(&log),
-    ]);
+    let (ok, _, err) = collect(&run, &preds, "5", "8", &log);
     assert!(ok, "{err}");
     let (ok, _, err) = metablend(&[
         "ope",
@@ -529,19 +512,7 @@ fn absurd_sizes_are_clear_errors() {
     let dir = scratch("sizes");
     let (preds, _, run) = trained(&dir);
     let log = dir.join("log.jsonl");
-    let (ok, _, err) = metablend(&[
-        "collect",
-        "--run",
-        s(&run),
-        "--predictions",
-        s(&preds),
-        "--episodes",
-        "3",
-        "--episode-len",
-        "4",
-        "--out",
-        s(&log),
-    ]);
+    let (ok, _, err) = collect(&run, &preds, "3", "4", &log);
     assert!(ok, "{err}");
     let env = ["--run", s(&run), "--predictions", s(&preds)];
     let l2 = dir.join("l2");
@@ -593,19 +564,7 @@ fn inputs_are_read_as_their_users_expect() {
     let dir = scratch("inputs2");
     let (preds, _, run) = trained(&dir);
     let log = dir.join("log.jsonl");
-    let (ok, _, err) = metablend(&[
-        "collect",
-        "--run",
-        s(&run),
-        "--predictions",
-        s(&preds),
-        "--episodes",
-        "1",
-        "--episode-len",
-        "4",
-        "--out",
-        s(&log),
-    ]);
+    let (ok, _, err) = collect(&run, &preds, "1", "4", &log);
     assert!(ok, "{err}");
     let text = std::fs::read_to_string(&log).unwrap();
     std::fs::write(&log, format!("\u{feff}{text}")).unwrap();

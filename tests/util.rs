@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Path of a file under `tests/data/`.
 pub fn data_path(rel: &str) -> PathBuf {
@@ -38,4 +38,31 @@ pub fn metablend(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// `metablend train` arguments for a predictions file, a config and a run folder.
+pub fn train_args<'a>(
+    preds: &'a Path,
+    config: &'a Path,
+    run: &'a Path,
+    resume: bool,
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "train",
+        "--predictions",
+        s(preds),
+        "--config",
+        s(config),
+        "--out",
+        s(run),
+    ];
+    if resume {
+        args.push("--resume");
+    }
+    args
 }

@@ -2,11 +2,9 @@
 //! as the `close` of a stock file) or a long panel (`series,t,value`, gzip'd or not, as the
 //! M3/M4 files are stored). Every error names the file, the line and the column.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -48,19 +46,10 @@ pub struct SeriesCsvOptions {
 const TIME_COLUMNS: [&str; 5] = ["date", "t", "time", "timestamp", "ds"];
 
 pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>> {
-    let io = |source| Error::Io {
+    metablend_core::fs::open_maybe_gzip(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let mut magic = [0u8; 2];
-    let n = file.read(&mut magic).map_err(io)?;
-    let file = File::open(path).map_err(io)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        Ok(Box::new(MultiGzDecoder::new(BufReader::new(file))))
-    } else {
-        Ok(Box::new(BufReader::new(file)))
-    }
+    })
 }
 
 pub(crate) fn parse_err(file: &str, line: u64, column: &str, message: impl Into<String>) -> Error {

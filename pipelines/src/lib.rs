@@ -34,6 +34,7 @@ pub mod forecast;
 pub mod m4;
 pub mod main_job;
 pub mod metaopt;
+mod rules;
 pub mod single;
 mod threads;
 

@@ -12,6 +12,7 @@ mod gym;
 mod m4;
 mod metaopt;
 mod ope;
+mod panel_args;
 mod run;
 mod train;
 

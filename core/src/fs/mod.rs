@@ -7,6 +7,7 @@ mod atomic;
 pub mod checksum;
 mod lock;
 mod output;
+mod read;
 
 pub use atomic::{recover_folder, write_file, write_folder, write_text};
 pub use lock::{FolderLock, LOCK_FILE};
@@ -14,3 +15,4 @@ pub use output::{
     check_output_file, check_output_folder, check_output_path, read_marker, resolve,
     write_output_folder, OutputMarker, MARKER,
 };
+pub use read::open_maybe_gzip;

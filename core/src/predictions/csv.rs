@@ -248,21 +248,8 @@ impl PredictionsPanel {
     }
 }
 
-/// Opens a file for reading, decompressing it when it is gzip'd (by its magic bytes, not its
-/// name).
 fn open(path: &Path) -> Result<Box<dyn Read>> {
-    use std::io::{BufRead, BufReader};
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = BufReader::new(file);
-    let gzip = reader
-        .fill_buf()
-        .map_err(|e| Error::io(path, e))?
-        .starts_with(&[0x1f, 0x8b]);
-    Ok(if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(reader))
-    } else {
-        Box::new(reader)
-    })
+    crate::fs::open_maybe_gzip(path).map_err(|e| Error::io(path, e))
 }
 
 /// Checks that timestamps increase, where their order is known: all numbers, or all ISO 8601

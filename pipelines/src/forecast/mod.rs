@@ -53,7 +53,7 @@ use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
-use crate::m4::{best_one, inverse_error};
+use crate::rules::{best_one, inverse_error, rule_weights};
 use crate::{Error, Result};
 use prepare::Prepared;
 
@@ -274,8 +274,8 @@ fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<
             let rows: Vec<usize> = (0..n).collect();
             learner.weights(ctx, &rows)?
         }
-        MetaLearner::InverseError => ctx.losses().iter().map(|l| inverse_error(l)).collect(),
-        MetaLearner::BestOnValidation => ctx.losses().iter().map(|l| best_one(l)).collect(),
+        MetaLearner::InverseError => rule_weights(ctx, inverse_error),
+        MetaLearner::BestOnValidation => rule_weights(ctx, best_one),
         MetaLearner::Equal => vec![vec![1.0 / k as f64; k]; n],
     })
 }

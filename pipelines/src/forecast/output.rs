@@ -66,6 +66,7 @@ impl Forecasts {
     /// weight cells of a fallback series are empty, and so is an unavailable bound.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         metablend_core::fs::write_file(path, |w| {
+            let mut out = csv::Writer::from_writer(w);
             let mut header = vec!["unique_id".to_string(), "ds".into(), COMBINED.into()];
             for l in &self.levels {
                 header.push(format!("{COMBINED}-lo-{l}"));
@@ -74,52 +75,36 @@ impl Forecasts {
             header.extend(self.names.iter().cloned());
             header.extend(self.names.iter().map(|n| format!("w_{n}")));
             header.push("fallback".into());
-            writeln!(w, "{}", header.join(","))?;
-            let empty = vec![String::new(); self.names.len()];
+            out.write_record(&header)?;
+            // A fallback series has no model or weight cells; an unavailable bound is empty.
+            let cells = |v: &[f64]| -> Vec<String> {
+                if v.is_empty() {
+                    vec![String::new(); self.names.len()]
+                } else {
+                    v.iter().map(f64::to_string).collect()
+                }
+            };
+            let bound = |v: f64| {
+                if v.is_finite() {
+                    v.to_string()
+                } else {
+                    String::new()
+                }
+            };
             for r in &self.rows {
-                let cells = |v: &[f64]| -> Vec<String> {
-                    if v.is_empty() {
-                        empty.clone()
-                    } else {
-                        v.iter().map(|x| x.to_string()).collect()
-                    }
-                };
-                let bound = |v: f64| {
-                    if v.is_finite() {
-                        v.to_string()
-                    } else {
-                        String::new()
-                    }
-                };
-                let bounds: String = r
-                    .intervals
-                    .iter()
-                    .map(|&(lo, hi)| format!(",{},{}", bound(lo), bound(hi)))
-                    .collect();
-                writeln!(
-                    w,
-                    "{},{},{}{},{},{},{}",
-                    quote(&r.unique_id),
-                    r.ds,
-                    r.forecast,
-                    bounds,
-                    cells(&r.models).join(","),
-                    cells(&r.weights).join(","),
-                    r.fallback.as_deref().unwrap_or("")
-                )?;
+                let mut record = vec![r.unique_id.clone(), r.ds.clone(), r.forecast.to_string()];
+                for &(lo, hi) in &r.intervals {
+                    record.push(bound(lo));
+                    record.push(bound(hi));
+                }
+                record.extend(cells(&r.models));
+                record.extend(cells(&r.weights));
+                record.push(r.fallback.clone().unwrap_or_default());
+                out.write_record(&record)?;
             }
-            Ok(())
+            out.flush()
         })?;
         Ok(())
-    }
-}
-
-/// A CSV cell: quoted when it holds a comma, a quote or a line break.
-fn quote(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
     }
 }
 

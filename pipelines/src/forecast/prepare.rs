@@ -42,8 +42,8 @@ impl Prepared {
         scaler: Option<&FeatureScaler>,
         progress: &dyn Progress,
     ) -> Result<Self> {
-        let series = panel.to_series();
-        let checked: Vec<Option<Features>> = series
+        let checked: Vec<Option<Features>> = panel
+            .series
             .par_iter()
             .map(|s| {
                 usable(&s.values, h, m)
@@ -51,11 +51,19 @@ impl Prepared {
                     .flatten()
             })
             .collect();
-        let eligible: Vec<usize> = (0..series.len())
+        let eligible: Vec<usize> = (0..checked.len())
             .filter(|&i| checked[i].is_some())
             .collect();
         let features: Vec<Features> = checked.into_iter().flatten().collect();
-        let train: Vec<Series> = eligible.iter().map(|&i| series[i].clone()).collect();
+        // The pool and the tasks read only ids and values: no stamps as text.
+        let train: Vec<Series> = eligible
+            .iter()
+            .map(|&i| Series {
+                name: panel.series[i].id.clone(),
+                values: panel.series[i].values.clone(),
+                timestamps: None,
+            })
+            .collect();
         progress.start("pool", 2 * train.len() as u64);
         let pool = if train.is_empty() {
             empty_pool(models, h)?

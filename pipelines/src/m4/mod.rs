@@ -29,6 +29,7 @@ use metablend_env::{Env, Policy};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+use crate::rules::{best_one, inverse_error, rule_weights};
 use crate::single::Report;
 use crate::{Error, Result};
 
@@ -402,25 +403,6 @@ impl ActionMapJob for PpoJob<'_> {
         }
         Ok(out)
     }
-}
-
-pub(crate) fn best_one(losses: &[f64]) -> Vec<f64> {
-    let best = (0..losses.len())
-        .min_by(|&a, &b| losses[a].total_cmp(&losses[b]))
-        .unwrap_or(0);
-    let mut w = vec![0.0; losses.len()];
-    w[best] = 1.0;
-    w
-}
-
-pub(crate) fn inverse_error(losses: &[f64]) -> Vec<f64> {
-    let inv: Vec<f64> = losses.iter().map(|l| 1.0 / l.max(1e-8)).collect();
-    let sum: f64 = inv.iter().sum();
-    inv.iter().map(|v| v / sum).collect()
-}
-
-fn rule_weights(ctx: &ContextPanel, rule: fn(&[f64]) -> Vec<f64>) -> Vec<Vec<f64>> {
-    ctx.losses().iter().map(|l| rule(l)).collect()
 }
 
 fn fforma_weights(

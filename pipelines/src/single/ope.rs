@@ -64,6 +64,8 @@ struct Setup<M: ActionMap> {
     env: EnsembleEnv<M>,
     space: M::Space,
     best: std::path::PathBuf,
+    /// The env's episode length (the run's, or the one asked for).
+    episode_len: usize,
 }
 
 impl<M> Setup<M>
@@ -83,6 +85,7 @@ where
             env,
             space,
             best: choice.run.join("best_model"),
+            episode_len: settings.env.episode_len,
         })
     }
 
@@ -208,19 +211,6 @@ pub fn estimate(
     settings: &OpeSettings,
     replay: usize,
 ) -> Result<OpeOutcome> {
-    if replay > 0 {
-        // A replayed value is comparable with the estimates only for episodes as long as
-        // the logged ones.
-        let (run_settings, _) = read_run(env.run)?;
-        let len = env.episode_len.unwrap_or(run_settings.env.episode_len);
-        let longest = log.iter().map(|t| t.steps.len()).max().unwrap_or(0);
-        if longest != len {
-            return Err(Error::Settings(format!(
-                "the log's episodes are up to {longest} steps long but the replay would run \
-                 {len}-step episodes; pass --episode-len {longest}"
-            )));
-        }
-    }
     struct Job<'a> {
         policy: PolicyChoice,
         log: &'a [Trajectory],
@@ -234,6 +224,18 @@ pub fn estimate(
             M: ActionMap,
             M::Space: Perturbable,
         {
+            if self.replay > 0 {
+                // A replayed value is comparable with the estimates only for episodes as
+                // long as the logged ones.
+                let len = setup.episode_len;
+                let longest = self.log.iter().map(|t| t.steps.len()).max().unwrap_or(0);
+                if longest != len {
+                    return Err(Error::Settings(format!(
+                        "the log's episodes are up to {longest} steps long but the replay \
+                         would run {len}-step episodes; pass --episode-len {longest}"
+                    )));
+                }
+            }
             let mut target = setup.policy(self.policy, self.settings.seed)?;
             let report = evaluate_off_policy(
                 self.log,
