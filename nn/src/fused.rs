@@ -14,6 +14,8 @@
 
 use crate::cpu::{contiguous_f32, dot, tanh_in_place, transpose};
 use crate::Activation;
+use std::borrow::Cow;
+
 use candle_core::{bail, CpuStorage, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
 
 /// `act(x wᵀ + b)` for `x: (rows, in)`, `w: (out, in)`, `b: (out,)`; `act = None` is a
@@ -65,17 +67,8 @@ impl CustomOp3 for Dense {
                 l3.dims()
             );
         }
-        let mut out = Vec::with_capacity(rows * fan_out);
-        for _ in 0..rows {
-            out.extend_from_slice(b);
-        }
-        matmul_add_t(&mut out, x, w, (rows, fan_in, fan_out))?;
-        match self.act {
-            None => {}
-            Some(Activation::Tanh) => tanh_in_place(&mut out),
-            // `x < 0` rather than `max(x, 0)`, which would turn a NaN into 0 and hide it.
-            Some(Activation::Relu) => out.iter_mut().filter(|v| **v < 0.0).for_each(|v| *v = 0.0),
-        }
+        let prepared = prepare_weight(w, fan_out, fan_in);
+        let out = forward_values(x, &prepared, b, self.act, (rows, fan_in, fan_out))?;
         Ok((CpuStorage::F32(out), Shape::from((rows, fan_out))))
     }
 
@@ -296,31 +289,65 @@ impl CustomOp2 for WeightGrad {
     }
 }
 
-/// `out += x wᵀ` for row-major `x: (rows, k)`, `w: (n, k)` and `out: (rows, n)`, on one
-/// thread (these products are far too small to share).
-fn matmul_add_t(
+/// A weight `w: (n, k)` as the forward product reads it: a thin layer's rows as they are, a
+/// wide layer's transpose `wᵀ` (`k × n`, row-major). gemm accumulates in another order when it
+/// reads wᵀ through strides, so the row-major copy keeps the sums in the order candle's own
+/// matmul uses (16 KiB for a 64-wide layer). Networks that run many forward passes between
+/// weight updates keep it ([`crate::FrozenMlp`]).
+pub(crate) fn prepare_weight(w: &[f32], n: usize, k: usize) -> Cow<'_, [f32]> {
+    if n < THIN {
+        Cow::Borrowed(w)
+    } else {
+        Cow::Owned(transpose(w, n, k))
+    }
+}
+
+/// `act(x wᵀ + b)` for row-major `x: (rows, k)`, the weight prepared by [`prepare_weight`]
+/// and `b: (n,)`: the output starts as the bias rows, the product accumulates into it and the
+/// activation is applied in place.
+pub(crate) fn forward_values(
+    x: &[f32],
+    prepared: &[f32],
+    b: &[f32],
+    act: Option<Activation>,
+    (rows, k, n): (usize, usize, usize),
+) -> candle_core::Result<Vec<f32>> {
+    if x.len() != rows * k || prepared.len() != k * n || b.len() != n {
+        bail!("dense: buffer sizes do not match ({rows} x {k}) @ ({n} x {k})ᵀ + ({n})");
+    }
+    let mut out = Vec::with_capacity(rows * n);
+    for _ in 0..rows {
+        out.extend_from_slice(b);
+    }
+    matmul_add_prepared(&mut out, x, prepared, (rows, k, n));
+    match act {
+        None => {}
+        Some(Activation::Tanh) => tanh_in_place(&mut out),
+        // `x < 0` rather than `max(x, 0)`, which would turn a NaN into 0 and hide it.
+        Some(Activation::Relu) => out.iter_mut().filter(|v| **v < 0.0).for_each(|v| *v = 0.0),
+    }
+    Ok(out)
+}
+
+/// `out += x wᵀ` for row-major `x: (rows, k)`, the weight prepared by [`prepare_weight`] and
+/// `out: (rows, n)` (sizes checked by the caller), on one thread (these products are far too
+/// small to share).
+fn matmul_add_prepared(
     out: &mut [f32],
     x: &[f32],
-    w: &[f32],
+    prepared: &[f32],
     (rows, k, n): (usize, usize, usize),
-) -> candle_core::Result<()> {
-    if x.len() != rows * k || w.len() != k * n || out.len() != rows * n {
-        bail!("dense: buffer sizes do not match ({rows} x {k}) @ ({n} x {k})ᵀ");
-    }
+) {
     if n < THIN {
         for (o, xr) in out.chunks_exact_mut(n).zip(x.chunks_exact(k)) {
-            for (o, wj) in o.iter_mut().zip(w.chunks_exact(k)) {
+            for (o, wj) in o.iter_mut().zip(prepared.chunks_exact(k)) {
                 *o += dot(xr, wj);
             }
         }
-        return Ok(());
+        return;
     }
-    // gemm accumulates in another order when it reads wᵀ through strides; a row-major copy
-    // of wᵀ (k × n: 16 KiB for a 64-wide layer, against 4 MFLOP of product at 256 rows)
-    // keeps the sums in the order candle's own matmul uses.
-    let wt = transpose(w, n, k);
-    // SAFETY: each pointer addresses a live slice whose length was just checked against the
-    // strides given (row-major: column stride 1, row stride = row length), `out` is
+    // SAFETY: each pointer addresses a live slice whose length the caller checked against
+    // the strides given (row-major: column stride 1, row stride = row length), `out` is
     // borrowed mutably and does not alias the inputs, and gemm reads and writes nothing
     // outside these bounds.
     unsafe {
@@ -335,7 +362,7 @@ fn matmul_add_t(
             x.as_ptr(),
             1,
             k as isize,
-            wt.as_ptr(),
+            prepared.as_ptr(),
             1,
             n as isize,
             1.0,
@@ -346,7 +373,6 @@ fn matmul_add_t(
             gemm::Parallelism::None,
         );
     }
-    Ok(())
 }
 
 #[cfg(test)]

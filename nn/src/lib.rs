@@ -12,7 +12,8 @@
 //!   candle's per-op overhead dominates. They agree up to float rounding; a network keeps
 //!   one path for its whole life so that seeded runs reproduce bit for bit.
 //! - [`init`]: PyTorch's default uniform and orthogonal initialisation.
-//! - [`Mlp`]: dense layers with one activation between them and a linear output.
+//! - [`Mlp`]: dense layers with one activation between them and a linear output;
+//!   [`FrozenMlp`] snapshots one for inference on plain slices (PPO rollouts).
 //! - [`Adam`] and [`clip_grad_norm`] on flat `f32` buffers: the optimiser whose moments go
 //!   into checkpoints (for exact resume), and which beats a dozen tensor ops per parameter on
 //!   networks this small.
@@ -38,6 +39,7 @@ mod adam;
 pub mod cpu;
 mod dense;
 mod error;
+mod frozen;
 mod fused;
 pub mod init;
 mod mlp;
@@ -46,5 +48,6 @@ pub use activation::Activation;
 pub use adam::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
 pub use dense::{dense, Dense};
 pub use error::{Error, Result};
+pub use frozen::FrozenMlp;
 pub use fused::dense_fused;
 pub use mlp::{ForwardPath, Mlp};

@@ -79,6 +79,11 @@ impl Mlp {
         Ok(h)
     }
 
+    /// The forward path.
+    pub fn path(&self) -> ForwardPath {
+        self.path
+    }
+
     /// The layers.
     pub fn layers(&self) -> &[Dense] {
         &self.layers

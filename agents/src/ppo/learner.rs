@@ -10,7 +10,7 @@ use super::rollout::{explained_variance, RolloutBuffer};
 use super::PpoConfig;
 use crate::{Error, Result};
 use candle_core::{Device, Tensor, Var};
-use metablend_nn::{clip_grad_norm, read_grads, read_vars, write_vars, Adam};
+use metablend_nn::{clip_grad_norm, read_grads, read_vars, write_vars, Adam, FrozenMlp};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -24,6 +24,25 @@ pub(crate) fn phase_rng(seed: u64, phase: u64, iteration: u64) -> StdRng {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     StdRng::seed_from_u64(z ^ (z >> 31))
+}
+
+/// The actor and the critic at fixed weights ([`PpoLearner::rollout_nets`]).
+#[derive(Debug, Clone)]
+pub struct RolloutNets {
+    actor: FrozenMlp,
+    critic: FrozenMlp,
+}
+
+impl RolloutNets {
+    /// Policy outputs `(n, out_dim)` and values `(n,)` for `n` flat f32 observations.
+    pub fn forward(&self, obs: &[f32], n: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+        Ok((self.actor.forward(obs, n)?, self.values(obs, n)?))
+    }
+
+    /// Values `(n,)` for `n` flat f32 observations.
+    pub fn values(&self, obs: &[f32], n: usize) -> Result<Vec<f32>> {
+        Ok(self.critic.forward(obs, n)?)
+    }
 }
 
 /// The learning side of PPO: actor-critic, Adam state, counters.
@@ -108,6 +127,16 @@ impl PpoLearner {
             Some(v) => Ok(v.as_tensor().to_vec1::<f32>()?),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// The actor and the critic frozen at their current weights, for the forward passes of
+    /// a rollout (the weights change only in [`PpoLearner::train`]); bit for bit the outputs
+    /// of [`PpoLearner::forward`].
+    pub fn rollout_nets(&self) -> Result<RolloutNets> {
+        Ok(RolloutNets {
+            actor: FrozenMlp::new(&self.model.actor)?,
+            critic: FrozenMlp::new(&self.model.critic)?,
+        })
     }
 
     /// Policy outputs `(n, out_dim)` and values `(n,)` for `n` flat f32 observations.

@@ -23,7 +23,7 @@ pub use checkpoint::{parse_state, read_state, CheckpointState, FORMAT_VERSION};
 pub use config::{PpoConfig, Schedule};
 pub use gae::{compute_gae, GaeInputs};
 pub use head::{HeadKind, PolicySpace};
-pub use learner::PpoLearner;
+pub use learner::{PpoLearner, RolloutNets};
 pub use log::{UpdateLog, UpdateStats};
 pub use metablend_nn::Activation;
 pub use policy::PpoPolicy;

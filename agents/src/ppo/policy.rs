@@ -3,9 +3,8 @@
 use super::head::{HeadKind, PolicySpace};
 use super::learner::PpoLearner;
 use crate::Result;
-use candle_core::{Device, Tensor};
 use metablend_env::{Env, Policy};
-use metablend_nn::Mlp;
+use metablend_nn::FrozenMlp;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -13,26 +12,24 @@ use rand::SeedableRng;
 /// or the Gaussian mean) or stochastically (a sample), one observation or a batch.
 #[derive(Debug, Clone)]
 pub struct PpoPolicy<S> {
-    actor: Mlp,
+    actor: FrozenMlp,
     head: HeadKind,
     log_std: Vec<f32>,
     obs_dim: usize,
     space: S,
     rng: StdRng,
-    device: Device,
 }
 
 impl<S: PolicySpace> PpoPolicy<S> {
     /// A snapshot of the learner's current actor.
     pub fn from_learner(learner: &PpoLearner, space: S) -> Result<Self> {
         Ok(Self {
-            actor: learner.model().actor.detached_copy()?,
+            actor: FrozenMlp::new(&learner.model().actor)?,
             head: learner.head(),
             log_std: learner.log_std()?,
             obs_dim: learner.model().obs_dim(),
             space,
             rng: StdRng::seed_from_u64(learner.config().seed ^ 0x5eed),
-            device: Device::Cpu,
         })
     }
 
@@ -74,8 +71,7 @@ impl<S: PolicySpace> PpoPolicy<S> {
             )));
         }
         let flat: Vec<f32> = obs.iter().map(|&x| x as f32).collect();
-        let x = Tensor::from_vec(flat, (1, self.obs_dim), &self.device)?;
-        let out = self.actor.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
+        let out = self.actor.forward(&flat, 1)?;
         self.head.log_prob(&out, &self.log_std, raw)
     }
 
@@ -86,8 +82,7 @@ impl<S: PolicySpace> PpoPolicy<S> {
         deterministic: bool,
     ) -> Result<Vec<(Vec<f32>, f32)>> {
         let flat: Vec<f32> = obs.iter().flatten().map(|&x| x as f32).collect();
-        let x = Tensor::from_vec(flat, (obs.len(), self.obs_dim), &self.device)?;
-        let out = self.actor.forward(&x)?.flatten_all()?.to_vec1::<f32>()?;
+        let out = self.actor.forward(&flat, obs.len())?;
         let d = self.head.out_dim();
         Ok((0..obs.len())
             .map(|i| {

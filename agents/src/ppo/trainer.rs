@@ -183,13 +183,14 @@ where
         let head = self.learner.head;
         let out_dim = head.out_dim();
         let obs_dim = self.buffer.obs_dim;
+        let nets = self.learner.rollout_nets()?;
         self.buffer.clear();
         let mut flat = Vec::with_capacity(n_envs * obs_dim);
         let mut actions = Vec::with_capacity(n_envs);
         for _ in 0..n_steps {
             flat.clear();
             flat.extend(self.obs.iter().flatten().map(|&x| x as f32));
-            let (out, values) = self.learner.forward(&flat, n_envs)?;
+            let (out, values) = nets.forward(&flat, n_envs)?;
             actions.clear();
             for e in 0..n_envs {
                 let (raw, logp) = head.sample(
@@ -233,7 +234,7 @@ where
                 }
             }
             if !truncated_at.is_empty() {
-                let v = self.learner.values(&truncated_obs, truncated_at.len())?;
+                let v = nets.values(&truncated_obs, truncated_at.len())?;
                 for (i, v) in truncated_at.into_iter().zip(v) {
                     self.buffer.truncation_values[i] = v;
                 }
@@ -243,7 +244,7 @@ where
         }
         flat.clear();
         flat.extend(self.obs.iter().flatten().map(|&x| x as f32));
-        self.learner.values(&flat, n_envs)
+        nets.values(&flat, n_envs)
     }
 }
 
