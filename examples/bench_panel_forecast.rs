@@ -44,6 +44,7 @@ fn main() -> anyhow::Result<()> {
         models: None,
         meta: MetaLearner::Fforma,
         seed: 0,
+        ppo: Default::default(),
     };
     let (mut fits, mut forecasts) = (Vec::new(), Vec::new());
     for run in 0..runs {

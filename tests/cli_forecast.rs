@@ -136,6 +136,40 @@ fn fit_then_forecast_a_users_panel() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cv.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["series_scored"], serde_json::json!([8, 8]));
+    // The contextual PPO meta-combiner: its policy is saved in the model folder.
+    let ppo_model = dir.join("ppo-model");
+    let (ok, out, err) = metablend(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--horizon",
+        "7",
+        "--pool",
+        pool,
+        "--meta",
+        "ppo",
+        "--ppo-steps",
+        "600",
+        "--out",
+        s(&ppo_model),
+        "--no-progress",
+    ]);
+    assert!(ok && out.contains("fitted ppo"), "{out}{err}");
+    assert!(ppo_model.join("ppo").join("state.json").exists());
+    let ppo_forecasts = dir.join("ppo.csv");
+    let (ok, out, err) = metablend(&[
+        "forecast",
+        "--model",
+        s(&ppo_model),
+        "--data",
+        s(&data),
+        "--out",
+        s(&ppo_forecasts),
+        "--no-progress",
+    ]);
+    assert!(ok, "{out}{err}");
+    let ppo_text = std::fs::read_to_string(&ppo_forecasts).unwrap();
+    assert_eq!(ppo_text.lines().count(), 1 + 9 * 7);
     // Bad panels name the series and the line.
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "unique_id,ds,y\na,2024-01-01,1\na,2024-01-01,2\n").unwrap();

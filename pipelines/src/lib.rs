@@ -33,6 +33,7 @@ mod error;
 pub mod forecast;
 pub mod m4;
 pub mod main_job;
+mod meta_ppo;
 pub mod metaopt;
 mod rules;
 pub mod single;

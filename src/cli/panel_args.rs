@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use metablend::ensemble::panel::{read_panel_file, Panel, PanelOptions};
 use metablend::ensemble::{FillPolicy, ModelSpec};
-use metablend::pipelines::forecast::{FitOptions, MetaLearner};
+use metablend::env::ensemble::ActionMapKind;
+use metablend::pipelines::forecast::{FitOptions, MetaLearner, PpoMetaOptions};
 
 /// A panel and how to fit a meta-model on it.
 #[derive(Debug, clap::Args)]
@@ -23,9 +24,17 @@ pub struct PanelFitArgs {
     /// drift, SES, Holt, damped, Theta, auto ARIMA).
     #[arg(long)]
     pool: Option<String>,
-    /// The combination: fforma, inverse, best or equal.
+    /// The combination: fforma (supervised on features), ppo (the contextual PPO policy),
+    /// inverse (inverse validation error), best (best on validation) or equal.
     #[arg(long, default_value = "fforma")]
     meta: String,
+    /// With --meta ppo: env steps of PPO training (one series per step).
+    #[arg(long, default_value_t = PpoMetaOptions::default().steps)]
+    ppo_steps: u64,
+    /// With --meta ppo: how actions become weights (residual: inverse-error prior plus a
+    /// learned correction; softmax; simplex; select).
+    #[arg(long, default_value = "residual")]
+    action_map: ActionMapKind,
     /// The meta-learner's seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -54,6 +63,10 @@ impl PanelFitArgs {
             models,
             meta: self.meta.parse::<MetaLearner>()?,
             seed: self.seed,
+            ppo: PpoMetaOptions {
+                steps: self.ppo_steps,
+                action_map: self.action_map,
+            },
         };
         Ok((panel, opts))
     }

@@ -98,6 +98,11 @@ where
         &self.learner
     }
 
+    /// The learner, giving up the envs (training is over).
+    pub fn into_learner(self) -> PpoLearner {
+        self.learner
+    }
+
     /// Mutable access to the learner (e.g. to load a checkpoint's weights).
     pub fn learner_mut(&mut self) -> &mut PpoLearner {
         &mut self.learner

@@ -113,7 +113,7 @@ pub fn cross_validation(
             )));
         }
         let prepared = Prepared::new(&history, &models, h, m, None, progress)?;
-        let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared)?;
+        let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared, progress)?;
         let mut outputs = Vec::new();
         for &meta in &metas {
             let f = forecast_prepared(&model, meta, &history, &opts.levels, &prepared)?;

@@ -25,6 +25,7 @@
 //!     models: None,
 //!     meta: MetaLearner::InverseError,
 //!     seed: 0,
+//!     ppo: Default::default(),
 //! };
 //! let model = fit(&panel, &options, &Silent)?;
 //! let forecasts = forecast(&model, &panel, &[80.0], &Silent)?;
@@ -47,12 +48,15 @@ pub use output::{ForecastRow, Forecasts};
 use std::fmt;
 use std::str::FromStr;
 
+use metablend_agents::ppo::PpoConfig;
 use metablend_core::Progress;
 use metablend_ensemble::meta::{Fforma, FformaConfig};
 use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
+use metablend_env::ensemble::ActionMapKind;
 use serde::{Deserialize, Serialize};
 
+use crate::meta_ppo;
 use crate::rules::{best_one, inverse_error, rule_weights};
 use crate::{Error, Result};
 use prepare::Prepared;
@@ -63,6 +67,9 @@ use prepare::Prepared;
 pub enum MetaLearner {
     /// The supervised FFORMA-style learner: weights from features and validation losses.
     Fforma,
+    /// The contextual PPO meta-combiner (as in `metablend m4`): a policy that maps a
+    /// series' features and validation errors to weights, trained on the validation losses.
+    Ppo,
     /// Weights inversely proportional to each model's validation loss.
     InverseError,
     /// The model with the lowest validation loss.
@@ -77,11 +84,12 @@ impl FromStr for MetaLearner {
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "fforma" => Ok(Self::Fforma),
+            "ppo" => Ok(Self::Ppo),
             "inverse" | "inverse_error" => Ok(Self::InverseError),
             "best" | "best_on_validation" => Ok(Self::BestOnValidation),
             "equal" => Ok(Self::Equal),
             other => Err(Error::Settings(format!(
-                "meta-learner `{other}`: choose fforma, inverse, best or equal"
+                "meta-learner `{other}`: choose fforma, ppo, inverse, best or equal"
             ))),
         }
     }
@@ -91,6 +99,7 @@ impl fmt::Display for MetaLearner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Fforma => "fforma",
+            Self::Ppo => "ppo",
             Self::InverseError => "inverse_error",
             Self::BestOnValidation => "best_on_validation",
             Self::Equal => "equal",
@@ -113,6 +122,29 @@ pub struct FitOptions {
     pub meta: MetaLearner,
     /// The meta-learner's seed.
     pub seed: u64,
+    /// How [`MetaLearner::Ppo`] trains (ignored by the others).
+    pub ppo: PpoMetaOptions,
+}
+
+/// The PPO meta-combiner's training: PPO's `ensemble` preset (seeded with
+/// [`FitOptions::seed`]) for `steps` env steps with the action map `action_map`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PpoMetaOptions {
+    /// Env steps (one per series drawn).
+    pub steps: u64,
+    /// How actions become weights; `residual` starts from inverse-error weights.
+    pub action_map: ActionMapKind,
+}
+
+impl Default for PpoMetaOptions {
+    /// `m4`'s settings: 30,000 steps on the residual map.
+    fn default() -> Self {
+        Self {
+            steps: 30_000,
+            action_map: ActionMapKind::Residual,
+        }
+    }
 }
 
 /// The default pool for seasonal period `m`: naive, seasonal naive, Naive2, drift, SES,
@@ -134,7 +166,7 @@ pub fn default_pool(m: usize) -> Vec<ModelSpec> {
 pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
     let (m, models) = resolve(panel, opts)?;
     let prepared = Prepared::new(panel, &models, opts.horizon, m, None, progress)?;
-    fit_prepared(panel, opts, m, models, &prepared)
+    fit_prepared(panel, opts, m, models, &prepared, progress)
 }
 
 /// The season and the pool `opts` imply for `panel` (Naive2 added when missing).
@@ -148,6 +180,11 @@ fn resolve(panel: &Panel, opts: &FitOptions) -> Result<(usize, Vec<ModelSpec>)> 
         .unwrap_or(1);
     if m == 0 {
         return Err(Error::Settings("season: at least 1 (1: none)".into()));
+    }
+    if opts.meta == MetaLearner::Ppo && opts.ppo.steps == 0 {
+        return Err(Error::Settings(
+            "ppo steps: at least one env step of training".into(),
+        ));
     }
     let mut models = opts.models.clone().unwrap_or_else(|| default_pool(m));
     if !models.iter().any(|s| matches!(s, ModelSpec::Naive2 { .. })) {
@@ -163,6 +200,7 @@ fn fit_prepared(
     m: usize,
     models: Vec<ModelSpec>,
     prepared: &Prepared,
+    progress: &dyn Progress,
 ) -> Result<MetaModel> {
     if prepared.eligible.is_empty() {
         return Err(Error::Settings(format!(
@@ -175,10 +213,20 @@ fn fit_prepared(
         seed: opts.seed,
         ..FformaConfig::default()
     };
+    let rows: Vec<usize> = (0..prepared.eligible.len()).collect();
     let learner = match (&prepared.ctx, opts.meta) {
-        (Some(ctx), MetaLearner::Fforma) => {
-            let rows: Vec<usize> = (0..prepared.eligible.len()).collect();
-            Some(Fforma::fit(&fforma_config, ctx, &rows)?)
+        (Some(ctx), MetaLearner::Fforma) => Some(Fforma::fit(&fforma_config, ctx, &rows)?),
+        _ => None,
+    };
+    let ppo = match (&prepared.ctx, opts.meta) {
+        (Some(ctx), MetaLearner::Ppo) => {
+            let cfg = PpoConfig {
+                seed: opts.seed,
+                ..PpoConfig::ensemble()
+            };
+            progress.start("ppo", opts.ppo.steps);
+            let (kind, steps) = (opts.ppo.action_map, opts.ppo.steps);
+            Some(meta_ppo::train(ctx, kind, cfg, steps, &rows, progress)?)
         }
         _ => None,
     };
@@ -192,6 +240,7 @@ fn fit_prepared(
         meta: opts.meta,
         fforma: (opts.meta == MetaLearner::Fforma).then_some(fforma_config),
         fforma_sizes: learner.as_ref().map(Fforma::sizes),
+        ppo: (opts.meta == MetaLearner::Ppo).then_some(opts.ppo),
         scaler: prepared.scaler.clone(),
         frequency: panel.frequency,
         series: panel.series.len(),
@@ -200,7 +249,7 @@ fn fit_prepared(
         data_fingerprint: prepare::fingerprint(panel),
         learner_sha256: None,
     };
-    Ok(MetaModel { card, learner })
+    Ok(MetaModel { card, learner, ppo })
 }
 
 /// Forecasts the `h` steps after each series of `panel` with a fitted meta-model: the pool
@@ -273,6 +322,15 @@ fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<
                 .ok_or_else(|| Error::Settings("the meta-model has no FFORMA learner".into()))?;
             let rows: Vec<usize> = (0..n).collect();
             learner.weights(ctx, &rows)?
+        }
+        MetaLearner::Ppo => {
+            let (learner, settings) = model
+                .ppo
+                .as_ref()
+                .zip(model.card.ppo)
+                .ok_or_else(|| Error::Settings("the meta-model has no PPO policy".into()))?;
+            let rows: Vec<usize> = (0..n).collect();
+            meta_ppo::weights(learner, settings.action_map, ctx, &rows)?
         }
         MetaLearner::InverseError => rule_weights(ctx, inverse_error),
         MetaLearner::BestOnValidation => rule_weights(ctx, best_one),

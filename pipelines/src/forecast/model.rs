@@ -1,6 +1,8 @@
 //! The meta-model folder `fit` writes and `forecast` reads: `model.json` (every setting, the
 //! pool, the feature scaler, the data's fingerprint, the library version) and, for FFORMA,
-//! `fforma.safetensors`, whose SHA-256 `model.json` records and the reader checks.
+//! `fforma.safetensors`, whose SHA-256 `model.json` records and the reader checks; for
+//! PPO, the policy's checkpoint folder `ppo/` (its own `state.json` records every tensor
+//! file's SHA-256, checked on load).
 
 use std::path::Path;
 
@@ -11,7 +13,9 @@ use metablend_ensemble::panel::Frequency;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
-use super::MetaLearner;
+use metablend_agents::ppo::PpoLearner;
+
+use super::{MetaLearner, PpoMetaOptions};
 use crate::{Error, Result};
 
 /// The version of the folder's layout this build writes and reads.
@@ -19,6 +23,7 @@ pub const MODEL_FORMAT: u32 = 1;
 
 const CARD: &str = "model.json";
 const LEARNER: &str = "fforma.safetensors";
+const PPO: &str = "ppo";
 
 /// Everything a meta-model is, except the learner's weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +47,9 @@ pub struct ModelCard {
     pub fforma: Option<FformaConfig>,
     /// The FFORMA network's layer sizes, input first.
     pub fforma_sizes: Option<Vec<usize>>,
+    /// The PPO meta-combiner's training (with `meta = ppo`).
+    #[serde(default)]
+    pub ppo: Option<PpoMetaOptions>,
     /// The feature scaler fitted on the training panel.
     pub scaler: FeatureScaler,
     /// The training panel's frequency.
@@ -64,6 +72,8 @@ pub struct MetaModel {
     pub card: ModelCard,
     /// The FFORMA network, with `meta = fforma`.
     pub learner: Option<Fforma>,
+    /// The PPO policy's learner, with `meta = ppo`.
+    pub ppo: Option<PpoLearner>,
 }
 
 impl MetaModel {
@@ -76,6 +86,9 @@ impl MetaModel {
                 let path = tmp.join(LEARNER);
                 learner.save(&path)?;
                 card.learner_sha256 = Some(file_sha256(&path)?);
+            }
+            if let Some(ppo) = &self.ppo {
+                ppo.save(tmp.join(PPO))?;
             }
             let json = serde_json::to_string_pretty(&card).expect("the card serialises");
             let path = tmp.join(CARD);
@@ -130,6 +143,38 @@ impl MetaModel {
             }
             _ => None,
         };
-        Ok(Self { card, learner })
+        let ppo = match (card.meta, card.ppo) {
+            (MetaLearner::Ppo, Some(_)) => Some(load_ppo(&dir.join(PPO), &card)?),
+            (MetaLearner::Ppo, None) => {
+                return Err(Error::folder(
+                    &path,
+                    "meta = ppo, but no PPO settings are recorded",
+                ))
+            }
+            _ => None,
+        };
+        Ok(Self { card, learner, ppo })
     }
+}
+
+/// The PPO policy of a model folder, checked against its card: the observation must hold
+/// the scaled features and one validation loss per pool model.
+fn load_ppo(path: &Path, card: &ModelCard) -> Result<PpoLearner> {
+    let learner =
+        PpoLearner::load(path).map_err(|e| Error::folder(path, format!("the PPO policy: {e}")))?;
+    let (obs, features, k) = (
+        learner.model().obs_dim(),
+        card.scaler.dim(),
+        card.names.len(),
+    );
+    if obs != features + k {
+        return Err(Error::folder(
+            path,
+            format!(
+                "the policy observes {obs} values; {features} features and {k} models need {}",
+                features + k
+            ),
+        ));
+    }
+    Ok(learner)
 }

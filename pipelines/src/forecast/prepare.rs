@@ -9,6 +9,7 @@ use metablend_ensemble::panel::Panel;
 use metablend_ensemble::{ModelSpec, Series};
 use metablend_env::contextual::ContextPanel;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use crate::{Error, Result};
 
@@ -28,7 +29,7 @@ pub(crate) struct Prepared {
     /// The feature scaler (fitted here, or the meta-model's).
     pub scaler: FeatureScaler,
     /// One meta-learning task per eligible series (`None` when no series is eligible).
-    pub ctx: Option<ContextPanel>,
+    pub ctx: Option<Arc<ContextPanel>>,
 }
 
 impl Prepared {
@@ -80,7 +81,9 @@ impl Prepared {
         let ctx = if train.is_empty() {
             None
         } else {
-            Some(context_panel(&pool, &features, &scaler, &train, m)?)
+            Some(Arc::new(context_panel(
+                &pool, &features, &scaler, &train, m,
+            )?))
         };
         Ok(Self {
             eligible,

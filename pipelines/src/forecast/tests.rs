@@ -38,6 +38,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         models: Some(ModelSpec::parse_list("naive snaive:7 drift ses:7 theta:7", 7).unwrap()),
         meta,
         seed: 0,
+        ppo: Default::default(),
     }
 }
 
@@ -96,6 +97,46 @@ fn fit_save_load_forecast_continues_each_series() {
     let err = MetaModel::load(&dir).err().unwrap().to_string();
     assert!(err.contains("fforma.safetensors"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_ppo_meta_combiner_is_saved_with_its_policy_and_forecasts_the_same() {
+    let p = panel(20, 70);
+    let mut opts = options(MetaLearner::Ppo);
+    opts.ppo.steps = 1_000;
+    let model = fit(&p, &opts, &Silent).unwrap();
+    assert_eq!(model.card.ppo, Some(opts.ppo));
+    assert!(model.learner.is_none() && model.ppo.is_some());
+    let dir = std::env::temp_dir().join(format!("mb-fit-ppo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    model.save(&dir).unwrap();
+    let loaded = MetaModel::load(&dir).unwrap();
+    assert_eq!(loaded.card, model.card);
+    let a = forecast(&model, &p, &[80.0], &Silent).unwrap();
+    let b = forecast(&loaded, &p, &[80.0], &Silent).unwrap();
+    assert_eq!(a, b, "the saved policy gives the same weights");
+    // The policy's weights are its own: neither equal nor inverse-error everywhere.
+    let inverse = fit(&p, &options(MetaLearner::InverseError), &Silent).unwrap();
+    let c = forecast(&inverse, &p, &[], &Silent).unwrap();
+    assert!(a
+        .rows
+        .iter()
+        .zip(&c.rows)
+        .any(|(x, y)| x.weights != y.weights));
+    for r in a.rows.iter().filter(|r| r.fallback.is_none()) {
+        assert!((r.weights.iter().sum::<f64>() - 1.0).abs() < 1e-6);
+    }
+    // Same seed, same policy; a damaged policy file is an error naming it.
+    let again = fit(&p, &opts, &Silent).unwrap();
+    assert_eq!(forecast(&again, &p, &[80.0], &Silent).unwrap(), a);
+    let state = dir.join("ppo").join("state.json");
+    let text = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(&state, &text[..text.len() / 2]).unwrap();
+    let err = MetaModel::load(&dir).err().unwrap().to_string();
+    assert!(err.contains("state.json"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+    opts.ppo.steps = 0;
+    assert!(fit(&p, &opts, &Silent).is_err());
 }
 
 #[test]

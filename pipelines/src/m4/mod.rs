@@ -13,9 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use metablend_agents::action_maps::{with_action_map, ActionMapJob};
-use metablend_agents::ope::Perturbable;
-use metablend_agents::ppo::{Ppo, PpoConfig};
+use metablend_agents::ppo::PpoConfig;
 use metablend_core::Progress;
 use metablend_ensemble::features::{extract_all, Features};
 use metablend_ensemble::meta::{
@@ -23,14 +21,13 @@ use metablend_ensemble::meta::{
     M4Frequency, M4Panel, PoolForecasts,
 };
 use metablend_ensemble::ModelSpec;
-use metablend_env::contextual::{ContextOrder, ContextPanel, ContextualEnv};
-use metablend_env::ensemble::{ActionMap, ActionMapKind};
-use metablend_env::{Env, Policy};
+use metablend_env::contextual::ContextPanel;
+use metablend_env::ensemble::ActionMapKind;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+use crate::meta_ppo;
 use crate::rules::{best_one, inverse_error, rule_weights};
-use crate::single::Report;
 use crate::{Error, Result};
 
 mod report;
@@ -350,58 +347,16 @@ impl Learners<'_> {
     ) -> Result<Vec<Vec<f64>>> {
         let mut cfg = self.ppo.clone();
         cfg.seed = seed;
-        let job = PpoJob {
+        let kind = self.opts.action_map;
+        let learner = meta_ppo::train(
             ctx,
-            train_rows,
-            eval_rows,
+            kind,
             cfg,
-            steps: self.opts.ppo_steps,
-            progress: self.progress,
-        };
-        with_action_map(self.opts.action_map, job)
-    }
-}
-
-struct PpoJob<'a> {
-    ctx: &'a Arc<ContextPanel>,
-    train_rows: &'a [usize],
-    eval_rows: &'a [usize],
-    cfg: PpoConfig,
-    steps: u64,
-    progress: &'a dyn Progress,
-}
-
-impl ActionMapJob for PpoJob<'_> {
-    type Output = Result<Vec<Vec<f64>>>;
-    fn run<M>(self, map: M) -> Result<Vec<Vec<f64>>>
-    where
-        M: ActionMap,
-        M::Space: Perturbable,
-    {
-        let (ctx, train_rows) = (self.ctx, self.train_rows);
-        let make_env = |_: usize| {
-            ContextualEnv::new(ctx.clone(), map.clone(), ContextOrder::Random)?
-                .with_selection(train_rows.to_vec())
-        };
-        let mut ppo = Ppo::new(self.cfg, make_env)?;
-        let mut report = Report {
-            progress: self.progress,
-            done: 0,
-            stopped: false,
-        };
-        ppo.learn(self.steps, &mut [&mut report])?;
-        check_stop(self.progress, "PPO training")?;
-        let mut policy = ppo.policy()?;
-        let mut env = ContextualEnv::new(ctx.clone(), map, ContextOrder::Sequential)?
-            .with_selection(self.eval_rows.to_vec())?;
-        let mut out = Vec::with_capacity(self.eval_rows.len());
-        for j in 0..self.eval_rows.len() {
-            let (obs, _) = env.reset(if j == 0 { Some(0) } else { None })?;
-            let action = Policy::<ContextualEnv<M>>::act(&mut policy, &obs, true)?;
-            env.step(&action)?;
-            out.push(env.weights().to_vec());
-        }
-        Ok(out)
+            self.opts.ppo_steps,
+            train_rows,
+            self.progress,
+        )?;
+        meta_ppo::weights(&learner, kind, ctx, eval_rows)
     }
 }
 
