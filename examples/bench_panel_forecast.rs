@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         meta: MetaLearner::Fforma,
         seed: 0,
         ppo: Default::default(),
+        global: None,
     };
     let (mut fits, mut forecasts) = (Vec::new(), Vec::new());
     for run in 0..runs {

@@ -136,6 +136,10 @@ fn fit_then_forecast_a_users_panel() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cv.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["series_scored"], serde_json::json!([8, 8]));
+    for chart in ["owa.png", "owa_by_window.png"] {
+        let bytes = std::fs::read(cv.join(chart)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "{chart}");
+    }
     // The contextual PPO meta-combiner: its policy is saved in the model folder.
     let ppo_model = dir.join("ppo-model");
     let (ok, out, err) = metablend(&[

@@ -115,3 +115,40 @@ pub fn weights(
         &series,
     )
 }
+
+/// A rolling-origin report's charts: `owa.png`, every method's mean OWA (best first; below 1
+/// beats Naive2), and `owa_by_window.png`, the OWA of the meta-learner, the rules and the
+/// best pool model in each window (how stable the ranking is).
+pub fn cross_validation(
+    charts: &dyn Charts,
+    dir: &Path,
+    report: &crate::forecast::CvReport,
+) -> Result<()> {
+    let bars: Vec<(String, f64)> = report
+        .methods
+        .iter()
+        .map(|m| (m.method.clone(), m.owa))
+        .collect();
+    charts.bars(&dir.join("owa.png"), "Mean OWA over the windows", &bars)?;
+    let is_rule = |name: &str| {
+        name.starts_with("metablend")
+            || ["inverse_error", "best_on_validation", "equal"].contains(&name)
+    };
+    let best_model = report.methods.iter().find(|m| !is_rule(&m.method));
+    let lines: Vec<(String, Vec<(f64, f64)>)> = report
+        .methods
+        .iter()
+        .filter(|m| is_rule(&m.method) || Some(*m) == best_model)
+        .map(|m| {
+            let points = m.windows.iter().map(|w| (w.window as f64, w.owa)).collect();
+            (m.method.clone(), points)
+        })
+        .collect();
+    charts.lines(
+        &dir.join("owa_by_window.png"),
+        "OWA per window (0: earliest)",
+        "window",
+        "OWA",
+        &lines,
+    )
+}

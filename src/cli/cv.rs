@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 
 use metablend::core::fs::{check_output_folder, write_output_folder};
+use metablend::pipelines::charts;
 use metablend::pipelines::forecast::{cross_validation, CvOptions};
 
 use super::panel_args::PanelFitArgs;
+use crate::plots::Png;
 use crate::terminal::Terminal;
 
 /// Arguments of `metablend cv`.
@@ -23,7 +25,7 @@ pub struct CvArgs {
     /// Interval levels to score (coverage and MSIS).
     #[arg(long, num_args = 1.., default_values_t = [80.0, 95.0])]
     level: Vec<f64>,
-    /// The report folder (report.md, report.json).
+    /// The report folder (report.md, report.json, owa.png, owa_by_window.png).
     #[arg(long)]
     out: PathBuf,
     /// Replace --out even if another command wrote it.
@@ -51,6 +53,7 @@ pub fn run(args: CvArgs) -> anyhow::Result<()> {
             dir.join("report.json"),
             serde_json::to_string_pretty(&report)?,
         )?;
+        charts::cross_validation(&Png, dir, &report)?;
         Ok(())
     })?;
     print!("{markdown}");

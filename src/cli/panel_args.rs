@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
+use metablend::ensemble::meta::M4Frequency;
 use metablend::ensemble::panel::{read_panel_file, Panel, PanelOptions};
 use metablend::ensemble::{FillPolicy, ModelSpec};
 use metablend::env::ensemble::ActionMapKind;
-use metablend::pipelines::forecast::{FitOptions, MetaLearner, PpoMetaOptions};
+use metablend::pipelines::forecast::{global_mlp_for, FitOptions, MetaLearner, PpoMetaOptions};
 
 /// A panel and how to fit a meta-model on it.
 #[derive(Debug, clap::Args)]
@@ -14,9 +15,13 @@ pub struct PanelFitArgs {
     /// gzip'd or not.
     #[arg(long)]
     pub data: PathBuf,
-    /// Steps to forecast (also the validation window's length).
+    /// Steps to forecast (also the validation window's length); required unless --preset.
+    #[arg(long, required_unless_present = "preset")]
+    horizon: Option<usize>,
+    /// M4's settings for a frequency (m4-hourly, m4-weekly): its horizon, season, the pool
+    /// of `metablend m4` and the global MLP; explicit flags win.
     #[arg(long)]
-    horizon: usize,
+    preset: Option<Preset>,
     /// Seasonal period (default: from the stamps' frequency, e.g. 7 for daily data; else 1).
     #[arg(long)]
     season: Option<usize>,
@@ -35,6 +40,12 @@ pub struct PanelFitArgs {
     /// learned correction; softmax; simplex; select).
     #[arg(long, default_value = "residual")]
     action_map: ActionMapKind,
+    /// Add a global MLP (one network trained across the series) to the pool.
+    #[arg(long)]
+    global_mlp: bool,
+    /// Adam steps of the global MLP (default 2,500).
+    #[arg(long)]
+    global_steps: Option<usize>,
     /// The meta-learner's seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -43,30 +54,59 @@ pub struct PanelFitArgs {
     fill: FillPolicy,
 }
 
+/// Settings of a benchmark, as a starting point.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Preset {
+    /// M4 Hourly: h = 48, season 24, with the weekly seasonal naive and the global MLP.
+    M4Hourly,
+    /// M4 Weekly: h = 13, season 52 (M4's Naive2 rule), with the global MLP.
+    M4Weekly,
+}
+
 impl PanelFitArgs {
     /// Reads the panel and resolves the settings (the season from the stamps if not given,
     /// which the pool's seasonal models then use).
     pub fn read(&self) -> anyhow::Result<(Panel, FitOptions)> {
         let panel = read_panel_file(&self.data, &PanelOptions { fill: self.fill })?;
+        let meta = self.meta.parse::<MetaLearner>()?;
+        let mut opts = match self.preset {
+            Some(Preset::M4Hourly) => FitOptions::m4(M4Frequency::Hourly, meta, self.seed),
+            Some(Preset::M4Weekly) => FitOptions::m4(M4Frequency::Weekly, meta, self.seed),
+            None => FitOptions {
+                horizon: 0,
+                season: None,
+                models: None,
+                meta,
+                seed: self.seed,
+                ppo: PpoMetaOptions::default(),
+                global: None,
+            },
+        };
+        opts.horizon = self.horizon.unwrap_or(opts.horizon);
         let season = self
             .season
+            .or(opts.season)
             .or_else(|| panel.seasons().first().copied())
             .unwrap_or(1);
-        let models = self
-            .pool
-            .as_deref()
-            .map(|p| ModelSpec::parse_list(p, season))
-            .transpose()?;
-        let opts = FitOptions {
-            horizon: self.horizon,
-            season: Some(season),
-            models,
-            meta: self.meta.parse::<MetaLearner>()?,
-            seed: self.seed,
-            ppo: PpoMetaOptions {
-                steps: self.ppo_steps,
-                action_map: self.action_map,
-            },
+        opts.season = Some(season);
+        if let Some(pool) = &self.pool {
+            opts.models = Some(ModelSpec::parse_list(pool, season)?);
+        }
+        if self.global_mlp && opts.global.is_none() {
+            let longest = panel
+                .seasons()
+                .last()
+                .copied()
+                .unwrap_or(season)
+                .max(season);
+            opts.global = Some(global_mlp_for(longest, opts.horizon));
+        }
+        if let (Some(global), Some(steps)) = (&mut opts.global, self.global_steps) {
+            global.steps = steps;
+        }
+        opts.ppo = PpoMetaOptions {
+            steps: self.ppo_steps,
+            action_map: self.action_map,
         };
         Ok((panel, opts))
     }

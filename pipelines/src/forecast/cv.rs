@@ -112,7 +112,8 @@ pub fn cross_validation(
                 "window {window}: no series is longer than the {cut} values it holds out"
             )));
         }
-        let prepared = Prepared::new(&history, &models, h, m, None, progress)?;
+        let global = opts.fit.global.as_ref();
+        let prepared = Prepared::new(&history, &models, global, h, m, None, progress)?;
         let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared, progress)?;
         let mut outputs = Vec::new();
         for &meta in &metas {

@@ -26,6 +26,7 @@
 //!     meta: MetaLearner::InverseError,
 //!     seed: 0,
 //!     ppo: Default::default(),
+//!     global: None,
 //! };
 //! let model = fit(&panel, &options, &Silent)?;
 //! let forecasts = forecast(&model, &panel, &[80.0], &Silent)?;
@@ -50,7 +51,8 @@ use std::str::FromStr;
 
 use metablend_agents::ppo::PpoConfig;
 use metablend_core::Progress;
-use metablend_ensemble::meta::{Fforma, FformaConfig};
+use metablend_ensemble::forecast::GlobalMlpConfig;
+use metablend_ensemble::meta::{Fforma, FformaConfig, M4Frequency};
 use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use metablend_env::ensemble::ActionMapKind;
@@ -124,6 +126,39 @@ pub struct FitOptions {
     pub seed: u64,
     /// How [`MetaLearner::Ppo`] trains (ignored by the others).
     pub ppo: PpoMetaOptions,
+    /// Add a global MLP to the pool: one network trained across the panel's series (on the
+    /// values before the validation windows for them, on the whole histories for the
+    /// future), as in `metablend m4`.
+    pub global: Option<GlobalMlpConfig>,
+}
+
+impl FitOptions {
+    /// M4's settings for `frequency`: its horizon and period, the pool of `metablend m4`
+    /// (with the second seasonal naive and the local MLP) and the global MLP.
+    pub fn m4(frequency: M4Frequency, meta: MetaLearner, seed: u64) -> Self {
+        Self {
+            horizon: frequency.horizon(),
+            season: Some(frequency.period()),
+            models: Some(frequency.default_pool()),
+            meta,
+            seed,
+            ppo: PpoMetaOptions::default(),
+            global: Some(frequency.global_config()),
+        }
+    }
+}
+
+/// A global MLP for a panel forecast `h` steps ahead whose longest seasonal period is
+/// `season`: the input covers that period (at least `2h` values), with 256 hidden units
+/// when the input exceeds 100 values (M4 Hourly's week), else 128 (M4 Weekly's year).
+pub fn global_mlp_for(season: usize, h: usize) -> GlobalMlpConfig {
+    let input = season.max(2 * h).max(2);
+    GlobalMlpConfig {
+        input,
+        hidden: if input > 100 { 256 } else { 128 },
+        steps: 2500,
+        ..GlobalMlpConfig::default()
+    }
 }
 
 /// The PPO meta-combiner's training: PPO's `ensemble` preset (seeded with
@@ -165,7 +200,8 @@ pub fn default_pool(m: usize) -> Vec<ModelSpec> {
 /// history).
 pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
     let (m, models) = resolve(panel, opts)?;
-    let prepared = Prepared::new(panel, &models, opts.horizon, m, None, progress)?;
+    let global = opts.global.as_ref();
+    let prepared = Prepared::new(panel, &models, global, opts.horizon, m, None, progress)?;
     fit_prepared(panel, opts, m, models, &prepared, progress)
 }
 
@@ -241,6 +277,7 @@ fn fit_prepared(
         fforma: (opts.meta == MetaLearner::Fforma).then_some(fforma_config),
         fforma_sizes: learner.as_ref().map(Fforma::sizes),
         ppo: (opts.meta == MetaLearner::Ppo).then_some(opts.ppo),
+        global: opts.global.clone(),
         scaler: prepared.scaler.clone(),
         frequency: panel.frequency,
         series: panel.series.len(),
@@ -267,6 +304,7 @@ pub fn forecast(
     let prepared = Prepared::new(
         panel,
         &card.models,
+        card.global.as_ref(),
         card.horizon,
         card.period,
         Some(&card.scaler),

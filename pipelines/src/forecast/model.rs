@@ -8,6 +8,7 @@ use std::path::Path;
 
 use metablend_core::fs::checksum::{file_sha256, verify_file};
 use metablend_core::fs::write_output_folder;
+use metablend_ensemble::forecast::GlobalMlpConfig;
 use metablend_ensemble::meta::{FeatureScaler, Fforma, FformaConfig};
 use metablend_ensemble::panel::Frequency;
 use metablend_ensemble::ModelSpec;
@@ -50,6 +51,9 @@ pub struct ModelCard {
     /// The PPO meta-combiner's training (with `meta = ppo`).
     #[serde(default)]
     pub ppo: Option<PpoMetaOptions>,
+    /// The global MLP in the pool, if any (refit on the panel `forecast` is given).
+    #[serde(default)]
+    pub global: Option<GlobalMlpConfig>,
     /// The feature scaler fitted on the training panel.
     pub scaler: FeatureScaler,
     /// The training panel's frequency.

@@ -4,6 +4,7 @@
 use metablend_core::fs::checksum::Fingerprint;
 use metablend_core::{metrics, Progress};
 use metablend_ensemble::features::{extract, Features};
+use metablend_ensemble::forecast::GlobalMlpConfig;
 use metablend_ensemble::meta::{context_panel, forecast_pool, FeatureScaler, PoolForecasts};
 use metablend_ensemble::panel::Panel;
 use metablend_ensemble::{ModelSpec, Series};
@@ -33,11 +34,13 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// Runs the pool, the features and builds the tasks. `scaler`: the meta-model's, or
+    /// Runs the pool (with a global MLP when `global` is given), the features and builds the
+    /// tasks. `scaler`: the meta-model's, or
     /// `None` to fit one on these series.
     pub fn new(
         panel: &Panel,
         models: &[ModelSpec],
+        global: Option<&GlobalMlpConfig>,
         h: usize,
         m: usize,
         scaler: Option<&FeatureScaler>,
@@ -67,9 +70,9 @@ impl Prepared {
             .collect();
         progress.start("pool", 2 * train.len() as u64);
         let pool = if train.is_empty() {
-            empty_pool(models, h)?
+            empty_pool(models, global.is_some(), h)?
         } else {
-            forecast_pool(models, None, &train, h, progress)?
+            forecast_pool(models, global, &train, h, progress)?
         };
         if progress.stop_requested() {
             return Err(Error::Interrupted("during the pool forecasts".into()));
@@ -109,11 +112,14 @@ fn usable(values: &[f64], h: usize, m: usize) -> bool {
         && metrics::mase_scale(&values[..values.len() - h], m).is_ok_and(|s| s > 0.0)
 }
 
-fn empty_pool(models: &[ModelSpec], h: usize) -> Result<PoolForecasts> {
-    let names = models
+fn empty_pool(models: &[ModelSpec], global: bool, h: usize) -> Result<PoolForecasts> {
+    let mut names = models
         .iter()
         .map(|s| Ok(s.build()?.name().to_string()))
         .collect::<metablend_ensemble::Result<Vec<_>>>()?;
+    if global {
+        names.push("global_mlp".into());
+    }
     Ok(PoolForecasts {
         names,
         series: Vec::new(),

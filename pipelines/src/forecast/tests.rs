@@ -39,6 +39,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         meta,
         seed: 0,
         ppo: Default::default(),
+        global: None,
     }
 }
 
