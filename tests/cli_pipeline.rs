@@ -114,6 +114,64 @@ fn backtest_train_resume_evaluate() {
     assert!(std::fs::read_to_string(report.join("report.md"))
         .unwrap()
         .contains("The PPO policy against each baseline"));
+    online_next_step(&dir, &run, &preds);
+}
+
+/// `forecast --run`: the policy's weights for the latest row, whose target may be empty;
+/// they do not depend on that target (the row's combination never reads it).
+fn online_next_step(dir: &Path, run: &Path, preds: &Path) {
+    let text = std::fs::read_to_string(preds).unwrap();
+    let target_col = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "target")
+        .unwrap();
+    let blank = |line: &str| {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells[target_col] = "";
+        cells.join(",")
+    };
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let last = lines.len() - 1;
+    lines[last] = blank(&lines[last]);
+    let open = dir.join("open.csv");
+    std::fs::write(&open, lines.join("\n") + "\n").unwrap();
+    let next = |table: &Path, out: &Path| {
+        metablend(&[
+            "forecast",
+            "--run",
+            s(run),
+            "--predictions",
+            s(table),
+            "--out",
+            s(out),
+        ])
+    };
+    let (ok, out, err) = next(&open, &dir.join("next.json"));
+    assert!(ok && out.contains("target not yet observed"), "{out}{err}");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let step = read("next.json");
+    assert_eq!(step["row"], last - 1, "the last data row");
+    let weights: Vec<f64> = step["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["weight"].as_f64().unwrap())
+        .collect();
+    assert_eq!(weights.len(), 4);
+    assert!((weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    let (ok, out, err) = next(preds, &dir.join("known.json"));
+    assert!(ok && out.contains("target known"), "{out}{err}");
+    assert_eq!(read("known.json"), step, "the row's own target is never read");
+    // Only the last row may leave its target empty.
+    lines[last - 1] = blank(&lines[last - 1]);
+    std::fs::write(&open, lines.join("\n") + "\n").unwrap();
+    let (ok, _, err) = next(&open, &dir.join("bad.json"));
+    assert!(!ok && err.contains("only the last row"), "{err}");
 }
 
 #[test]

@@ -22,8 +22,20 @@ impl Predictions {
 
     /// Parses CSV from any reader; `source_name` is used in error messages.
     pub fn from_csv_reader<R: Read>(reader: R, source_name: &str) -> Result<Self> {
-        let mut panel = PredictionsPanel::parse(reader, source_name, false)?;
+        let (mut panel, _) = PredictionsPanel::parse(reader, source_name, false, false)?;
         Ok(panel.series.remove(0))
+    }
+
+    /// Reads a CSV file whose last row may leave its target empty: the models' forecasts of
+    /// a value not yet observed (the row to combine next). Returns the table and whether
+    /// its last row is such an open row; the open row's target cell holds its first
+    /// model's forecast, a placeholder that nothing may read (a combiner's weights for row
+    /// t use the targets before t only). An empty target on any other row is an error.
+    pub fn read_csv_open_end(path: impl AsRef<Path>) -> Result<(Self, bool)> {
+        let path = path.as_ref();
+        let (mut panel, open) =
+            PredictionsPanel::parse(open(path)?, &path.display().to_string(), false, true)?;
+        Ok((panel.series.remove(0), open))
     }
 
     /// Writes the table as CSV (atomically).
@@ -86,12 +98,12 @@ impl PredictionsPanel {
     /// contiguous.
     pub fn read_csv(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        Self::parse(open(path)?, &path.display().to_string(), true)
+        Ok(Self::parse(open(path)?, &path.display().to_string(), true, false)?.0)
     }
 
     /// Parses a panel CSV from any reader.
     pub fn from_csv_reader<R: Read>(reader: R, source_name: &str) -> Result<Self> {
-        Self::parse(reader, source_name, true)
+        Ok(Self::parse(reader, source_name, true, false)?.0)
     }
 
     /// Writes the panel as CSV (atomically).
@@ -105,7 +117,15 @@ impl PredictionsPanel {
         })
     }
 
-    fn parse<R: Read>(reader: R, source_name: &str, panel: bool) -> Result<Self> {
+    /// Parses a table (`panel`: with a `series` column); with `open_end`, the last row's
+    /// target may be empty (see [`Predictions::read_csv_open_end`]), and the flag says
+    /// whether it was.
+    fn parse<R: Read>(
+        reader: R,
+        source_name: &str,
+        panel: bool,
+        open_end: bool,
+    ) -> Result<(Self, bool)> {
         let csv_err = |line: u64, column: &str, message: String| Error::Csv {
             source_name: source_name.to_string(),
             line,
@@ -160,6 +180,8 @@ impl PredictionsPanel {
         let mut done: Vec<Predictions> = Vec::new();
         let mut seen_ids = std::collections::HashSet::new();
         let mut cur: Option<Building> = None;
+        // The line of a row whose target was empty (allowed on the last row only).
+        let mut open_line: Option<u64> = None;
         let finish = |b: Building, names: &[String]| -> Result<Predictions> {
             let mut p = Predictions::from_flat(b.target, b.preds, names.to_vec())
                 .map_err(|e| csv_err(b.first_line, "-", format!("series '{}': {e}", b.id)))?;
@@ -185,6 +207,13 @@ impl PredictionsPanel {
                 csv_err(line, "-", e.to_string())
             })?;
             let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if let Some(open) = open_line {
+                return Err(csv_err(
+                    open,
+                    "target",
+                    "empty cell (only the last row may leave its target empty)".into(),
+                ));
+            }
             if record.len() != cols.len() {
                 return Err(csv_err(
                     line,
@@ -222,6 +251,12 @@ impl PredictionsPanel {
                 b.ts.push(record[idx - 1].trim().to_string());
             }
             for (c, field) in record.iter().enumerate().skip(idx) {
+                if c == idx && open_end && field.trim().is_empty() && record.len() > idx + 1 {
+                    // Filled with the first model's forecast once that is read.
+                    open_line = Some(line);
+                    b.target.push(f64::NAN);
+                    continue;
+                }
                 let v: f64 = field.trim().parse().map_err(|_| {
                     let msg = if field.trim().is_empty() {
                         "empty cell".to_string()
@@ -241,10 +276,17 @@ impl PredictionsPanel {
             }
         }
         match cur {
-            Some(b) => done.push(finish(b, &model_names)?),
+            Some(mut b) => {
+                if open_line.is_some() {
+                    let k = model_names.len();
+                    let last = b.target.len() - 1;
+                    b.target[last] = b.preds[last * k];
+                }
+                done.push(finish(b, &model_names)?)
+            }
             None => return Err(csv_err(1, "-", "no data rows".into())),
         }
-        Self::new(done)
+        Ok((Self::new(done)?, open_line.is_some()))
     }
 }
 
