@@ -44,6 +44,7 @@ fn main() -> anyhow::Result<()> {
         models: None,
         meta: MetaLearner::Fforma,
         seed: 0,
+        fforma_objective: Default::default(),
         ppo: Default::default(),
         global: None,
     };

@@ -11,3 +11,8 @@ pub use metablend_ensemble as ensemble;
 pub use metablend_env as env;
 pub use metablend_nn as nn;
 pub use metablend_pipelines as pipelines;
+
+/// The guide to forecasting a panel, whose Rust example compiles as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guide-panels.md")]
+pub struct GuidePanels;

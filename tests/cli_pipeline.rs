@@ -166,7 +166,11 @@ fn online_next_step(dir: &Path, run: &Path, preds: &Path) {
     assert!((weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
     let (ok, out, err) = next(preds, &dir.join("known.json"));
     assert!(ok && out.contains("target known"), "{out}{err}");
-    assert_eq!(read("known.json"), step, "the row's own target is never read");
+    assert_eq!(
+        read("known.json"),
+        step,
+        "the row's own target is never read"
+    );
     // Only the last row may leave its target empty.
     lines[last - 1] = blank(&lines[last - 1]);
     std::fs::write(&open, lines.join("\n") + "\n").unwrap();

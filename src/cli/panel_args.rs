@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use metablend::ensemble::meta::M4Frequency;
+use metablend::ensemble::meta::{M4Frequency, Objective};
 use metablend::ensemble::panel::{read_panel_file, Panel, PanelOptions};
 use metablend::ensemble::{FillPolicy, ModelSpec};
 use metablend::env::ensemble::ActionMapKind;
@@ -33,6 +33,10 @@ pub struct PanelFitArgs {
     /// inverse (inverse validation error), best (best on validation) or equal.
     #[arg(long, default_value = "fforma")]
     meta: String,
+    /// With --meta fforma: the training objective, expected (FFORMA's Σ w·loss, a
+    /// selection objective) or combined (the loss of the combined forecast).
+    #[arg(long, value_enum, default_value = "expected")]
+    fforma_objective: ObjectiveArg,
     /// With --meta ppo: env steps of PPO training (one series per step).
     #[arg(long, default_value_t = PpoMetaOptions::default().steps)]
     ppo_steps: u64,
@@ -54,6 +58,15 @@ pub struct PanelFitArgs {
     fill: FillPolicy,
 }
 
+/// [`Objective`] by a short name.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ObjectiveArg {
+    /// [`Objective::ExpectedLoss`].
+    Expected,
+    /// [`Objective::CombinedLoss`].
+    Combined,
+}
+
 /// Settings of a benchmark, as a starting point.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Preset {
@@ -73,13 +86,9 @@ impl PanelFitArgs {
             Some(Preset::M4Hourly) => FitOptions::m4(M4Frequency::Hourly, meta, self.seed),
             Some(Preset::M4Weekly) => FitOptions::m4(M4Frequency::Weekly, meta, self.seed),
             None => FitOptions {
-                horizon: 0,
-                season: None,
-                models: None,
                 meta,
                 seed: self.seed,
-                ppo: PpoMetaOptions::default(),
-                global: None,
+                ..FitOptions::new(0)
             },
         };
         opts.horizon = self.horizon.unwrap_or(opts.horizon);
@@ -104,6 +113,10 @@ impl PanelFitArgs {
         if let (Some(global), Some(steps)) = (&mut opts.global, self.global_steps) {
             global.steps = steps;
         }
+        opts.fforma_objective = match self.fforma_objective {
+            ObjectiveArg::Expected => Objective::ExpectedLoss,
+            ObjectiveArg::Combined => Objective::CombinedLoss,
+        };
         opts.ppo = PpoMetaOptions {
             steps: self.ppo_steps,
             action_map: self.action_map,

@@ -1,8 +1,9 @@
 //! A supervised FFORMA-style meta-learner: a small softmax network from a series'
 //! observation (scaled features and its models' validation log-losses) to combination
-//! weights, trained by gradient descent on FFORMA's objective, the expected loss
-//! `Σ_k w_k(x)·loss_k` over the validation windows (Montero-Manso et al. 2020 use the
-//! same objective with gradient-boosted trees).
+//! weights, trained by gradient descent over the validation windows on one of two
+//! objectives ([`Objective`]): FFORMA's expected loss `Σ_k w_k(x)·loss_k` (Montero-Manso et
+//! al. 2020 use it with gradient-boosted trees), or the loss of the combined forecast
+//! `Σ_k w_k(x)·f_k` itself, the quantity that is finally scored.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,6 +21,19 @@ use metablend_nn::{Activation, Mlp};
 /// Losses above this count as this (as the env's reward cap).
 const LOSS_CAP: f64 = 10.0;
 
+/// What the learner minimises on the validation windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// FFORMA's `Σ_k w_k·loss_k`: rewards putting weight on the best model, a selection
+    /// objective; a mix can never score better than its best member.
+    #[default]
+    ExpectedLoss,
+    /// The M4 loss (½ sMAPE/sMAPE_ref + ½ MASE/MASE_ref) of `Σ_k w_k·f_k`: rewards mixes
+    /// whose errors cancel, which is what the combined forecast is scored on.
+    CombinedLoss,
+}
+
 /// Settings of [`Fforma`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -34,6 +48,8 @@ pub struct FformaConfig {
     pub weight_decay: f64,
     /// Initialisation seed.
     pub seed: u64,
+    /// The training objective.
+    pub objective: Objective,
 }
 
 impl Default for FformaConfig {
@@ -44,8 +60,92 @@ impl Default for FformaConfig {
             learning_rate: 1e-2,
             weight_decay: 1e-2,
             seed: 0,
+            objective: Objective::ExpectedLoss,
         }
     }
+}
+
+/// An objective's data on the training tasks, as tensors.
+enum Loss {
+    /// Each model's loss per task, `[n, K]`, capped at [`LOSS_CAP`].
+    Expected(Tensor),
+    /// Targets `[n, 1, h]`, forecasts `[n, K, h]`, `1/(h·scale·MASE_ref)` and
+    /// `200/(h·sMAPE_ref)` per task `[n, 1]`.
+    Combined {
+        target: Tensor,
+        forecasts: Tensor,
+        mase_factor: Tensor,
+        smape_factor: Tensor,
+    },
+}
+
+impl Loss {
+    fn expected(panel: &ContextPanel, rows: &[usize]) -> Result<Self> {
+        let k = panel.model_names().len();
+        let losses: Vec<f32> = rows
+            .iter()
+            .flat_map(|&i| panel.losses()[i].iter().map(|l| l.min(LOSS_CAP) as f32))
+            .collect();
+        Ok(Self::Expected(Tensor::from_vec(
+            losses,
+            (rows.len(), k),
+            &Device::Cpu,
+        )?))
+    }
+
+    fn combined(panel: &ContextPanel, rows: &[usize]) -> Result<Self> {
+        let (n, k) = (rows.len(), panel.model_names().len());
+        let tasks = panel.tasks();
+        let h = tasks[rows[0]].target.len();
+        let (mut target, mut forecasts) =
+            (Vec::with_capacity(n * h), Vec::with_capacity(n * k * h));
+        let (mut mase_factor, mut smape_factor) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for &i in rows {
+            let t = &tasks[i];
+            target.extend(t.target.iter().map(|&v| v as f32));
+            forecasts.extend(t.forecasts.iter().flatten().map(|&v| v as f32));
+            let (smape_ref, mase_ref) = (t.reference.0.max(1e-8), t.reference.1.max(1e-8));
+            // ½ of each relative term folded into the factors.
+            mase_factor.push((0.5 / (h as f64 * t.mase_scale * mase_ref)) as f32);
+            smape_factor.push((0.5 * 200.0 / (h as f64 * smape_ref)) as f32);
+        }
+        let dev = &Device::Cpu;
+        Ok(Self::Combined {
+            target: Tensor::from_vec(target, (n, 1, h), dev)?,
+            forecasts: Tensor::from_vec(forecasts, (n, k, h), dev)?,
+            mase_factor: Tensor::from_vec(mase_factor, (n, 1), dev)?,
+            smape_factor: Tensor::from_vec(smape_factor, (n, 1), dev)?,
+        })
+    }
+
+    /// The mean loss over the tasks under weights `w: [n, K]`.
+    fn mean(&self, w: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Self::Expected(losses) => (w * losses)?.sum(1)?.mean_all(),
+            Self::Combined {
+                target,
+                forecasts,
+                mase_factor,
+                smape_factor,
+            } => {
+                // [n, K, 1] * [n, K, h] summed over K: the combined forecast [n, 1, h].
+                let combined = forecasts.broadcast_mul(&w.unsqueeze(2)?)?.sum_keepdim(1)?;
+                let abs_err = (target - &combined)?.abs()?;
+                let denom = ((target.abs()? + combined.abs()?)? + 1e-6)?;
+                let mase = abs_err.sum(2)?.mul(mase_factor)?;
+                let smape = (abs_err / denom)?.sum(2)?.mul(smape_factor)?;
+                // Capped as the expected loss is: a hopeless window stops pulling.
+                (mase + smape)?.clamp(0f32, LOSS_CAP as f32)?.mean_all()
+            }
+        }
+    }
+}
+
+/// The combined objective's mean over `rows` under weights `w: [n, K]` (for tests).
+#[cfg(test)]
+pub(crate) fn combined_objective(panel: &ContextPanel, rows: &[usize], w: &Tensor) -> Result<f64> {
+    let value = Loss::combined(panel, rows)?.mean(w)?.to_scalar::<f32>()?;
+    Ok(f64::from(value))
 }
 
 /// A trained meta-learner.
@@ -73,11 +173,10 @@ impl Fforma {
         let net = Mlp::uniform(&sizes, Activation::Tanh, &mut rng, &Device::Cpu)?;
         let model = Self { net };
         let x = model.inputs(panel, rows)?;
-        let losses: Vec<f32> = rows
-            .iter()
-            .flat_map(|&i| panel.losses()[i].iter().map(|l| l.min(LOSS_CAP) as f32))
-            .collect();
-        let losses = Tensor::from_vec(losses, (rows.len(), k), &Device::Cpu)?;
+        let objective = match config.objective {
+            Objective::ExpectedLoss => Loss::expected(panel, rows)?,
+            Objective::CombinedLoss => Loss::combined(panel, rows)?,
+        };
         let mut opt = AdamW::new(
             model.net.vars(),
             ParamsAdamW {
@@ -88,8 +187,7 @@ impl Fforma {
         )?;
         for _ in 0..config.steps {
             let w = candle_nn::ops::softmax(&model.logits(&x)?, D::Minus1)?;
-            let expected = (w * &losses)?.sum(1)?.mean_all()?;
-            opt.backward_step(&expected)?;
+            opt.backward_step(&objective.mean(&w)?)?;
         }
         Ok(model)
     }

@@ -11,7 +11,7 @@ mod pool;
 mod score;
 mod tasks;
 
-pub use fforma::{Fforma, FformaConfig};
+pub use fforma::{Fforma, FformaConfig, Objective};
 pub use m4::{published_rows, M4Frequency, M4Panel, PublishedRow};
 pub use pool::{forecast_pool, PoolFailure, PoolForecasts};
 pub use score::{score, MethodScore};

@@ -112,6 +112,50 @@ fn fforma_learns_to_prefer_the_better_model_per_series() {
 }
 
 #[test]
+fn the_combined_objective_is_the_m4_loss_of_the_combination_and_lowers_it() {
+    let p = panel(8);
+    let pool = pool_for(&p);
+    let refs: Vec<&[f64]> = p.train.iter().map(|s| s.values.as_slice()).collect();
+    let features = extract_all(&refs, 24).unwrap();
+    let rows: Vec<usize> = (0..8).collect();
+    let scaler = FeatureScaler::fit(&features, &rows);
+    let ctx = context_panel(&pool, &features, &scaler, &p.train, 24).unwrap();
+    let config = FformaConfig {
+        objective: Objective::CombinedLoss,
+        ..FformaConfig::default()
+    };
+    let weights = Fforma::fit(&config, &ctx, &rows)
+        .unwrap()
+        .weights(&ctx, &rows)
+        .unwrap();
+    let k = pool.names.len();
+    let mean_loss = |w: &dyn Fn(usize) -> Vec<f64>| -> f64 {
+        rows.iter()
+            .map(|&i| ctx.combined_loss(i, &w(i)))
+            .sum::<f64>()
+            / rows.len() as f64
+    };
+    // The tensor objective equals the M4 loss the env and the scoring compute (f32),
+    // each window's capped at 10.
+    let capped = rows
+        .iter()
+        .map(|&i| ctx.combined_loss(i, &vec![1.0 / k as f64; k]).min(10.0))
+        .sum::<f64>()
+        / rows.len() as f64;
+    let w = candle_core::Tensor::full(1f32 / k as f32, (rows.len(), k), &candle_core::Device::Cpu)
+        .unwrap();
+    let tensor = super::fforma::combined_objective(&ctx, &rows, &w).unwrap();
+    assert!(
+        (tensor - capped).abs() < 1e-4 * capped,
+        "{tensor} vs {capped}"
+    );
+    // Training lowers it below equal weights'.
+    let equal = mean_loss(&|_| vec![1.0 / k as f64; k]);
+    let learned = mean_loss(&|i| weights[i].clone());
+    assert!(learned < equal, "{learned} vs {equal}");
+}
+
+#[test]
 fn bad_pools_and_panels_are_errors() {
     let p = panel(2);
     let no_naive2 = ModelSpec::parse_list("naive drift", 24).unwrap();

@@ -25,6 +25,7 @@
 //!     models: None,
 //!     meta: MetaLearner::InverseError,
 //!     seed: 0,
+//!     fforma_objective: Default::default(),
 //!     ppo: Default::default(),
 //!     global: None,
 //! };
@@ -52,7 +53,7 @@ use std::str::FromStr;
 use metablend_agents::ppo::PpoConfig;
 use metablend_core::Progress;
 use metablend_ensemble::forecast::GlobalMlpConfig;
-use metablend_ensemble::meta::{Fforma, FformaConfig, M4Frequency};
+use metablend_ensemble::meta::{Fforma, FformaConfig, M4Frequency, Objective};
 use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use metablend_env::ensemble::ActionMapKind;
@@ -124,6 +125,8 @@ pub struct FitOptions {
     pub meta: MetaLearner,
     /// The meta-learner's seed.
     pub seed: u64,
+    /// What [`MetaLearner::Fforma`] minimises on the validation windows.
+    pub fforma_objective: Objective,
     /// How [`MetaLearner::Ppo`] trains (ignored by the others).
     pub ppo: PpoMetaOptions,
     /// Add a global MLP to the pool: one network trained across the panel's series (on the
@@ -133,17 +136,31 @@ pub struct FitOptions {
 }
 
 impl FitOptions {
+    /// `horizon` steps with the defaults: the season from the panel's frequency, the default
+    /// pool, FFORMA on FFORMA's objective, seed 0, no global MLP.
+    pub fn new(horizon: usize) -> Self {
+        Self {
+            horizon,
+            season: None,
+            models: None,
+            meta: MetaLearner::Fforma,
+            seed: 0,
+            fforma_objective: Objective::default(),
+            ppo: PpoMetaOptions::default(),
+            global: None,
+        }
+    }
+
     /// M4's settings for `frequency`: its horizon and period, the pool of `metablend m4`
     /// (with the second seasonal naive and the local MLP) and the global MLP.
     pub fn m4(frequency: M4Frequency, meta: MetaLearner, seed: u64) -> Self {
         Self {
-            horizon: frequency.horizon(),
             season: Some(frequency.period()),
             models: Some(frequency.default_pool()),
             meta,
             seed,
-            ppo: PpoMetaOptions::default(),
             global: Some(frequency.global_config()),
+            ..Self::new(frequency.horizon())
         }
     }
 }
@@ -247,6 +264,7 @@ fn fit_prepared(
     }
     let fforma_config = FformaConfig {
         seed: opts.seed,
+        objective: opts.fforma_objective,
         ..FformaConfig::default()
     };
     let rows: Vec<usize> = (0..prepared.eligible.len()).collect();

@@ -38,6 +38,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         models: Some(ModelSpec::parse_list("naive snaive:7 drift ses:7 theta:7", 7).unwrap()),
         meta,
         seed: 0,
+        fforma_objective: Default::default(),
         ppo: Default::default(),
         global: None,
     }
