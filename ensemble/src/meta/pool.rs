@@ -66,10 +66,7 @@ pub fn forecast_pool(
     horizon: usize,
     progress: &dyn Progress,
 ) -> Result<PoolForecasts> {
-    let naive2 = specs
-        .iter()
-        .position(|s| matches!(s, ModelSpec::Naive2 { .. }))
-        .ok_or_else(|| Error::Config("the pool must include Naive2 (naive2:M)".into()))?;
+    naive2_index(specs)?;
     let mut names: Vec<String> = specs
         .iter()
         .map(|s| Ok(s.build()?.name().to_string()))
@@ -96,33 +93,9 @@ pub fn forecast_pool(
     let mut failures = Vec::new();
     let mut stages = Vec::new();
     for (stage, cut) in [("validation", horizon), ("test", 0)] {
-        let rows: Vec<(Vec<Vec<f64>>, Vec<PoolFailure>)> = train
-            .par_iter()
-            .map(|s| {
-                if progress.stop_requested() {
-                    return Err(Error::Interrupted(format!("pool forecasts of {}", s.name)));
-                }
-                let history = &s.values[..s.values.len() - cut];
-                let out = forecast_series(specs, naive2, history, horizon, &s.name, stage);
-                progress.advance(1);
-                out
-            })
-            .collect::<Result<_>>()?;
-        let mut forecasts = Vec::with_capacity(rows.len());
-        for (f, fail) in rows {
-            forecasts.push(f);
-            failures.extend(fail);
-        }
-        if let Some(config) = global {
-            let histories: Vec<&[f64]> = train
-                .iter()
-                .map(|s| &s.values[..s.values.len() - cut])
-                .collect();
-            let model = GlobalMlp::fit(config.clone(), &histories, horizon)?;
-            for (row, f) in forecasts.iter_mut().zip(model.forecast(&histories)?) {
-                row.push(f);
-            }
-        }
+        let (forecasts, fail) =
+            forecast_window(specs, global, train, horizon, cut, stage, progress)?;
+        failures.extend(fail);
         stages.push(forecasts);
     }
     if global.is_some() {
@@ -138,6 +111,68 @@ pub fn forecast_pool(
         test,
         failures,
     })
+}
+
+/// Every model's forecast (`[series][model][step]`, the global MLP last when given) of the
+/// `horizon` values after each series' first `len - cut` values, made from those values
+/// alone; a failed fit is replaced by Naive2's forecast and reported. `specs[naive2]`
+/// must be Naive2 (see [`forecast_pool`]); `progress` advances once per series.
+pub fn forecast_window(
+    specs: &[ModelSpec],
+    global: Option<&GlobalMlpConfig>,
+    train: &[Series],
+    horizon: usize,
+    cut: usize,
+    stage: &str,
+    progress: &dyn Progress,
+) -> Result<(Vec<Vec<Vec<f64>>>, Vec<PoolFailure>)> {
+    let naive2 = naive2_index(specs)?;
+    let rows: Vec<(Vec<Vec<f64>>, Vec<PoolFailure>)> = train
+        .par_iter()
+        .map(|s| {
+            if progress.stop_requested() {
+                return Err(Error::Interrupted(format!("pool forecasts of {}", s.name)));
+            }
+            let end = s
+                .values
+                .len()
+                .checked_sub(cut)
+                .filter(|&e| e > 0)
+                .ok_or_else(|| Error::TooShort {
+                    model: format!("pool (series {})", s.name),
+                    needed: cut + 1,
+                    got: s.values.len(),
+                })?;
+            let out = forecast_series(specs, naive2, &s.values[..end], horizon, &s.name, stage);
+            progress.advance(1);
+            out
+        })
+        .collect::<Result<_>>()?;
+    let mut forecasts = Vec::with_capacity(rows.len());
+    let mut failures = Vec::new();
+    for (f, fail) in rows {
+        forecasts.push(f);
+        failures.extend(fail);
+    }
+    if let Some(config) = global {
+        let histories: Vec<&[f64]> = train
+            .iter()
+            .map(|s| &s.values[..s.values.len() - cut])
+            .collect();
+        let model = GlobalMlp::fit(config.clone(), &histories, horizon)?;
+        for (row, f) in forecasts.iter_mut().zip(model.forecast(&histories)?) {
+            row.push(f);
+        }
+    }
+    Ok((forecasts, failures))
+}
+
+/// Where Naive2 is in the pool (it must be: the fallback and the losses' reference).
+fn naive2_index(specs: &[ModelSpec]) -> Result<usize> {
+    specs
+        .iter()
+        .position(|s| matches!(s, ModelSpec::Naive2 { .. }))
+        .ok_or_else(|| Error::Config("the pool must include Naive2 (naive2:M)".into()))
 }
 
 fn forecast_series(

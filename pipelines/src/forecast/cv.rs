@@ -113,7 +113,10 @@ pub fn cross_validation(
             )));
         }
         let global = opts.fit.global.as_ref();
-        let prepared = Prepared::new(&history, &models, global, h, m, None, progress)?;
+        let mut prepared = Prepared::new(&history, &models, global, h, m, None, progress)?;
+        if !opts.levels.is_empty() {
+            prepared.add_earlier_window(&history, &models, global, (h, m), progress)?;
+        }
         let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared, progress)?;
         let mut outputs = Vec::new();
         for &meta in &metas {

@@ -44,6 +44,7 @@ mod output;
 mod prepare;
 
 pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
+pub use intervals::CalibrationInfo;
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
 
@@ -319,15 +320,13 @@ pub fn forecast(
 ) -> Result<Forecasts> {
     intervals::check_levels(levels)?;
     let card = &model.card;
-    let prepared = Prepared::new(
-        panel,
-        &card.models,
-        card.global.as_ref(),
-        card.horizon,
-        card.period,
-        Some(&card.scaler),
-        progress,
-    )?;
+    let global = card.global.as_ref();
+    let (h, m) = (card.horizon, card.period);
+    let scaler = Some(&card.scaler);
+    let mut prepared = Prepared::new(panel, &card.models, global, h, m, scaler, progress)?;
+    if !levels.is_empty() {
+        prepared.add_earlier_window(panel, &card.models, global, (h, m), progress)?;
+    }
     forecast_prepared(model, model.card.meta, panel, levels, &prepared)
 }
 
@@ -345,7 +344,10 @@ fn forecast_prepared(
         (_, true) => None,
         (Some(ctx), false) => {
             let naive2 = prepared.pool.naive2_column()?;
-            Some(intervals::calibrate(ctx, &weights, naive2, levels)?)
+            let earlier = prepared.earlier.as_ref();
+            Some(intervals::calibrate(
+                ctx, earlier, &weights, naive2, levels,
+            )?)
         }
         (None, false) => {
             return Err(Error::Settings(

@@ -7,7 +7,7 @@ use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
-use super::intervals::{series_scale, Calibration};
+use super::intervals::{series_scale, Calibration, CalibrationInfo};
 use super::model::ModelCard;
 use super::prepare::Prepared;
 use crate::{Error, Result};
@@ -46,6 +46,8 @@ pub struct Forecasts {
     pub levels: Vec<f64>,
     /// Rows, series by series in panel order, step by step.
     pub rows: Vec<ForecastRow>,
+    /// How the intervals were calibrated (`None` without intervals).
+    pub calibration: Option<CalibrationInfo>,
 }
 
 impl Forecasts {
@@ -160,6 +162,7 @@ pub(crate) fn assemble(
         horizon: h,
         levels: levels.to_vec(),
         rows,
+        calibration: calibration.map(|c| c.info.clone()),
     })
 }
 

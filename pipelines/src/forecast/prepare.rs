@@ -5,13 +5,16 @@ use metablend_core::fs::checksum::Fingerprint;
 use metablend_core::{metrics, Progress};
 use metablend_ensemble::features::{extract, Features};
 use metablend_ensemble::forecast::GlobalMlpConfig;
-use metablend_ensemble::meta::{context_panel, forecast_pool, FeatureScaler, PoolForecasts};
+use metablend_ensemble::meta::{
+    context_panel, forecast_pool, forecast_window, FeatureScaler, PoolForecasts,
+};
 use metablend_ensemble::panel::Panel;
 use metablend_ensemble::{ModelSpec, Series};
 use metablend_env::contextual::ContextPanel;
 use rayon::prelude::*;
 use std::sync::Arc;
 
+use super::intervals::EarlierWindow;
 use crate::{Error, Result};
 
 /// The shortest series the pool is run on has more than this many observations: the
@@ -31,6 +34,9 @@ pub(crate) struct Prepared {
     pub scaler: FeatureScaler,
     /// One meta-learning task per eligible series (`None` when no series is eligible).
     pub ctx: Option<Arc<ContextPanel>>,
+    /// The window before the validation window, for the intervals (see
+    /// [`Prepared::add_earlier_window`]).
+    pub earlier: Option<EarlierWindow>,
 }
 
 impl Prepared {
@@ -93,7 +99,64 @@ impl Prepared {
             pool,
             scaler,
             ctx,
+            earlier: None,
         })
+    }
+
+    /// Runs the pool (and the global MLP, when given) on the window before each eligible
+    /// series' validation window, for the series long enough to have one: more than
+    /// [`min_length`] values before the validation window, and a positive MASE scale before
+    /// the earlier window. The intervals calibrate on it (see the `intervals` module).
+    pub fn add_earlier_window(
+        &mut self,
+        panel: &Panel,
+        models: &[ModelSpec],
+        global: Option<&GlobalMlpConfig>,
+        (h, m): (usize, usize),
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let rows: Vec<usize> = (0..self.eligible.len())
+            .filter(|&r| {
+                let values = &panel.series[self.eligible[r]].values;
+                values.len() > min_length(h, m) + h
+                    && metrics::mase_scale(&values[..values.len() - 2 * h], m)
+                        .is_ok_and(|s| s > 0.0 && s.is_finite())
+            })
+            .collect();
+        let series: Vec<Series> = rows
+            .iter()
+            .map(|&r| {
+                let s = &panel.series[self.eligible[r]];
+                Series {
+                    name: s.id.clone(),
+                    values: s.values[..s.values.len() - h].to_vec(),
+                    timestamps: None,
+                }
+            })
+            .collect();
+        progress.start("calibration window", series.len() as u64);
+        let (forecasts, _) = if series.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            forecast_window(models, global, &series, h, h, "calibration", progress)?
+        };
+        if progress.stop_requested() {
+            return Err(Error::Interrupted("during the calibration window".into()));
+        }
+        let split = |s: &Series| s.values.len() - h;
+        self.earlier = Some(EarlierWindow {
+            targets: series
+                .iter()
+                .map(|s| s.values[split(s)..].to_vec())
+                .collect(),
+            scales: series
+                .iter()
+                .map(|s| metrics::mase_scale(&s.values[..split(s)], m))
+                .collect::<metablend_core::Result<_>>()?,
+            rows,
+            forecasts,
+        });
+        Ok(())
     }
 
     /// The ids of the series that were not eligible (they get the fallback).

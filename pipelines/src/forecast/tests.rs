@@ -64,6 +64,16 @@ fn fit_save_load_forecast_continues_each_series() {
     let b = forecast(&loaded, &p, &[80.0, 95.0], &Silent).unwrap();
     assert_eq!(a, b, "the saved model forecasts as the fitted one");
     assert_eq!(a.rows.len(), 22 * 7);
+    // Calibrated on the window before the validation window (it chose no weights).
+    let info = a.calibration.clone().unwrap();
+    assert_eq!((info.window.as_str(), info.series), ("earlier", 20));
+    // Series too short for that window: the validation window is used, and said.
+    let mut long_horizon = options(MetaLearner::InverseError);
+    long_horizon.horizon = 12;
+    let m12 = fit(&p, &long_horizon, &Silent).unwrap();
+    let c = forecast(&m12, &panel(20, 40), &[80.0], &Silent).unwrap();
+    let info = c.calibration.unwrap();
+    assert_eq!((info.window.as_str(), info.series), ("validation", 20));
     let first = &a.rows[0];
     assert_eq!(
         (first.unique_id.as_str(), first.ds.clone()),
