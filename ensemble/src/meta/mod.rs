@@ -13,7 +13,7 @@ mod tasks;
 
 pub use fforma::{Fforma, FformaConfig, Objective};
 pub use m4::{published_rows, M4Frequency, M4Panel, PublishedRow};
-pub use pool::{forecast_pool, forecast_window, PoolFailure, PoolForecasts};
+pub use pool::{forecast_pool, forecast_window, PoolFailure, PoolForecasts, WindowForecasts};
 pub use score::{score, MethodScore};
 pub use tasks::{context_panel, FeatureScaler};
 

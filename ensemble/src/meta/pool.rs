@@ -113,6 +113,9 @@ pub fn forecast_pool(
     })
 }
 
+/// `[series][model][step]`: every model's forecast of one window of every series.
+pub type WindowForecasts = Vec<Vec<Vec<f64>>>;
+
 /// Every model's forecast (`[series][model][step]`, the global MLP last when given) of the
 /// `horizon` values after each series' first `len - cut` values, made from those values
 /// alone; a failed fit is replaced by Naive2's forecast and reported. `specs[naive2]`
@@ -125,7 +128,7 @@ pub fn forecast_window(
     cut: usize,
     stage: &str,
     progress: &dyn Progress,
-) -> Result<(Vec<Vec<Vec<f64>>>, Vec<PoolFailure>)> {
+) -> Result<(WindowForecasts, Vec<PoolFailure>)> {
     let naive2 = naive2_index(specs)?;
     let rows: Vec<(Vec<Vec<f64>>, Vec<PoolFailure>)> = train
         .par_iter()
