@@ -35,8 +35,8 @@ fn fit_then_forecast_a_users_panel() {
     let data = write_panel(&dir);
     let model = dir.join("model");
     let pool = "naive snaive:7 drift ses:7 theta:7";
-    let fit = |out: &Path| {
-        metablend(&[
+    let fit = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
             "fit",
             "--data",
             s(&data),
@@ -47,9 +47,11 @@ fn fit_then_forecast_a_users_panel() {
             "--out",
             s(out),
             "--no-progress",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        metablend(&args)
     };
-    let (ok, out, err) = fit(&model);
+    let (ok, out, err) = fit(&model, &[]);
     assert!(ok, "{out}{err}");
     assert!(
         out.contains("on 8 of 9 series") && out.contains("season 7"),
@@ -104,7 +106,7 @@ fn fit_then_forecast_a_users_panel() {
     let mine = dir.join("mine");
     std::fs::create_dir_all(&mine).unwrap();
     std::fs::write(mine.join("notes.txt"), "keep").unwrap();
-    let (ok, _, err) = fit(&mine);
+    let (ok, _, err) = fit(&mine, &[]);
     assert!(!ok && err.contains("--force"), "{err}");
     // Rolling-origin evaluation: a report folder with every method.
     let cv = dir.join("cv");
@@ -142,22 +144,7 @@ fn fit_then_forecast_a_users_panel() {
     }
     // The contextual PPO meta-combiner: its policy is saved in the model folder.
     let ppo_model = dir.join("ppo-model");
-    let (ok, out, err) = metablend(&[
-        "fit",
-        "--data",
-        s(&data),
-        "--horizon",
-        "7",
-        "--pool",
-        pool,
-        "--meta",
-        "ppo",
-        "--ppo-steps",
-        "600",
-        "--out",
-        s(&ppo_model),
-        "--no-progress",
-    ]);
+    let (ok, out, err) = fit(&ppo_model, &["--meta", "ppo", "--ppo-steps", "600"]);
     assert!(ok && out.contains("fitted ppo"), "{out}{err}");
     assert!(ppo_model.join("ppo").join("state.json").exists());
     let ppo_forecasts = dir.join("ppo.csv");

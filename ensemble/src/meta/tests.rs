@@ -2,6 +2,7 @@ use super::*;
 use crate::features::extract_all;
 use crate::forecast::{GlobalMlpConfig, ModelSpec};
 use crate::Series;
+use metablend_env::contextual::ContextPanel;
 
 /// Hourly-like series with different seasonal shapes and trends.
 fn panel(n_series: usize) -> M4Panel {
@@ -82,15 +83,21 @@ fn the_pipeline_before_scoring_never_reads_the_test_values() {
     assert_ne!(base.smape, other.smape);
 }
 
-#[test]
-fn fforma_learns_to_prefer_the_better_model_per_series() {
-    let p = panel(8);
+/// The pool, the meta-learning tasks and their rows for `n` series of [`panel`].
+fn tasks_of(n: usize) -> (PoolForecasts, ContextPanel, Vec<usize>) {
+    let p = panel(n);
     let pool = pool_for(&p);
     let refs: Vec<&[f64]> = p.train.iter().map(|s| s.values.as_slice()).collect();
     let features = extract_all(&refs, 24).unwrap();
-    let rows: Vec<usize> = (0..8).collect();
+    let rows: Vec<usize> = (0..n).collect();
     let scaler = FeatureScaler::fit(&features, &rows);
     let ctx = context_panel(&pool, &features, &scaler, &p.train, 24).unwrap();
+    (pool, ctx, rows)
+}
+
+#[test]
+fn fforma_learns_to_prefer_the_better_model_per_series() {
+    let (pool, ctx, rows) = tasks_of(8);
     let weights = Fforma::fit(&FformaConfig::default(), &ctx, &rows)
         .unwrap()
         .weights(&ctx, &rows)
@@ -113,13 +120,7 @@ fn fforma_learns_to_prefer_the_better_model_per_series() {
 
 #[test]
 fn the_combined_objective_is_the_m4_loss_of_the_combination_and_lowers_it() {
-    let p = panel(8);
-    let pool = pool_for(&p);
-    let refs: Vec<&[f64]> = p.train.iter().map(|s| s.values.as_slice()).collect();
-    let features = extract_all(&refs, 24).unwrap();
-    let rows: Vec<usize> = (0..8).collect();
-    let scaler = FeatureScaler::fit(&features, &rows);
-    let ctx = context_panel(&pool, &features, &scaler, &p.train, 24).unwrap();
+    let (pool, ctx, rows) = tasks_of(8);
     let config = FformaConfig {
         objective: Objective::CombinedLoss,
         ..FformaConfig::default()
