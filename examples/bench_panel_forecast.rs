@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         meta: MetaLearner::Fforma,
         seed: 0,
         fforma_objective: Default::default(),
+        fforma_inputs: Default::default(),
         ppo: Default::default(),
         global: None,
     };

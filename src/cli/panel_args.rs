@@ -6,7 +6,9 @@ use metablend::ensemble::meta::{M4Frequency, Objective};
 use metablend::ensemble::panel::{read_panel_file, Panel, PanelOptions};
 use metablend::ensemble::{FillPolicy, ModelSpec};
 use metablend::env::ensemble::ActionMapKind;
-use metablend::pipelines::forecast::{global_mlp_for, FitOptions, MetaLearner, PpoMetaOptions};
+use metablend::pipelines::forecast::{
+    global_mlp_for, FitOptions, InputWindow, MetaLearner, PpoMetaOptions,
+};
 
 /// A panel and how to fit a meta-model on it.
 #[derive(Debug, clap::Args)]
@@ -37,6 +39,11 @@ pub struct PanelFitArgs {
     /// selection objective) or combined (the loss of the combined forecast).
     #[arg(long, value_enum, default_value = "expected")]
     fforma_objective: ObjectiveArg,
+    /// With --meta fforma: the window whose errors the learner observes while it learns,
+    /// validation (FFORMA's: the window it is scored on) or earlier (the window before it,
+    /// so it learns how errors carry over to the next window; one more pool run).
+    #[arg(long, value_enum, default_value = "validation")]
+    fforma_inputs: InputWindowArg,
     /// With --meta ppo: env steps of PPO training (one series per step).
     #[arg(long, default_value_t = PpoMetaOptions::default().steps)]
     ppo_steps: u64,
@@ -56,6 +63,15 @@ pub struct PanelFitArgs {
     /// Missing values: error, previous (carry forward) or drop.
     #[arg(long, default_value = "error")]
     fill: FillPolicy,
+}
+
+/// [`InputWindow`] by a short name.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum InputWindowArg {
+    /// [`InputWindow::Validation`].
+    Validation,
+    /// [`InputWindow::Earlier`].
+    Earlier,
 }
 
 /// [`Objective`] by a short name.
@@ -116,6 +132,10 @@ impl PanelFitArgs {
         opts.fforma_objective = match self.fforma_objective {
             ObjectiveArg::Expected => Objective::ExpectedLoss,
             ObjectiveArg::Combined => Objective::CombinedLoss,
+        };
+        opts.fforma_inputs = match self.fforma_inputs {
+            InputWindowArg::Validation => InputWindow::Validation,
+            InputWindowArg::Earlier => InputWindow::Earlier,
         };
         opts.ppo = PpoMetaOptions {
             steps: self.ppo_steps,

@@ -156,6 +156,19 @@ pub struct Fforma {
 impl Fforma {
     /// Trains on the tasks `rows` of `panel`.
     pub fn fit(config: &FformaConfig, panel: &ContextPanel, rows: &[usize]) -> Result<Self> {
+        let inputs: Vec<Vec<f64>> = rows.iter().map(|&i| panel.observation(i)).collect();
+        Self::fit_on_inputs(config, &inputs, panel, rows)
+    }
+
+    /// Trains with `inputs[j]` as the observation of task `rows[j]` of `panel`, whose
+    /// window the objective scores (e.g. the errors of an earlier window as inputs, so the
+    /// learner maps past errors to the next window's, as it is used on the future).
+    pub fn fit_on_inputs(
+        config: &FformaConfig,
+        inputs: &[Vec<f64>],
+        panel: &ContextPanel,
+        rows: &[usize],
+    ) -> Result<Self> {
         let bad_lr = config.learning_rate.is_nan() || config.learning_rate <= 0.0;
         if rows.is_empty() || config.steps == 0 || bad_lr {
             return Err(Error::Config(
@@ -163,6 +176,13 @@ impl Fforma {
             ));
         }
         let dim = panel.observation(0).len();
+        if inputs.len() != rows.len() || inputs.iter().any(|x| x.len() != dim) {
+            return Err(Error::Config(format!(
+                "FFORMA: {} inputs for {} tasks, each must have {dim} values",
+                inputs.len(),
+                rows.len()
+            )));
+        }
         let k = panel.model_names().len();
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let sizes: Vec<usize> = if config.hidden == 0 {
@@ -172,7 +192,8 @@ impl Fforma {
         };
         let net = Mlp::uniform(&sizes, Activation::Tanh, &mut rng, &Device::Cpu)?;
         let model = Self { net };
-        let x = model.inputs(panel, rows)?;
+        let flat: Vec<f32> = inputs.iter().flatten().map(|&v| v as f32).collect();
+        let x = Tensor::from_vec(flat, (rows.len(), dim), &Device::Cpu)?;
         let objective = match config.objective {
             Objective::ExpectedLoss => Loss::expected(panel, rows)?,
             Objective::CombinedLoss => Loss::combined(panel, rows)?,

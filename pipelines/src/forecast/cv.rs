@@ -114,7 +114,7 @@ pub fn cross_validation(
         }
         let global = opts.fit.global.as_ref();
         let mut prepared = Prepared::new(&history, &models, global, h, m, None, progress)?;
-        if !opts.levels.is_empty() {
+        if !opts.levels.is_empty() || super::needs_earlier_window(&opts.fit) {
             prepared.add_earlier_window(&history, &models, global, (h, m), progress)?;
         }
         let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared, progress)?;

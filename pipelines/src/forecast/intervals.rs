@@ -21,6 +21,7 @@ use metablend_core::metrics;
 use metablend_env::contextual::ContextPanel;
 use serde::{Deserialize, Serialize};
 
+use super::earlier::EarlierWindow;
 use crate::{Error, Result};
 
 /// Which window calibrated the combined forecasts' intervals, on how many series.
@@ -30,20 +31,6 @@ pub struct CalibrationInfo {
     pub window: String,
     /// Series whose errors were pooled.
     pub series: usize,
-}
-
-/// The pool's forecasts of the `h` values before each series' validation window, for the
-/// series long enough to have them.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct EarlierWindow {
-    /// Rows of the eligible series (indices into `Prepared::eligible`).
-    pub rows: Vec<usize>,
-    /// The window's values per row.
-    pub targets: Vec<Vec<f64>>,
-    /// `forecasts[r][k]`: model k's forecast of row r's window.
-    pub forecasts: Vec<Vec<Vec<f64>>>,
-    /// The MASE scale of the values before the window, per row.
-    pub scales: Vec<f64>,
 }
 
 /// One series' calibration values: the window's target, each model's forecast, the scale

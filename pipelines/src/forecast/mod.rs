@@ -26,6 +26,7 @@
 //!     meta: MetaLearner::InverseError,
 //!     seed: 0,
 //!     fforma_objective: Default::default(),
+//!     fforma_inputs: Default::default(),
 //!     ppo: Default::default(),
 //!     global: None,
 //! };
@@ -38,6 +39,7 @@
 //! ```
 
 mod cv;
+mod earlier;
 mod intervals;
 mod model;
 mod output;
@@ -128,6 +130,8 @@ pub struct FitOptions {
     pub seed: u64,
     /// What [`MetaLearner::Fforma`] minimises on the validation windows.
     pub fforma_objective: Objective,
+    /// Which window's errors [`MetaLearner::Fforma`] sees as inputs while it learns.
+    pub fforma_inputs: InputWindow,
     /// How [`MetaLearner::Ppo`] trains (ignored by the others).
     pub ppo: PpoMetaOptions,
     /// Add a global MLP to the pool: one network trained across the panel's series (on the
@@ -147,6 +151,7 @@ impl FitOptions {
             meta: MetaLearner::Fforma,
             seed: 0,
             fforma_objective: Objective::default(),
+            fforma_inputs: InputWindow::default(),
             ppo: PpoMetaOptions::default(),
             global: None,
         }
@@ -177,6 +182,21 @@ pub fn global_mlp_for(season: usize, h: usize) -> GlobalMlpConfig {
         steps: 2500,
         ..GlobalMlpConfig::default()
     }
+}
+
+/// Which window's errors the FFORMA learner observes while it learns (it is scored on the
+/// validation window either way, and applied with the validation window's errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputWindow {
+    /// The validation window's own errors (FFORMA's setting): the learner sees the errors it
+    /// is scored on, and learns to follow them.
+    #[default]
+    Validation,
+    /// The window before it: the learner learns how one window's errors carry over to the
+    /// next, which is how it is used on the future. Trains on the series that have that
+    /// window (one more pool run).
+    Earlier,
 }
 
 /// The PPO meta-combiner's training: PPO's `ensemble` preset (seeded with
@@ -219,8 +239,16 @@ pub fn default_pool(m: usize) -> Vec<ModelSpec> {
 pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
     let (m, models) = resolve(panel, opts)?;
     let global = opts.global.as_ref();
-    let prepared = Prepared::new(panel, &models, global, opts.horizon, m, None, progress)?;
+    let mut prepared = Prepared::new(panel, &models, global, opts.horizon, m, None, progress)?;
+    if needs_earlier_window(opts) {
+        prepared.add_earlier_window(panel, &models, global, (opts.horizon, m), progress)?;
+    }
     fit_prepared(panel, opts, m, models, &prepared, progress)
+}
+
+/// Whether fitting with `opts` needs the pool's earlier window.
+fn needs_earlier_window(opts: &FitOptions) -> bool {
+    opts.meta == MetaLearner::Fforma && opts.fforma_inputs == InputWindow::Earlier
 }
 
 /// The season and the pool `opts` imply for `panel` (Naive2 added when missing).
@@ -270,7 +298,19 @@ fn fit_prepared(
     };
     let rows: Vec<usize> = (0..prepared.eligible.len()).collect();
     let learner = match (&prepared.ctx, opts.meta) {
-        (Some(ctx), MetaLearner::Fforma) => Some(Fforma::fit(&fforma_config, ctx, &rows)?),
+        (Some(ctx), MetaLearner::Fforma) => match (opts.fforma_inputs, &prepared.earlier) {
+            (InputWindow::Validation, _) => Some(Fforma::fit(&fforma_config, ctx, &rows)?),
+            (InputWindow::Earlier, Some(earlier)) => {
+                let inputs = earlier.observations(ctx, prepared.pool.naive2_column()?)?;
+                Some(Fforma::fit_on_inputs(
+                    &fforma_config,
+                    &inputs,
+                    ctx,
+                    &earlier.rows,
+                )?)
+            }
+            (InputWindow::Earlier, None) => unreachable!("fit adds the earlier window"),
+        },
         _ => None,
     };
     let ppo = match (&prepared.ctx, opts.meta) {
@@ -294,6 +334,7 @@ fn fit_prepared(
         names: prepared.pool.names.clone(),
         meta: opts.meta,
         fforma: (opts.meta == MetaLearner::Fforma).then_some(fforma_config),
+        fforma_inputs: (opts.meta == MetaLearner::Fforma).then_some(opts.fforma_inputs),
         fforma_sizes: learner.as_ref().map(Fforma::sizes),
         ppo: (opts.meta == MetaLearner::Ppo).then_some(opts.ppo),
         global: opts.global.clone(),

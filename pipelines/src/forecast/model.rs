@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use metablend_agents::ppo::PpoLearner;
 
-use super::{MetaLearner, PpoMetaOptions};
+use super::{InputWindow, MetaLearner, PpoMetaOptions};
 use crate::{Error, Result};
 
 /// The version of the folder's layout this build writes and reads.
@@ -46,6 +46,9 @@ pub struct ModelCard {
     pub meta: MetaLearner,
     /// The FFORMA learner's settings (with `meta = fforma`).
     pub fforma: Option<FformaConfig>,
+    /// Which window's errors the FFORMA learner observed while it learned.
+    #[serde(default)]
+    pub fforma_inputs: Option<InputWindow>,
     /// The FFORMA network's layer sizes, input first.
     pub fforma_sizes: Option<Vec<usize>>,
     /// The PPO meta-combiner's training (with `meta = ppo`).

@@ -14,7 +14,7 @@ use metablend_env::contextual::ContextPanel;
 use rayon::prelude::*;
 use std::sync::Arc;
 
-use super::intervals::EarlierWindow;
+use super::earlier::EarlierWindow;
 use crate::{Error, Result};
 
 /// The shortest series the pool is run on has more than this many observations: the

@@ -39,6 +39,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         meta,
         seed: 0,
         fforma_objective: Default::default(),
+        fforma_inputs: Default::default(),
         ppo: Default::default(),
         global: None,
     }
@@ -149,6 +150,35 @@ fn the_ppo_meta_combiner_is_saved_with_its_policy_and_forecasts_the_same() {
     std::fs::remove_dir_all(&dir).ok();
     opts.ppo.steps = 0;
     assert!(fit(&p, &opts, &Silent).is_err());
+}
+
+#[test]
+fn fforma_can_learn_from_the_earlier_windows_errors() {
+    let p = panel(20, 70);
+    let mut opts = options(MetaLearner::Fforma);
+    opts.fforma_inputs = InputWindow::Earlier;
+    let model = fit(&p, &opts, &Silent).unwrap();
+    assert_eq!(model.card.fforma_inputs, Some(InputWindow::Earlier));
+    let shifted = forecast(&model, &p, &[], &Silent).unwrap();
+    let same = forecast(
+        &fit(&p, &options(MetaLearner::Fforma), &Silent).unwrap(),
+        &p,
+        &[],
+        &Silent,
+    )
+    .unwrap();
+    assert_ne!(shifted, same, "another training signal, other weights");
+    assert_eq!(
+        forecast(&fit(&p, &opts, &Silent).unwrap(), &p, &[], &Silent).unwrap(),
+        shifted
+    );
+    // No series long enough for an earlier window: a clear error.
+    opts.horizon = 12;
+    let err = fit(&panel(20, 40), &opts, &Silent)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("earlier window"), "{err}");
 }
 
 #[test]
