@@ -19,8 +19,13 @@ use metablend_agents::ppo::PpoLearner;
 use super::{InputWindow, MetaLearner, PpoMetaOptions};
 use crate::{Error, Result};
 
-/// The version of the folder's layout this build writes and reads.
-pub const MODEL_FORMAT: u32 = 1;
+/// The version of the folder's layout this build writes. Format 1 (before the PPO
+/// meta-combiner, the global MLP and the FFORMA options were recorded) is read too: its
+/// missing fields take the values it was fitted with (none, FFORMA's defaults).
+pub const MODEL_FORMAT: u32 = 2;
+
+/// The oldest format this build reads.
+const OLDEST_FORMAT: u32 = 1;
 
 const CARD: &str = "model.json";
 const LEARNER: &str = "fforma.safetensors";
@@ -116,11 +121,11 @@ impl MetaModel {
         })?;
         let card: ModelCard = serde_json::from_str(&text)
             .map_err(|e| Error::folder(&path, format!("damaged: {e}")))?;
-        if card.format != MODEL_FORMAT {
+        if !(OLDEST_FORMAT..=MODEL_FORMAT).contains(&card.format) {
             return Err(Error::folder(
                 &path,
                 format!(
-                    "format {} (this build reads {MODEL_FORMAT}); fit the model again",
+                    "format {} (this build reads {OLDEST_FORMAT} to {MODEL_FORMAT}); fit the model again",
                     card.format
                 ),
             ));

@@ -45,6 +45,14 @@ fn options(meta: MetaLearner) -> FitOptions {
     }
 }
 
+/// Sets the `format` of the card at `path`.
+fn object_format(path: &std::path::Path, format: u32) {
+    let mut card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    card["format"] = format.into();
+    std::fs::write(path, card.to_string()).unwrap();
+}
+
 #[test]
 fn fit_save_load_forecast_continues_each_series() {
     let p = panel(20, 70);
@@ -105,6 +113,27 @@ fn fit_save_load_forecast_continues_each_series() {
         .map(|r| r.forecast)
         .collect();
     assert_eq!(flat, vec![4.0; 7]);
+    // A format-1 card (no PPO, global MLP or FFORMA options) still loads and forecasts the
+    // same; a newer format is refused with a clear message.
+    let card_path = dir.join("model.json");
+    let text = std::fs::read_to_string(&card_path).unwrap();
+    let mut card: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let object = card.as_object_mut().unwrap();
+    for key in ["ppo", "global", "fforma_inputs"] {
+        object.remove(key);
+    }
+    object["fforma"]
+        .as_object_mut()
+        .unwrap()
+        .remove("objective");
+    object["format"] = 1.into();
+    std::fs::write(&card_path, card.to_string()).unwrap();
+    let old = MetaModel::load(&dir).unwrap();
+    assert_eq!(forecast(&old, &p, &[80.0, 95.0], &Silent).unwrap(), a);
+    object_format(&card_path, 3);
+    let err = MetaModel::load(&dir).err().unwrap().to_string();
+    assert!(err.contains("format 3"), "{err}");
+    std::fs::write(&card_path, text).unwrap();
     // A damaged learner is an error naming the file.
     std::fs::write(dir.join("fforma.safetensors"), b"damaged").unwrap();
     let err = MetaModel::load(&dir).err().unwrap().to_string();
