@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::earlier::EarlierWindow;
+use crate::threads::on_all_cores;
 use crate::{Error, Result};
 
 /// The shortest series the pool is run on has more than this many observations: the
@@ -49,6 +50,18 @@ impl Prepared {
         global: Option<&GlobalMlpConfig>,
         h: usize,
         m: usize,
+        scaler: Option<&FeatureScaler>,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        // Series are independent: every core, whatever the binary's global pool is.
+        on_all_cores(|| Self::build(panel, models, global, (h, m), scaler, progress))?
+    }
+
+    fn build(
+        panel: &Panel,
+        models: &[ModelSpec],
+        global: Option<&GlobalMlpConfig>,
+        (h, m): (usize, usize),
         scaler: Option<&FeatureScaler>,
         progress: &dyn Progress,
     ) -> Result<Self> {
@@ -138,7 +151,9 @@ impl Prepared {
         let (forecasts, _) = if series.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            forecast_window(models, global, &series, h, h, "calibration", progress)?
+            on_all_cores(|| {
+                forecast_window(models, global, &series, h, h, "calibration", progress)
+            })??
         };
         if progress.stop_requested() {
             return Err(Error::Interrupted("during the calibration window".into()));

@@ -28,6 +28,7 @@ use rand::SeedableRng;
 
 use crate::meta_ppo;
 use crate::rules::{best_one, inverse_error, rule_weights};
+use crate::threads::on_all_cores;
 use crate::{Error, Result};
 
 mod report;
@@ -130,7 +131,7 @@ pub fn run(opts: &M4Options, progress: &dyn Progress) -> Result<M4Outcome> {
     let pool = pool_stage(opts, &panel, progress)?;
     clock.lap("pool forecasts");
     let refs: Vec<&[f64]> = panel.train.iter().map(|s| s.values.as_slice()).collect();
-    let features = extract_all(&refs, m)?;
+    let features = on_all_cores(|| extract_all(&refs, m))??;
     clock.lap("features");
     let n = panel.train.len();
     let all: Vec<usize> = (0..n).collect();
@@ -222,13 +223,16 @@ fn pool_stage(opts: &M4Options, panel: &M4Panel, progress: &dyn Progress) -> Res
         global.steps = steps;
     }
     progress.start("pool", 2 * panel.train.len() as u64);
-    let pool = forecast_pool(
-        &specs,
-        opts.global.then_some(&global),
-        &panel.train,
-        f.horizon(),
-        progress,
-    )?;
+    // Series are independent: every core, whatever the binary's global pool is.
+    let pool = on_all_cores(|| {
+        forecast_pool(
+            &specs,
+            opts.global.then_some(&global),
+            &panel.train,
+            f.horizon(),
+            progress,
+        )
+    })??;
     check_stop(progress, "the pool forecasts")?;
     Ok(pool)
 }
