@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::forecast::MetaLearner;
 use crate::Result;
 
 /// Draws charts into files.
@@ -130,10 +131,8 @@ pub fn cross_validation(
         .map(|m| (m.method.clone(), m.owa))
         .collect();
     charts.bars(&dir.join("owa.png"), "Mean OWA over the windows", &bars)?;
-    let is_rule = |name: &str| {
-        name.starts_with("metablend")
-            || ["inverse_error", "best_on_validation", "equal"].contains(&name)
-    };
+    let rules = MetaLearner::RULES.map(|r| r.to_string());
+    let is_rule = |name: &str| name.starts_with("metablend") || rules.iter().any(|r| r == name);
     let best_model = report.methods.iter().find(|m| !is_rule(&m.method));
     let lines: Vec<(String, Vec<(f64, f64)>)> = report
         .methods

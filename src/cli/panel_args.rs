@@ -38,12 +38,12 @@ pub struct PanelFitArgs {
     /// With --meta fforma: the training objective, expected (FFORMA's Σ w·loss, a
     /// selection objective) or combined (the loss of the combined forecast).
     #[arg(long, value_enum, default_value = "expected")]
-    fforma_objective: ObjectiveArg,
+    fforma_objective: Objective,
     /// With --meta fforma: the window whose errors the learner observes while it learns,
     /// validation (FFORMA's: the window it is scored on) or earlier (the window before it,
     /// so it learns how errors carry over to the next window; one more pool run).
     #[arg(long, value_enum, default_value = "validation")]
-    fforma_inputs: InputWindowArg,
+    fforma_inputs: InputWindow,
     /// With --meta ppo: env steps of PPO training (one series per step).
     #[arg(long, default_value_t = PpoMetaOptions::default().steps)]
     ppo_steps: u64,
@@ -63,24 +63,6 @@ pub struct PanelFitArgs {
     /// Missing values: error, previous (carry forward) or drop.
     #[arg(long, default_value = "error")]
     fill: FillPolicy,
-}
-
-/// [`InputWindow`] by a short name.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum InputWindowArg {
-    /// [`InputWindow::Validation`].
-    Validation,
-    /// [`InputWindow::Earlier`].
-    Earlier,
-}
-
-/// [`Objective`] by a short name.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ObjectiveArg {
-    /// [`Objective::ExpectedLoss`].
-    Expected,
-    /// [`Objective::CombinedLoss`].
-    Combined,
 }
 
 /// Settings of a benchmark, as a starting point.
@@ -129,14 +111,8 @@ impl PanelFitArgs {
         if let (Some(global), Some(steps)) = (&mut opts.global, self.global_steps) {
             global.steps = steps;
         }
-        opts.fforma_objective = match self.fforma_objective {
-            ObjectiveArg::Expected => Objective::ExpectedLoss,
-            ObjectiveArg::Combined => Objective::CombinedLoss,
-        };
-        opts.fforma_inputs = match self.fforma_inputs {
-            InputWindowArg::Validation => InputWindow::Validation,
-            InputWindowArg::Earlier => InputWindow::Earlier,
-        };
+        opts.fforma_objective = self.fforma_objective;
+        opts.fforma_inputs = self.fforma_inputs;
         opts.ppo = PpoMetaOptions {
             steps: self.ppo_steps,
             action_map: self.action_map,

@@ -24,13 +24,16 @@ const LOSS_CAP: f64 = 10.0;
 /// What the learner minimises on the validation windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Objective {
     /// FFORMA's `Σ_k w_k·loss_k`: rewards putting weight on the best model, a selection
     /// objective; a mix can never score better than its best member.
     #[default]
+    #[cfg_attr(feature = "clap", value(name = "expected"))]
     ExpectedLoss,
     /// The M4 loss (½ sMAPE/sMAPE_ref + ½ MASE/MASE_ref) of `Σ_k w_k·f_k`: rewards mixes
     /// whose errors cancel, which is what the combined forecast is scored on.
+    #[cfg_attr(feature = "clap", value(name = "combined"))]
     CombinedLoss,
 }
 

@@ -93,11 +93,7 @@ pub fn cross_validation(
     let h = opts.fit.horizon;
     let (m, models) = resolve(panel, &opts.fit)?;
     let mut metas = vec![opts.fit.meta];
-    for rule in [
-        MetaLearner::InverseError,
-        MetaLearner::BestOnValidation,
-        MetaLearner::Equal,
-    ] {
+    for rule in MetaLearner::RULES {
         if !metas.contains(&rule) {
             metas.push(rule);
         }
@@ -113,10 +109,8 @@ pub fn cross_validation(
             )));
         }
         let global = opts.fit.global.as_ref();
-        let mut prepared = Prepared::new(&history, &models, global, h, m, None, progress)?;
-        if !opts.levels.is_empty() || super::needs_earlier_window(&opts.fit) {
-            prepared.add_earlier_window(&history, &models, global, (h, m), progress)?;
-        }
+        let earlier = !opts.levels.is_empty() || super::needs_earlier_window(&opts.fit);
+        let prepared = Prepared::new(&history, &models, global, (h, m), None, earlier, progress)?;
         let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared, progress)?;
         let mut outputs = Vec::new();
         for &meta in &metas {

@@ -84,6 +84,11 @@ pub enum MetaLearner {
     Equal,
 }
 
+impl MetaLearner {
+    /// The per-series rules `cv` scores beside the chosen meta-learner.
+    pub const RULES: [Self; 3] = [Self::InverseError, Self::BestOnValidation, Self::Equal];
+}
+
 impl FromStr for MetaLearner {
     type Err = Error;
 
@@ -188,6 +193,7 @@ pub fn global_mlp_for(season: usize, h: usize) -> GlobalMlpConfig {
 /// validation window either way, and applied with the validation window's errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum InputWindow {
     /// The validation window's own errors (FFORMA's setting): the learner sees the errors it
     /// is scored on, and learns to follow them.
@@ -239,10 +245,9 @@ pub fn default_pool(m: usize) -> Vec<ModelSpec> {
 pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
     let (m, models) = resolve(panel, opts)?;
     let global = opts.global.as_ref();
-    let mut prepared = Prepared::new(panel, &models, global, opts.horizon, m, None, progress)?;
-    if needs_earlier_window(opts) {
-        prepared.add_earlier_window(panel, &models, global, (opts.horizon, m), progress)?;
-    }
+    let earlier = needs_earlier_window(opts);
+    let hm = (opts.horizon, m);
+    let prepared = Prepared::new(panel, &models, global, hm, None, earlier, progress)?;
     fit_prepared(panel, opts, m, models, &prepared, progress)
 }
 
@@ -364,10 +369,16 @@ pub fn forecast(
     let global = card.global.as_ref();
     let (h, m) = (card.horizon, card.period);
     let scaler = Some(&card.scaler);
-    let mut prepared = Prepared::new(panel, &card.models, global, h, m, scaler, progress)?;
-    if !levels.is_empty() {
-        prepared.add_earlier_window(panel, &card.models, global, (h, m), progress)?;
-    }
+    let earlier = !levels.is_empty();
+    let prepared = Prepared::new(
+        panel,
+        &card.models,
+        global,
+        (h, m),
+        scaler,
+        earlier,
+        progress,
+    )?;
     forecast_prepared(model, model.card.meta, panel, levels, &prepared)
 }
 
@@ -413,13 +424,13 @@ fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<
     };
     let n = prepared.eligible.len();
     let k = model.card.names.len();
+    let rows: Vec<usize> = (0..n).collect();
     Ok(match meta {
         MetaLearner::Fforma => {
             let learner = model
                 .learner
                 .as_ref()
                 .ok_or_else(|| Error::Settings("the meta-model has no FFORMA learner".into()))?;
-            let rows: Vec<usize> = (0..n).collect();
             learner.weights(ctx, &rows)?
         }
         MetaLearner::Ppo => {
@@ -428,7 +439,6 @@ fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<
                 .as_ref()
                 .zip(model.card.ppo)
                 .ok_or_else(|| Error::Settings("the meta-model has no PPO policy".into()))?;
-            let rows: Vec<usize> = (0..n).collect();
             meta_ppo::weights(learner, settings.action_map, ctx, &rows)?
         }
         MetaLearner::InverseError => rule_weights(ctx, inverse_error),

@@ -35,26 +35,32 @@ pub(crate) struct Prepared {
     pub scaler: FeatureScaler,
     /// One meta-learning task per eligible series (`None` when no series is eligible).
     pub ctx: Option<Arc<ContextPanel>>,
-    /// The window before the validation window, for the intervals (see
+    /// The window before the validation window, when asked for (see
     /// [`Prepared::add_earlier_window`]).
     pub earlier: Option<EarlierWindow>,
 }
 
 impl Prepared {
     /// Runs the pool (with a global MLP when `global` is given), the features and builds the
-    /// tasks. `scaler`: the meta-model's, or
-    /// `None` to fit one on these series.
+    /// tasks for horizon `h` and season `m`, and with `earlier` the pool on the earlier window
+    /// too. `scaler`: the meta-model's, or `None` to fit one on these series.
     pub fn new(
         panel: &Panel,
         models: &[ModelSpec],
         global: Option<&GlobalMlpConfig>,
-        h: usize,
-        m: usize,
+        (h, m): (usize, usize),
         scaler: Option<&FeatureScaler>,
+        earlier: bool,
         progress: &dyn Progress,
     ) -> Result<Self> {
         // Series are independent: every core, whatever the binary's global pool is.
-        on_all_cores(|| Self::build(panel, models, global, (h, m), scaler, progress))?
+        on_all_cores(|| {
+            let mut prepared = Self::build(panel, models, global, (h, m), scaler, progress)?;
+            if earlier {
+                prepared.add_earlier_window(panel, models, global, (h, m), progress)?;
+            }
+            Ok(prepared)
+        })?
     }
 
     fn build(
@@ -120,7 +126,7 @@ impl Prepared {
     /// series' validation window, for the series long enough to have one: more than
     /// [`min_length`] values before the validation window, and a positive MASE scale before
     /// the earlier window. The intervals calibrate on it (see the `intervals` module).
-    pub fn add_earlier_window(
+    fn add_earlier_window(
         &mut self,
         panel: &Panel,
         models: &[ModelSpec],
@@ -128,14 +134,17 @@ impl Prepared {
         (h, m): (usize, usize),
         progress: &dyn Progress,
     ) -> Result<()> {
-        let rows: Vec<usize> = (0..self.eligible.len())
-            .filter(|&r| {
+        // (row, MASE scale before the earlier window) of the series long enough for it.
+        let (rows, scales): (Vec<usize>, Vec<f64>) = (0..self.eligible.len())
+            .filter_map(|r| {
                 let values = &panel.series[self.eligible[r]].values;
-                values.len() > min_length(h, m) + h
-                    && metrics::mase_scale(&values[..values.len() - 2 * h], m)
-                        .is_ok_and(|s| s > 0.0 && s.is_finite())
+                if values.len() <= min_length(h, m) + h {
+                    return None;
+                }
+                let scale = metrics::mase_scale(&values[..values.len() - 2 * h], m).ok()?;
+                (scale > 0.0 && scale.is_finite()).then_some((r, scale))
             })
-            .collect();
+            .unzip();
         let series: Vec<Series> = rows
             .iter()
             .map(|&r| {
@@ -151,23 +160,17 @@ impl Prepared {
         let (forecasts, _) = if series.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            on_all_cores(|| {
-                forecast_window(models, global, &series, h, h, "calibration", progress)
-            })??
+            forecast_window(models, global, &series, h, h, "calibration", progress)?
         };
         if progress.stop_requested() {
             return Err(Error::Interrupted("during the calibration window".into()));
         }
-        let split = |s: &Series| s.values.len() - h;
         self.earlier = Some(EarlierWindow {
             targets: series
                 .iter()
-                .map(|s| s.values[split(s)..].to_vec())
+                .map(|s| s.values[s.values.len() - h..].to_vec())
                 .collect(),
-            scales: series
-                .iter()
-                .map(|s| metrics::mase_scale(&s.values[..split(s)], m))
-                .collect::<metablend_core::Result<_>>()?,
+            scales,
             rows,
             forecasts,
         });

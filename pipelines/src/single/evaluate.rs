@@ -164,17 +164,8 @@ impl ActionMapJob for Job<'_> {
             test,
             m,
         } = self;
-        let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);
-        let ranges = settings.ranges(preds.len())?;
-        let (train_cfg, _) = env_configs(settings, &ranges);
-        let space = EnsembleEnv::new(panel, train_cfg.clone(), map.clone())?
-            .action_space()
-            .clone();
-        let policy = PpoPolicy::load(run_dir.join("best_model"), space)?;
         let mut combiners: Vec<Box<dyn Combiner>> = classical_combiners();
-        combiners.push(Box::new(PolicyCombiner::new(
-            POLICY, train_cfg, map, policy,
-        )));
+        combiners.push(Box::new(policy_combiner(preds, settings, run_dir, map)?));
         let (report, runs) = compare(preds, 0..test.start, test.clone(), m, combiners)?;
         let verdicts = verdicts(preds, &test, &report, &runs)?;
         Ok(Evaluation {
@@ -185,6 +176,27 @@ impl ActionMapJob for Job<'_> {
             test,
         })
     }
+}
+
+/// The run's best policy as a combiner of `preds`, stepping the env as it was trained.
+pub(crate) fn policy_combiner<M>(
+    preds: &Predictions,
+    settings: &TrainSettings,
+    run_dir: &Path,
+    map: M,
+) -> Result<PolicyCombiner<M, PpoPolicy<M::Space>>>
+where
+    M: ActionMap,
+    M::Space: Perturbable,
+{
+    let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);
+    let ranges = settings.ranges(preds.len())?;
+    let (train_cfg, _) = env_configs(settings, &ranges);
+    let space = EnsembleEnv::new(panel, train_cfg.clone(), map.clone())?
+        .action_space()
+        .clone();
+    let policy = PpoPolicy::load(run_dir.join("best_model"), space)?;
+    Ok(PolicyCombiner::new(POLICY, train_cfg, map, policy))
 }
 
 /// The policy against each non-oracle method, by a Diebold–Mariano test.

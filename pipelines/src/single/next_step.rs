@@ -3,20 +3,16 @@
 //! models' forecasts of the next value.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use metablend_agents::action_maps::{with_action_map, ActionMapJob};
 use metablend_agents::ope::Perturbable;
-use metablend_agents::ppo::PpoPolicy;
 use metablend_core::Predictions;
-use metablend_ensemble::combine::{run_combiner, PolicyCombiner};
+use metablend_ensemble::combine::run_combiner;
 use metablend_env::ensemble::ActionMap;
-use metablend_env::{EnsembleEnv, Env, PredictionsPanel};
 use serde::Serialize;
 
-use super::evaluate::{check_models, read_run, POLICY};
+use super::evaluate::{check_models, policy_combiner, read_run};
 use super::settings::TrainSettings;
-use super::train::env_configs;
 use crate::{Error, Result};
 
 /// The combination of one row.
@@ -103,14 +99,7 @@ impl ActionMapJob for Job<'_> {
         M::Space: Perturbable,
     {
         let preds = self.preds;
-        let panel = Arc::new(PredictionsPanel::new(vec![preds.clone()])?);
-        let ranges = self.settings.ranges(preds.len())?;
-        let (train_cfg, _) = env_configs(self.settings, &ranges);
-        let space = EnsembleEnv::new(panel, train_cfg.clone(), map.clone())?
-            .action_space()
-            .clone();
-        let policy = PpoPolicy::load(self.run_dir.join("best_model"), space)?;
-        let mut combiner = PolicyCombiner::new(POLICY, train_cfg, map, policy);
+        let mut combiner = policy_combiner(preds, self.settings, self.run_dir, map)?;
         let run = run_combiner(&mut combiner, preds, 0..self.start, self.start..preds.len())?;
         Ok(run
             .weights
