@@ -138,6 +138,14 @@ fn fit_then_forecast_a_users_panel() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cv.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["series_scored"], serde_json::json!([8, 8]));
+    // Pool models are scored with their own intervals too.
+    let naive2 = report["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "naive2_7")
+        .unwrap();
+    assert_eq!(naive2["coverage"].as_array().map(Vec::len), Some(1));
     for chart in ["owa.png", "owa_by_window.png"] {
         let bytes = std::fs::read(cv.join(chart)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{chart}");

@@ -34,9 +34,9 @@ pub struct WindowScore {
     pub mase: f64,
     /// OWA against the pool's Naive2 on the same window.
     pub owa: f64,
-    /// Share of the window's values inside each level's interval (combinations only).
+    /// Share of the window's values inside each level's interval.
     pub coverage: Vec<f64>,
-    /// Mean scaled interval score per level (combinations only).
+    /// Mean scaled interval score per level.
     pub msis: Vec<f64>,
 }
 
@@ -170,9 +170,9 @@ fn split(panel: &Panel, cut: usize, h: usize) -> (Panel, Vec<Vec<f64>>) {
     (history, actual)
 }
 
-/// A method's name, its forecast of each series, and its forecasts with intervals when it
-/// is a combination.
-type Method<'a> = (String, Vec<Vec<f64>>, Option<&'a Forecasts>);
+/// A method's name, its forecast of each series, and the forecasts holding its intervals
+/// with the pool model it is (`None` for a combination).
+type Method<'a> = (String, Vec<Vec<f64>>, (&'a Forecasts, Option<usize>));
 
 /// sMAPE, MASE, coverage and MSIS of every method on one window; OWA against Naive2.
 fn score_window(
@@ -193,10 +193,10 @@ fn score_window(
     // (method, forecast of series i) for the combinations and each pool model.
     let mut methods: Vec<Method> = outputs
         .iter()
-        .map(|(name, f)| (name.clone(), column(f, None, h), Some(f)))
+        .map(|(name, f)| (name.clone(), column(f, None, h), (f, None)))
         .collect();
     for (k, name) in first.names.iter().enumerate() {
-        methods.push((name.clone(), column(first, Some(k), h), None));
+        methods.push((name.clone(), column(first, Some(k), h), (first, Some(k))));
     }
     let accuracy = |forecasts: &[Vec<f64>]| -> Result<(f64, f64)> {
         let n = actual.len() as f64;
@@ -226,12 +226,9 @@ fn score_window(
     let (s2, m2) = accuracy(&naive2.1)?;
     methods
         .iter()
-        .map(|(name, forecasts, combined)| {
+        .map(|(name, forecasts, (f, model))| {
             let (smape, mase) = accuracy(forecasts)?;
-            let (coverage, msis) = match combined {
-                Some(f) => interval_scores(f, actual, &scales, levels),
-                None => (Vec::new(), Vec::new()),
-            };
+            let (coverage, msis) = interval_scores(f, *model, actual, &scales, levels);
             let owa = 0.5 * (smape / s2 + mase / m2);
             Ok((
                 name.clone(),
@@ -265,9 +262,12 @@ fn column(f: &Forecasts, model: Option<usize>, h: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// Coverage and MSIS per level (MSIS over the series with a positive scale).
+/// Coverage and MSIS per level (MSIS over the series with a positive scale) of the
+/// combination (`model = None`) or of pool model `k`, whose interval on a fallback series
+/// is the fallback's.
 fn interval_scores(
     f: &Forecasts,
+    model: Option<usize>,
     actual: &[Vec<f64>],
     scales: &[Option<f64>],
     levels: &[f64],
@@ -281,7 +281,9 @@ fn interval_scores(
         for ((rows, y), scale) in f.rows.chunks(h).zip(actual).zip(scales) {
             let mut penalty = 0.0;
             for (r, &v) in rows.iter().zip(y) {
-                let (lo, hi) = r.intervals[l];
+                let (lo, hi) = model
+                    .and_then(|k| r.model_intervals.get(k))
+                    .map_or(r.intervals[l], |b| b[l]);
                 inside += usize::from(lo <= v && v <= hi);
                 total += 1;
                 penalty += (hi - lo) + 2.0 / alpha * ((lo - v).max(0.0) + (v - hi).max(0.0));

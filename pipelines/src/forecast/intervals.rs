@@ -12,6 +12,10 @@
 //! [`CalibrationInfo`] says so. Series on the fallback use the quantiles of Naive2's own
 //! validation errors (Naive2 chooses nothing).
 //!
+//! Each pool model gets its own intervals the same way (its errors alone on the same
+//! window), so a combination's intervals can be compared with its members', as
+//! statsforecast reports one interval per model.
+//!
 //! Assumptions: the series' scaled errors are exchangeable (one pooled distribution per
 //! step), and the calibration window behaves like the future one. The quantile is the
 //! `⌈(n + 1)·level⌉`-th smallest of n errors, so a level needs enough series
@@ -38,10 +42,12 @@ pub struct CalibrationInfo {
 type Window<'a> = (&'a [f64], &'a [Vec<f64>], f64, &'a [f64]);
 
 /// The scaled-error quantile per step and level, `quantiles[l][j]`, for the combined
-/// forecasts and for the fallback (Naive2's errors).
+/// forecasts, for each pool model alone (`members[k]`) and for the fallback (Naive2's
+/// errors).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Calibration {
     pub quantiles: Vec<Vec<f64>>,
+    pub members: Vec<Vec<Vec<f64>>>,
     pub fallback: Vec<Vec<f64>>,
     pub info: CalibrationInfo,
 }
@@ -58,9 +64,10 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Calibrates the combination with `weights` (one row per task) on the earlier window
-/// where enough series have it, else on the validation windows; and Naive2 alone (pool
-/// column `naive2`) on the validation windows for the series that get the fallback.
+/// Calibrates the combination with `weights` (one row per task), and each pool model alone,
+/// on the earlier window where enough series have it, else on the validation windows; and
+/// Naive2 alone (pool column `naive2`) on the validation windows for the series that get the
+/// fallback.
 pub(crate) fn calibrate(
     ctx: &ContextPanel,
     earlier: Option<&EarlierWindow>,
@@ -68,42 +75,55 @@ pub(crate) fn calibrate(
     naive2: usize,
     levels: &[f64],
 ) -> Result<Calibration> {
-    let mut one_hot = vec![0.0; ctx.model_names().len()];
-    one_hot[naive2] = 1.0;
-    let fallback = quantiles(&validation(ctx, |_| &one_hot), levels)?;
+    let k = ctx.model_names().len();
+    let one_hot: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    let fallback = quantiles(&validation(ctx, &|_| &one_hot[naive2]), levels)?;
     let enough = |n: usize| levels.iter().all(|&l| rank(n, l) <= n);
-    let (quantiles, info) = match earlier {
-        Some(e) if enough(e.rows.len()) => {
-            let windows: Vec<Window> = (0..e.rows.len())
-                .map(|r| {
-                    let w = &weights[e.rows[r]][..];
-                    (&e.targets[r][..], &e.forecasts[r][..], e.scales[r], w)
-                })
-                .collect();
-            let info = CalibrationInfo {
-                window: "earlier".into(),
-                series: windows.len(),
-            };
-            (quantiles(&windows, levels)?, info)
+    let earlier = earlier.filter(|e| enough(e.rows.len()));
+    let combined = windows(ctx, earlier, &|i| &weights[i][..]);
+    let info = CalibrationInfo {
+        window: if earlier.is_some() {
+            "earlier"
+        } else {
+            "validation"
         }
-        _ => {
-            let windows = validation(ctx, |i| &weights[i][..]);
-            let info = CalibrationInfo {
-                window: "validation".into(),
-                series: windows.len(),
-            };
-            (quantiles(&windows, levels)?, info)
-        }
+        .into(),
+        series: combined.len(),
     };
+    let members = one_hot
+        .iter()
+        .map(|hot| quantiles(&windows(ctx, earlier, &|_| &hot[..]), levels))
+        .collect::<Result<_>>()?;
     Ok(Calibration {
-        quantiles,
+        quantiles: quantiles(&combined, levels)?,
+        members,
         fallback,
         info,
     })
 }
 
+/// The calibration windows: the earlier window's where given, else the validation
+/// windows; task `i` combined with `weights(i)`.
+fn windows<'a>(
+    ctx: &'a ContextPanel,
+    earlier: Option<&'a EarlierWindow>,
+    weights: &dyn Fn(usize) -> &'a [f64],
+) -> Vec<Window<'a>> {
+    match earlier {
+        Some(e) => (0..e.rows.len())
+            .map(|r| {
+                let w = weights(e.rows[r]);
+                (&e.targets[r][..], &e.forecasts[r][..], e.scales[r], w)
+            })
+            .collect(),
+        None => validation(ctx, weights),
+    }
+}
+
 /// The tasks' validation windows, task `i` combined with `weights(i)`.
-fn validation<'a>(ctx: &'a ContextPanel, weights: impl Fn(usize) -> &'a [f64]) -> Vec<Window<'a>> {
+fn validation<'a>(ctx: &'a ContextPanel, weights: &dyn Fn(usize) -> &'a [f64]) -> Vec<Window<'a>> {
     ctx.tasks()
         .iter()
         .enumerate()
@@ -156,19 +176,24 @@ pub(crate) fn series_scale(values: &[f64], m: usize) -> Option<f64> {
     })
 }
 
+/// What made a forecast whose interval is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MadeBy {
+    /// The combination of the pool.
+    Combination,
+    /// Pool model `k` alone.
+    Member(usize),
+    /// The fallback of a series too short for the pool.
+    Fallback,
+}
+
 impl Calibration {
-    /// The (lower, upper) bounds per level for a forecast with scale `scale`, made by the
-    /// combination or (`fallback`) by the fallback.
-    pub fn bounds(
-        &self,
-        forecast: &[f64],
-        scale: f64,
-        fallback: bool,
-    ) -> Vec<(Vec<f64>, Vec<f64>)> {
-        let quantiles = if fallback {
-            &self.fallback
-        } else {
-            &self.quantiles
+    /// The (lower, upper) bounds per level for a forecast with scale `scale`, made by `by`.
+    pub fn bounds(&self, forecast: &[f64], scale: f64, by: MadeBy) -> Vec<(Vec<f64>, Vec<f64>)> {
+        let quantiles = match by {
+            MadeBy::Combination => &self.quantiles,
+            MadeBy::Member(k) => &self.members[k],
+            MadeBy::Fallback => &self.fallback,
         };
         quantiles
             .iter()
@@ -196,16 +221,19 @@ mod tests {
     fn bounds_are_symmetric_and_scaled() {
         let c = Calibration {
             quantiles: vec![vec![1.0, 2.0]],
+            members: vec![vec![vec![0.5, 1.0]]],
             fallback: vec![vec![2.0, 4.0]],
             info: CalibrationInfo {
                 window: "earlier".into(),
                 series: 1,
             },
         };
-        let b = c.bounds(&[10.0, 20.0], 3.0, false);
+        let b = c.bounds(&[10.0, 20.0], 3.0, MadeBy::Combination);
         assert_eq!(b, vec![(vec![7.0, 14.0], vec![13.0, 26.0])]);
-        let b = c.bounds(&[10.0, 20.0], 1.0, true);
+        let b = c.bounds(&[10.0, 20.0], 1.0, MadeBy::Fallback);
         assert_eq!(b, vec![(vec![8.0, 16.0], vec![12.0, 24.0])]);
+        let b = c.bounds(&[10.0, 20.0], 2.0, MadeBy::Member(0));
+        assert_eq!(b, vec![(vec![9.0, 18.0], vec![11.0, 22.0])]);
         assert_eq!(series_scale(&[1.0, 2.0, 4.0], 7), Some(1.5));
         assert_eq!(series_scale(&[1.0], 7), None);
     }

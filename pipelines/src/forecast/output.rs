@@ -7,7 +7,7 @@ use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
-use super::intervals::{series_scale, Calibration, CalibrationInfo};
+use super::intervals::{series_scale, Calibration, CalibrationInfo, MadeBy};
 use super::model::ModelCard;
 use super::prepare::Prepared;
 use crate::{Error, Result};
@@ -31,6 +31,9 @@ pub struct ForecastRow {
     /// `(lower, upper)` of the combined forecast per level of [`Forecasts::levels`]; NaN
     /// where the series has no error scale (a single observation).
     pub intervals: Vec<(f64, f64)>,
+    /// `model_intervals[k][l]`: pool model k's own `(lower, upper)` at level l, calibrated
+    /// the same way on its errors alone (empty for a fallback series).
+    pub model_intervals: Vec<Vec<(f64, f64)>>,
     /// `None` for a combined forecast, else the fallback that made it (`naive2`, `naive`).
     pub fallback: Option<String>,
 }
@@ -63,9 +66,10 @@ impl Forecasts {
         ids
     }
 
-    /// Writes `unique_id,ds,metablend,[metablend-lo-L,metablend-hi-L...],<model>...,
-    /// w_<model>...,fallback` atomically (statsforecast's interval names); the model and
-    /// weight cells of a fallback series are empty, and so is an unavailable bound.
+    /// Writes `unique_id,ds,metablend,[metablend-lo-L,metablend-hi-L...],<model>,
+    /// [<model>-lo-L,<model>-hi-L...]...,w_<model>...,fallback` atomically (statsforecast's
+    /// interval names); the model and weight cells of a fallback series are empty, and so
+    /// is an unavailable bound.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
         metablend_core::fs::write_file(path, |w| {
             let mut out = csv::Writer::from_writer(w);
@@ -74,7 +78,13 @@ impl Forecasts {
                 header.push(format!("{COMBINED}-lo-{l}"));
                 header.push(format!("{COMBINED}-hi-{l}"));
             }
-            header.extend(self.names.iter().cloned());
+            for n in &self.names {
+                header.push(n.clone());
+                for l in &self.levels {
+                    header.push(format!("{n}-lo-{l}"));
+                    header.push(format!("{n}-hi-{l}"));
+                }
+            }
             header.extend(self.names.iter().map(|n| format!("w_{n}")));
             header.push("fallback".into());
             out.write_record(&header)?;
@@ -86,6 +96,7 @@ impl Forecasts {
                     v.iter().map(f64::to_string).collect()
                 }
             };
+            let levels = self.levels.len();
             let bound = |v: f64| {
                 if v.is_finite() {
                     v.to_string()
@@ -99,7 +110,17 @@ impl Forecasts {
                     record.push(bound(lo));
                     record.push(bound(hi));
                 }
-                record.extend(cells(&r.models));
+                for k in 0..self.names.len() {
+                    record.push(r.models.get(k).map_or_else(String::new, f64::to_string));
+                    for l in 0..levels {
+                        let (lo, hi) = r
+                            .model_intervals
+                            .get(k)
+                            .map_or((f64::NAN, f64::NAN), |b| b[l]);
+                        record.push(bound(lo));
+                        record.push(bound(hi));
+                    }
+                }
                 record.extend(cells(&r.weights));
                 record.push(r.fallback.clone().unwrap_or_default());
                 out.write_record(&record)?;
@@ -140,10 +161,25 @@ pub(crate) fn assemble(
             }
         };
         let (values, members, fallback_name) = combined;
-        let bounds =
-            calibration.map_or_else(Vec::new, |c| match series_scale(&s.values, card.period) {
-                Some(scale) => c.bounds(&values, scale, fallback_name.is_some()),
-                None => vec![(vec![f64::NAN; h], vec![f64::NAN; h]); levels.len()],
+        let scale = series_scale(&s.values, card.period);
+        // The bounds per level of `forecast` made by `by`; NaN without an error scale.
+        let bounds = |forecast: &[f64], by: MadeBy| match (calibration, scale) {
+            (None, _) => Vec::new(),
+            (Some(c), Some(scale)) => c.bounds(forecast, scale, by),
+            (Some(_), None) => vec![(vec![f64::NAN; h], vec![f64::NAN; h]); levels.len()],
+        };
+        let by = if fallback_name.is_some() {
+            MadeBy::Fallback
+        } else {
+            MadeBy::Combination
+        };
+        let combined_bounds = bounds(&values, by);
+        let member_bounds: Vec<Vec<(Vec<f64>, Vec<f64>)>> =
+            members.map_or_else(Vec::new, |(f, _)| {
+                f.iter()
+                    .enumerate()
+                    .map(|(k, fk)| bounds(fk, MadeBy::Member(k)))
+                    .collect()
             });
         for j in 0..h {
             rows.push(ForecastRow {
@@ -152,7 +188,14 @@ pub(crate) fn assemble(
                 forecast: values[j],
                 models: members.map_or_else(Vec::new, |(f, _)| f.iter().map(|fk| fk[j]).collect()),
                 weights: members.map_or_else(Vec::new, |(_, w)| w.clone()),
-                intervals: bounds.iter().map(|(lo, hi)| (lo[j], hi[j])).collect(),
+                intervals: combined_bounds
+                    .iter()
+                    .map(|(lo, hi)| (lo[j], hi[j]))
+                    .collect(),
+                model_intervals: member_bounds
+                    .iter()
+                    .map(|per_level| per_level.iter().map(|(lo, hi)| (lo[j], hi[j])).collect())
+                    .collect(),
                 fallback: fallback_name.clone(),
             });
         }

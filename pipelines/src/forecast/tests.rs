@@ -54,6 +54,28 @@ fn object_format(path: &std::path::Path, format: u32) {
 }
 
 #[test]
+fn a_member_s_intervals_are_those_of_a_combination_that_picks_it_alone() {
+    // Weights one-hot on model k for every series make the combination model k, so its
+    // intervals, calibrated on the same window, must be model k's own.
+    let p = panel(20, 70);
+    let (m, models) = resolve(&p, &options(MetaLearner::Equal)).unwrap();
+    let prepared = Prepared::new(&p, &models, None, (7, m), None, true, &Silent).unwrap();
+    let ctx = prepared.ctx.as_ref().unwrap();
+    let naive2 = prepared.pool.naive2_column().unwrap();
+    let levels = [80.0, 95.0];
+    for k in 0..models.len() {
+        let mut hot = vec![0.0; models.len()];
+        hot[k] = 1.0;
+        let weights = vec![hot; prepared.eligible.len()];
+        let c = intervals::calibrate(ctx, prepared.earlier.as_ref(), &weights, naive2, &levels)
+            .unwrap();
+        assert_eq!(c.info.window, "earlier");
+        assert_eq!(c.quantiles, c.members[k], "model {k}");
+        assert_ne!(c.members[k], c.members[(k + 1) % models.len()]);
+    }
+}
+
+#[test]
 fn fit_save_load_forecast_continues_each_series() {
     let p = panel(20, 70);
     let model = fit(&p, &options(MetaLearner::Fforma), &Silent).unwrap();
@@ -102,6 +124,22 @@ fn fit_save_load_forecast_continues_each_series() {
         };
         assert!(lo95 <= lo80 && lo80 <= r.forecast && r.forecast <= hi80 && hi80 <= hi95);
     }
+    // Each pool model has its own nested intervals around its own forecast; a fallback
+    // series has none.
+    for r in a.rows.iter().filter(|r| r.fallback.is_none()) {
+        assert_eq!(r.model_intervals.len(), r.models.len());
+        for (f, b) in r.models.iter().zip(&r.model_intervals) {
+            let [(lo80, hi80), (lo95, hi95)] = b[..] else {
+                panic!("two levels")
+            };
+            assert!(lo95 <= lo80 && lo80 <= *f && *f <= hi80 && hi80 <= hi95);
+        }
+    }
+    assert!(a
+        .rows
+        .iter()
+        .filter(|r| r.fallback.is_some())
+        .all(|r| r.model_intervals.is_empty()));
     // The flat series has no error scale spread: its interval has width 0.
     let flat_row = a.rows.iter().find(|r| r.unique_id == "flat").unwrap();
     assert_eq!(flat_row.intervals[1], (4.0, 4.0));
