@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use metablend::ensemble::meta::{M4Frequency, Objective};
+use metablend::ensemble::meta::Objective;
 use metablend::ensemble::panel::{read_panel_file, Panel, PanelOptions};
-use metablend::ensemble::{FillPolicy, ModelSpec};
+use metablend::ensemble::FillPolicy;
 use metablend::env::ensemble::ActionMapKind;
 use metablend::pipelines::forecast::{
-    global_mlp_for, FitOptions, InputWindow, MetaLearner, PpoMetaOptions,
+    FitOptions, FitSettings, InputWindow, MetaLearner, PpoMetaOptions, Preset,
 };
 
 /// A panel and how to fit a meta-model on it.
@@ -65,58 +65,26 @@ pub struct PanelFitArgs {
     fill: FillPolicy,
 }
 
-/// Settings of a benchmark, as a starting point.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Preset {
-    /// M4 Hourly: h = 48, season 24, with the weekly seasonal naive and the global MLP.
-    M4Hourly,
-    /// M4 Weekly: h = 13, season 52 (M4's Naive2 rule), with the global MLP.
-    M4Weekly,
-}
-
 impl PanelFitArgs {
-    /// Reads the panel and resolves the settings (the season from the stamps if not given,
-    /// which the pool's seasonal models then use).
+    /// Reads the panel and resolves the settings against it (the library's
+    /// [`FitSettings::resolve`], which the Python package uses too).
     pub fn read(&self) -> anyhow::Result<(Panel, FitOptions)> {
         let panel = read_panel_file(&self.data, &PanelOptions { fill: self.fill })?;
-        let meta = self.meta.parse::<MetaLearner>()?;
-        let mut opts = match self.preset {
-            Some(Preset::M4Hourly) => FitOptions::m4(M4Frequency::Hourly, meta, self.seed),
-            Some(Preset::M4Weekly) => FitOptions::m4(M4Frequency::Weekly, meta, self.seed),
-            None => FitOptions {
-                meta,
-                seed: self.seed,
-                ..FitOptions::new(0)
-            },
-        };
-        opts.horizon = self.horizon.unwrap_or(opts.horizon);
-        let season = self
-            .season
-            .or(opts.season)
-            .or_else(|| panel.seasons().first().copied())
-            .unwrap_or(1);
-        opts.season = Some(season);
-        if let Some(pool) = &self.pool {
-            opts.models = Some(ModelSpec::parse_list(pool, season)?);
-        }
-        if self.global_mlp && opts.global.is_none() {
-            let longest = panel
-                .seasons()
-                .last()
-                .copied()
-                .unwrap_or(season)
-                .max(season);
-            opts.global = Some(global_mlp_for(longest, opts.horizon));
-        }
-        if let (Some(global), Some(steps)) = (&mut opts.global, self.global_steps) {
-            global.steps = steps;
-        }
-        opts.fforma_objective = self.fforma_objective;
-        opts.fforma_inputs = self.fforma_inputs;
-        opts.ppo = PpoMetaOptions {
-            steps: self.ppo_steps,
+        let settings = FitSettings {
+            horizon: self.horizon,
+            preset: self.preset,
+            season: self.season,
+            pool: self.pool.clone(),
+            meta: self.meta.parse::<MetaLearner>()?,
+            fforma_objective: self.fforma_objective,
+            fforma_inputs: self.fforma_inputs,
+            ppo_steps: self.ppo_steps,
             action_map: self.action_map,
+            global_mlp: self.global_mlp,
+            global_steps: self.global_steps,
+            seed: self.seed,
         };
+        let opts = settings.resolve(&panel)?;
         Ok((panel, opts))
     }
 }

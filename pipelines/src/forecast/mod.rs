@@ -44,11 +44,13 @@ mod intervals;
 mod model;
 mod output;
 mod prepare;
+mod settings;
 
 pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
 pub use intervals::CalibrationInfo;
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
+pub use settings::{FitSettings, Preset};
 
 use std::fmt;
 use std::str::FromStr;
@@ -77,8 +79,10 @@ pub enum MetaLearner {
     /// series' features and validation errors to weights, trained on the validation losses.
     Ppo,
     /// Weights inversely proportional to each model's validation loss.
+    #[serde(alias = "inverse")]
     InverseError,
     /// The model with the lowest validation loss.
+    #[serde(alias = "best")]
     BestOnValidation,
     /// Equal weights.
     Equal,

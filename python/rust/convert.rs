@@ -1,0 +1,60 @@
+//! Values across the boundary: observations as float32 arrays (the spaces' declared dtype,
+//! as Gymnasium's own envs), info as dicts, actions from ints, lists or arrays, settings as
+//! JSON text (so unknown fields are refused by name).
+
+use metablend_env::Info;
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::de::DeserializeOwned;
+
+use crate::errors::{raise, Kind};
+
+/// An observation as the float32 array the observation space declares.
+pub(crate) fn obs_array<'py>(py: Python<'py>, obs: &[f64]) -> Bound<'py, PyArray1<f32>> {
+    PyArray1::from_iter(py, obs.iter().map(|&x| x as f32))
+}
+
+/// An info as a dict: scalars as floats, vectors as float64 arrays.
+pub(crate) fn info_dict<'py>(py: Python<'py>, info: &Info) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, v) in info.scalars() {
+        d.set_item(k, v)?;
+    }
+    for (k, v) in info.vectors() {
+        d.set_item(k, PyArray1::from_slice(py, v))?;
+    }
+    Ok(d)
+}
+
+/// A discrete action: a Python or numpy integer.
+pub(crate) fn discrete_action(action: &Bound<'_, PyAny>) -> PyResult<usize> {
+    action.extract::<usize>().map_err(|_| {
+        raise(
+            Kind::InvalidInput,
+            format!("invalid action: expected a non-negative integer, got {action}"),
+        )
+    })
+}
+
+/// A box action: a float array of any float dtype, or a sequence of numbers.
+pub(crate) fn box_action(action: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    if let Ok(a) = action.extract::<PyReadonlyArray1<f32>>() {
+        return Ok(a.as_array().iter().map(|&x| f64::from(x)).collect());
+    }
+    if let Ok(a) = action.extract::<PyReadonlyArray1<f64>>() {
+        return Ok(a.as_array().to_vec());
+    }
+    action.extract::<Vec<f64>>().map_err(|_| {
+        raise(
+            Kind::InvalidInput,
+            format!("invalid action: expected a 1-d float array, got {action}"),
+        )
+    })
+}
+
+/// Settings from JSON text; `what` names them in the error.
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> PyResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| raise(Kind::InvalidInput, format!("invalid {what}: {e}")))
+}

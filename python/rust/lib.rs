@@ -1,0 +1,31 @@
+//! `metablend._core`: the Rust side of the `metablend` Python package. The package's
+//! Python modules (`metablend.envs`, `metablend.ppo`, `metablend.forecast`, ...) wrap these
+//! classes in the shapes Python users know (Gymnasium envs, SB3's PPO, statsforecast's
+//! frames); this module only converts values and errors and releases the GIL around long
+//! work.
+
+mod convert;
+mod envs;
+mod errors;
+mod forecast;
+mod interrupt;
+mod kinds;
+mod ppo;
+mod recipe;
+mod vector;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<envs::PyEnv>()?;
+    m.add_class::<vector::PyVecEnv>()?;
+    m.add_class::<ppo::PyPpo>()?;
+    m.add_class::<forecast::PyMetaModel>()?;
+    m.add_function(wrap_pyfunction!(forecast::fit_panel, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast::cross_validate, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast::panel_features, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! What an env is made of, kept so that copies can be built: the vector env and PPO build
+//! `n` copies in Rust, and pickling rebuilds an env from it.
+
+use std::sync::{Arc, Mutex};
+
+use metablend_env::ensemble::{ActionMapKind, Residual, Select, Simplex, Softmax};
+use metablend_env::envs::{CartPole, Pendulum};
+use metablend_env::{
+    EnsembleEnv, EnsembleEnvConfig, PredictionsPanel, RewardContext, RewardFn, RewardSpec,
+};
+use numpy::PyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::kinds::{AnyEnv, BoxEnv, DiscreteEnv};
+
+/// The ingredients of an env.
+#[derive(Clone)]
+pub(crate) enum Recipe {
+    /// CartPole-v1.
+    CartPole,
+    /// Pendulum-v1.
+    Pendulum,
+    /// The ensemble-weighting env on a panel of predictions.
+    Ensemble {
+        /// The series: targets and the models' predictions.
+        data: Arc<PredictionsPanel>,
+        /// Every setting of the env.
+        config: EnsembleEnvConfig,
+        /// How an action becomes weights.
+        map: ActionMapKind,
+        /// The reward.
+        reward: Reward,
+    },
+}
+
+/// A built-in reward or a Python callable.
+#[derive(Clone)]
+pub(crate) enum Reward {
+    /// A built-in, by name or with its parameters.
+    Spec(RewardSpec),
+    /// `reward(ctx: dict) -> float`.
+    Python(Arc<PyReward>),
+}
+
+/// A Python callable as the env's reward. A reward cannot fail in Rust, so an exception the
+/// callable raises is kept here, the step's reward is NaN, and the binding that stepped the
+/// env raises the exception (see [`Recipe::take_reward_error`]).
+pub(crate) struct PyReward {
+    callable: Py<PyAny>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl PyReward {
+    pub(crate) fn new(callable: Py<PyAny>) -> Self {
+        Self {
+            callable,
+            error: Mutex::new(None),
+        }
+    }
+
+    fn call(&self, py: Python<'_>, ctx: &RewardContext<'_>) -> PyResult<f64> {
+        let d = PyDict::new(py);
+        d.set_item("t", ctx.t)?;
+        d.set_item("target", ctx.target)?;
+        d.set_item("prev_target", ctx.prev_target)?;
+        d.set_item("history", PyArray1::from_slice(py, ctx.history))?;
+        d.set_item("preds", PyArray1::from_slice(py, ctx.preds))?;
+        d.set_item("weights", PyArray1::from_slice(py, ctx.weights))?;
+        d.set_item("prev_weights", PyArray1::from_slice(py, ctx.prev_weights))?;
+        d.set_item("forecast", ctx.forecast)?;
+        d.set_item("prev_forecast", ctx.prev_forecast)?;
+        d.set_item("scale", ctx.scale)?;
+        self.callable.bind(py).call1((d,))?.extract::<f64>()
+    }
+}
+
+impl RewardFn for PyReward {
+    fn reward(&self, ctx: &RewardContext<'_>) -> f64 {
+        Python::attach(|py| match self.call(py, ctx) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert(e);
+                f64::NAN
+            }
+        })
+    }
+}
+
+/// Shares one Python reward between env copies.
+struct Shared(Arc<PyReward>);
+
+impl RewardFn for Shared {
+    fn reward(&self, ctx: &RewardContext<'_>) -> f64 {
+        self.0.reward(ctx)
+    }
+}
+
+impl Recipe {
+    /// Builds one env.
+    pub(crate) fn build(&self) -> metablend_env::Result<AnyEnv> {
+        Ok(match self {
+            Recipe::CartPole => AnyEnv::Discrete(DiscreteEnv::CartPole(Box::new(CartPole::v1()))),
+            Recipe::Pendulum => AnyEnv::Box(BoxEnv::Pendulum(Box::new(Pendulum::v1()))),
+            Recipe::Ensemble {
+                data,
+                config,
+                map,
+                reward,
+            } => {
+                let reward: Box<dyn RewardFn> = match reward {
+                    Reward::Spec(spec) => spec.build()?,
+                    Reward::Python(r) => Box::new(Shared(r.clone())),
+                };
+                let (d, c) = (data.clone(), config.clone());
+                match map {
+                    ActionMapKind::Select => AnyEnv::Discrete(DiscreteEnv::Select(Box::new(
+                        EnsembleEnv::new(d, c, Select)?.with_boxed_reward(reward),
+                    ))),
+                    ActionMapKind::Softmax => AnyEnv::Box(BoxEnv::Softmax(Box::new(
+                        EnsembleEnv::new(d, c, Softmax)?.with_boxed_reward(reward),
+                    ))),
+                    ActionMapKind::Residual => AnyEnv::Box(BoxEnv::Residual(Box::new(
+                        EnsembleEnv::new(d, c, Residual)?.with_boxed_reward(reward),
+                    ))),
+                    ActionMapKind::Simplex => AnyEnv::Box(BoxEnv::Simplex(Box::new(
+                        EnsembleEnv::new(d, c, Simplex)?.with_boxed_reward(reward),
+                    ))),
+                }
+            }
+        })
+    }
+
+    /// Builds a discrete-action env (an error names the kind it is instead).
+    pub(crate) fn build_discrete(&self) -> metablend_env::Result<DiscreteEnv> {
+        match self.build()? {
+            AnyEnv::Discrete(e) => Ok(e),
+            AnyEnv::Box(_) => Err(wrong_kind("Box")),
+        }
+    }
+
+    /// Builds a box-action env (an error names the kind it is instead).
+    pub(crate) fn build_box(&self) -> metablend_env::Result<BoxEnv> {
+        match self.build()? {
+            AnyEnv::Box(e) => Ok(e),
+            AnyEnv::Discrete(_) => Err(wrong_kind("Discrete")),
+        }
+    }
+
+    /// The exception a Python reward raised since the last call, if any.
+    pub(crate) fn take_reward_error(&self) -> Option<PyErr> {
+        match self {
+            Recipe::Ensemble {
+                reward: Reward::Python(r),
+                ..
+            } => r.error.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            _ => None,
+        }
+    }
+}
+
+fn wrong_kind(kind: &str) -> metablend_env::Error {
+    metablend_env::Error::InvalidConfig(format!("the env has a {kind} action space"))
+}

@@ -1,0 +1,89 @@
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metablend.forecast import MetaForecaster, cross_validation, features
+
+POOL = "naive snaive:7 drift ses:7 theta:7"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_fit_predict_continues_each_series(daily_panel):
+    mf = MetaForecaster(h=7, models=POOL).fit(daily_panel)
+    fc = mf.predict(level=[80, 95])
+    assert len(fc) == 24 * 7
+    assert fc["ds"].dtype == daily_panel["ds"].dtype
+    s0 = fc[fc.unique_id == "s0"]
+    assert s0["ds"].iloc[0] == daily_panel[daily_panel.unique_id == "s0"]["ds"].max() + pd.Timedelta(days=1)
+    combined = sum(s0[f"w_{m}"] * s0[m] for m in mf.card["names"])
+    np.testing.assert_allclose(combined, s0["metablend"], rtol=1e-12)
+    assert (s0["metablend-lo-95"] <= s0["metablend-lo-80"]).all()
+    assert (s0["metablend-hi-80"] <= s0["metablend-hi-95"]).all()
+    theta = next(n for n in mf.card["names"] if n.startswith("theta"))
+    assert {"naive-lo-80", f"{theta}-hi-95"} <= set(fc.columns)
+    short = fc[fc.unique_id == "s23"]
+    assert short["fallback"].iloc[0] in ("naive2", "naive") and short["w_naive"].isna().all()
+
+
+def test_new_series_and_the_model_folder(daily_panel, tmp_path):
+    seen = daily_panel[daily_panel.unique_id != "s3"]
+    mf = MetaForecaster(h=7, models=POOL).fit(seen)
+    mf.save(str(tmp_path / "model"))
+    loaded = MetaForecaster.load(str(tmp_path / "model"))
+    a = mf.predict(df=daily_panel, level=[80])
+    b = loaded.predict(df=daily_panel, level=[80])
+    pd.testing.assert_frame_equal(a, b)
+    assert "s3" in set(a.unique_id)
+
+
+def test_the_same_numbers_as_the_command(daily_panel, tmp_path):
+    binary = Path(os.environ.get("METABLEND_BIN", REPO / "target" / "debug" / "metablend"))
+    if not binary.exists():
+        pytest.skip(f"the command is not built ({binary}); CI builds it before these tests")
+    data = tmp_path / "panel.csv"
+    daily_panel.to_csv(data, index=False)
+    model, out = tmp_path / "m", tmp_path / "f.csv"
+    subprocess.run([binary, "fit", "--data", data, "--horizon", "7", "--pool", POOL, "--out", model,
+                    "--no-progress"], check=True, capture_output=True)
+    subprocess.run([binary, "forecast", "--model", model, "--data", data, "--level", "80", "95",
+                    "--out", out, "--no-progress"], check=True, capture_output=True)
+    command = pd.read_csv(out, float_precision="round_trip")
+    ours = MetaForecaster(h=7, models=POOL).fit(daily_panel).predict(level=[80, 95])
+    for col in command.columns:
+        if col in ("unique_id", "ds", "fallback"):
+            assert list(command[col].fillna("").astype(str)) == list(
+                ours[col].fillna("").astype(str) if col != "ds" else ours[col].dt.strftime("%Y-%m-%d"))
+        else:
+            np.testing.assert_array_equal(command[col].to_numpy(), ours[col].to_numpy(), err_msg=col)
+
+
+def test_cross_validation_scores_every_method(daily_panel):
+    cv = cross_validation(daily_panel, h=7, n_windows=2, level=[80], models=POOL)
+    methods = set(cv["method"])
+    assert {"metablend (fforma)", "inverse_error", "equal", "naive"} <= methods
+    assert any(m.startswith("theta") for m in methods)
+    assert set(cv["window"]) == {0, 1}
+    assert cv["coverage-80"].between(0, 1).all()
+    naive2 = cv[cv.method.str.startswith("naive2")]
+    np.testing.assert_allclose(naive2["owa"], 1.0)
+
+
+def test_features_one_row_per_series(daily_panel):
+    f = features(daily_panel)
+    assert list(f["unique_id"]) == [f"s{i}" for i in range(24)]
+    assert {"x_acf1", "seasonal_strength", "hurst"} <= set(f.columns)
+    assert f.iloc[23, 1:].isna().all()
+    assert np.isfinite(f.loc[0, "x_acf1"])
+
+
+def test_integer_stamps_and_other_column_names(daily_panel):
+    df = daily_panel.assign(t=daily_panel.groupby("unique_id").cumcount()).drop(columns="ds")
+    df = df.rename(columns={"unique_id": "item", "y": "sales"})
+    mf = MetaForecaster(h=7, season=7, models=POOL, id_col="item", time_col="t", target_col="sales")
+    fc = mf.fit(df).predict()
+    assert fc["t"].dtype == np.int64
+    assert fc[fc.item == "s0"]["t"].iloc[0] == 120
