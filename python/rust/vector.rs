@@ -4,9 +4,9 @@
 use metablend_env::{Info, SyncVectorEnv, VecStep};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
-use crate::convert::{box_action, discrete_action, info_dict};
+use crate::convert::{box_action, discrete_action};
 use crate::envs::PyEnv;
 use crate::errors::{raise, Kind, OrRaise};
 use crate::kinds::{BoxEnv, DiscreteEnv};
@@ -33,48 +33,105 @@ fn rows<'py>(py: Python<'py>, obs: &[Vec<f64>]) -> PyResult<Bound<'py, PyArray2<
         .map_err(|e| raise(Kind::InvalidInput, e.to_string()))
 }
 
-fn infos<'py>(py: Python<'py>, infos: &[Info]) -> PyResult<Bound<'py, PyList>> {
-    let dicts = infos
-        .iter()
-        .map(|i| info_dict(py, i))
-        .collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, dicts)
+/// The infos of the sub-envs batched as Gymnasium's vector envs batch them: per key, an
+/// array with one row per sub-env (zeros where a sub-env lacks the key) and the mask
+/// `_key`. `infos[i]` is `None` for a sub-env that contributes nothing.
+fn batched<'py>(py: Python<'py>, infos: &[Option<&Info>]) -> PyResult<Bound<'py, PyDict>> {
+    let n = infos.len();
+    let d = PyDict::new(py);
+    // Keys in first-seen order, with the vector length (None for scalars).
+    let mut keys: Vec<(String, Option<usize>)> = Vec::new();
+    for info in infos.iter().flatten() {
+        for (k, _) in info.scalars() {
+            if !keys.iter().any(|(key, _)| key == k) {
+                keys.push((k.to_string(), None));
+            }
+        }
+        for (k, v) in info.vectors() {
+            if !keys.iter().any(|(key, _)| key == k) {
+                keys.push((k.to_string(), Some(v.len())));
+            }
+        }
+    }
+    for (key, len) in keys {
+        let mut mask = vec![false; n];
+        match len {
+            None => {
+                let mut values = vec![0.0; n];
+                for (i, info) in infos.iter().enumerate() {
+                    if let Some(v) = info.and_then(|info| info.get(&key)) {
+                        values[i] = v;
+                        mask[i] = true;
+                    }
+                }
+                d.set_item(&key, PyArray1::from_vec(py, values))?;
+            }
+            Some(len) => {
+                let mut values = vec![0.0; n * len];
+                for (i, info) in infos.iter().enumerate() {
+                    if let Some(v) = info.and_then(|info| info.get_vec(&key)) {
+                        if v.len() == len {
+                            values[i * len..(i + 1) * len].copy_from_slice(v);
+                            mask[i] = true;
+                        }
+                    }
+                }
+                let array = PyArray1::from_vec(py, values)
+                    .reshape([n, len])
+                    .map_err(|e| raise(Kind::InvalidInput, e.to_string()))?;
+                d.set_item(&key, array)?;
+            }
+        }
+        d.set_item(format!("_{key}"), PyArray1::from_vec(py, mask))?;
+    }
+    Ok(d)
 }
 
-/// `(obs, rewards, terminated, truncated, infos, final_obs, final_infos)` of one step;
-/// `final_obs[i]` is `None` unless sub-env `i` ended.
+/// `(obs, rewards, terminated, truncated, info)` of one step, the info batched with
+/// Gymnasium's `SAME_STEP` rule: a sub-env that ended shows its reset's info, and its
+/// last observation and info go to `final_obs` and `final_info` (masks `_final_obs`,
+/// `_final_info`).
 type VecStepTuple<'py> = (
     Bound<'py, PyArray2<f32>>,
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<bool>>,
     Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyList>,
-    Bound<'py, PyList>,
-    Bound<'py, PyList>,
+    Bound<'py, PyDict>,
 );
 
 fn step_tuple<'py>(py: Python<'py>, s: VecStep<Vec<f64>>) -> PyResult<VecStepTuple<'py>> {
-    let final_obs: Vec<Option<Bound<'py, PyArray1<f32>>>> = s
-        .final_obs
-        .iter()
-        .map(|o| {
-            o.as_ref()
-                .map(|o| PyArray1::from_iter(py, o.iter().map(|&x| x as f32)))
-        })
+    let n = s.obs.len();
+    let ended: Vec<bool> = s.final_obs.iter().map(Option::is_some).collect();
+    let shown: Vec<Option<&Info>> = (0..n)
+        .map(|i| Some(s.reset_infos[i].as_ref().unwrap_or(&s.infos[i])))
         .collect();
-    let reset_infos: Vec<Option<Bound<'py, PyDict>>> = s
-        .reset_infos
-        .iter()
-        .map(|i| i.as_ref().map(|i| info_dict(py, i)).transpose())
-        .collect::<PyResult<_>>()?;
+    let info = batched(py, &shown)?;
+    if ended.iter().any(|&e| e) {
+        let finals: Vec<Option<&Info>> = (0..n).map(|i| ended[i].then_some(&s.infos[i])).collect();
+        let final_obs: Vec<Option<Bound<'py, PyArray1<f32>>>> = s
+            .final_obs
+            .iter()
+            .map(|o| {
+                o.as_ref()
+                    .map(|o| PyArray1::from_iter(py, o.iter().map(|&x| x as f32)))
+            })
+            .collect();
+        let numpy = py.import("numpy")?;
+        let objects = numpy.call_method1("empty", (n, "object"))?;
+        for (i, o) in final_obs.into_iter().enumerate() {
+            objects.set_item(i, o)?;
+        }
+        info.set_item("final_obs", objects)?;
+        info.set_item("_final_obs", PyArray1::from_vec(py, ended.clone()))?;
+        info.set_item("final_info", batched(py, &finals)?)?;
+        info.set_item("_final_info", PyArray1::from_vec(py, ended))?;
+    }
     Ok((
         rows(py, &s.obs)?,
         PyArray1::from_vec(py, s.rewards),
         PyArray1::from_vec(py, s.terminated),
         PyArray1::from_vec(py, s.truncated),
-        infos(py, &s.infos)?,
-        PyList::new(py, final_obs)?,
-        PyList::new(py, reset_infos)?,
+        info,
     ))
 }
 
@@ -110,13 +167,14 @@ impl PyVecEnv {
         &mut self,
         py: Python<'py>,
         seed: Option<u64>,
-    ) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyList>)> {
+    ) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyDict>)> {
         let (obs, info) = match &mut self.envs {
             AnyVec::Discrete(v) => v.reset(seed),
             AnyVec::Box(v) => v.reset(seed),
         }
         .or_raise()?;
-        Ok((rows(py, &obs)?, infos(py, &info)?))
+        let shown: Vec<Option<&Info>> = info.iter().map(Some).collect();
+        Ok((rows(py, &obs)?, batched(py, &shown)?))
     }
 
     /// Steps every sub-env with its row of `actions` (ints for discrete spaces, an

@@ -46,25 +46,12 @@ class VectorEnv(_GymVectorEnv):
         if isinstance(seed, (list, tuple)):
             raise InvalidInputError("seed: one integer (sub-env i gets seed + i) or None")
         self._np_random_seed = seed
-        obs, infos = self._core.reset(seed)
-        info: dict = {}
-        for i, env_info in enumerate(infos):
-            info = self._add_info(info, env_info, i)
-        return obs, info
+        return self._core.reset(seed)
 
     def step(self, actions):
-        """Steps every sub-env; see the module's note on autoreset."""
-        obs, rewards, terminated, truncated, infos, final_obs, reset_infos = self._core.step(
-            np.asarray(actions)
-        )
-        info: dict = {}
-        for i, env_info in enumerate(infos):
-            if final_obs[i] is not None:
-                info = self._add_info(info, {"final_obs": final_obs[i], "final_info": env_info}, i)
-                info = self._add_info(info, reset_infos[i], i)
-            else:
-                info = self._add_info(info, env_info, i)
-        return obs, rewards, terminated, truncated, info
+        """Steps every sub-env; see the module's note on autoreset. The infos are batched
+        in Rust, as Gymnasium batches them (per key an array and its mask ``_key``)."""
+        return self._core.step(np.asarray(actions))
 
     def close_extras(self, **kwargs):
         self._core = None
