@@ -93,5 +93,32 @@ mod tests {
             || TimeLimit::new(EnsembleEnv::single(data.clone(), cfg.clone()).unwrap(), 30).unwrap(),
             300,
         );
+        let tasks = (0..12)
+            .map(|i| crate::contextual::ContextTask {
+                id: format!("s{i}"),
+                context: vec![i as f64, (i * i) as f64 * 0.1],
+                target: vec![10.0 + i as f64, 11.0],
+                forecasts: vec![
+                    vec![10.5 + i as f64, 11.5],
+                    vec![9.0, 10.0 + 0.2 * i as f64],
+                ],
+                mase_scale: 1.0,
+                reference: (5.0, 1.0),
+            })
+            .collect();
+        let panel = std::sync::Arc::new(
+            crate::contextual::ContextPanel::new(tasks, vec!["a".into(), "b".into()]).unwrap(),
+        );
+        resumes_exactly(
+            || {
+                crate::contextual::ContextualEnv::new(
+                    panel.clone(),
+                    crate::ensemble::Softmax,
+                    crate::contextual::ContextOrder::Random,
+                )
+                .unwrap()
+            },
+            300,
+        );
     }
 }

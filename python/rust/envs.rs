@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use metablend_env::contextual::{ContextOrder, ContextPanel, ContextTask};
 use metablend_env::ensemble::ActionMapKind;
 use metablend_env::{EnsembleEnvConfig, Env, Predictions, PredictionsPanel, RewardSpec, Snapshot};
-use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -159,6 +160,72 @@ impl PyEnv {
         Self::from_recipe(ensemble_recipe(
             panel, config, action_map, reward, reward_fn,
         )?)
+    }
+
+    /// The contextual env: task i is series `ids[i]` with features `contexts[i]`, the
+    /// validation window `targets[i]` (h values), each model's forecast of it
+    /// (`forecasts[i]`, K x h), its MASE scale and the reference forecast's (sMAPE, MASE)
+    /// on the window (`references[i]`). `order`: "random" or "sequential".
+    #[staticmethod]
+    #[pyo3(signature = (ids, contexts, targets, forecasts, mase_scales, references, names, action_map="residual", order="random"))]
+    #[allow(clippy::too_many_arguments)]
+    fn contextual(
+        ids: Vec<String>,
+        contexts: PyReadonlyArray2<f64>,
+        targets: PyReadonlyArray2<f64>,
+        forecasts: PyReadonlyArray3<f64>,
+        mase_scales: PyReadonlyArray1<f64>,
+        references: PyReadonlyArray2<f64>,
+        names: Vec<String>,
+        action_map: &str,
+        order: &str,
+    ) -> PyResult<Self> {
+        let (c, y, f) = (
+            contexts.as_array(),
+            targets.as_array(),
+            forecasts.as_array(),
+        );
+        let (s, r) = (mase_scales.as_array(), references.as_array());
+        let n = ids.len();
+        let rows = [c.nrows(), y.nrows(), f.shape()[0], s.len(), r.nrows()];
+        if rows.iter().any(|&m| m != n) || r.ncols() != 2 {
+            return Err(raise(
+                Kind::InvalidInput,
+                format!(
+                    "{n} ids but {rows:?} rows of contexts, targets, forecasts, scales and \
+                     references (references: n x 2, sMAPE and MASE)"
+                ),
+            ));
+        }
+        let tasks = (0..n)
+            .map(|i| ContextTask {
+                id: ids[i].clone(),
+                context: c.row(i).to_vec(),
+                target: y.row(i).to_vec(),
+                forecasts: (0..f.shape()[1])
+                    .map(|k| f.slice(numpy::ndarray::s![i, k, ..]).to_vec())
+                    .collect(),
+                mase_scale: s[i],
+                reference: (r[[i, 0]], r[[i, 1]]),
+            })
+            .collect();
+        let panel = ContextPanel::new(tasks, names).or_raise()?;
+        let map: ActionMapKind = from_json(&format!("\"{action_map}\""), "action map")?;
+        let order = match order {
+            "random" => ContextOrder::Random,
+            "sequential" => ContextOrder::Sequential,
+            other => {
+                return Err(raise(
+                    Kind::InvalidInput,
+                    format!("order `{other}`: random or sequential"),
+                ))
+            }
+        };
+        Self::from_recipe(Recipe::Contextual {
+            panel: Arc::new(panel),
+            map,
+            order,
+        })
     }
 
     /// A fresh env built from the same ingredients (not reset).

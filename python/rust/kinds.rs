@@ -1,6 +1,7 @@
 //! The env types the bindings run, as two enums: one per action-space kind, since PPO and
 //! the vector env are generic over the action type. Each arm delegates to a crate env.
 
+use metablend_env::contextual::{ContextualEnv, ContextualEnvSnapshot};
 use metablend_env::ensemble::{EnsembleEnvSnapshot, Residual, Select, Simplex, Softmax};
 use metablend_env::envs::{CartPole, Pendulum};
 use metablend_env::wrappers::TimeLimit;
@@ -13,6 +14,8 @@ pub(crate) enum DiscreteEnv {
     CartPole(Box<TimeLimit<CartPole>>),
     /// The ensemble env with the `Select` map (pick one model).
     Select(Box<EnsembleEnv<Select>>),
+    /// The contextual env with the `Select` map.
+    ContextSelect(Box<ContextualEnv<Select>>),
 }
 
 /// Envs with a `Box` action space.
@@ -25,6 +28,12 @@ pub(crate) enum BoxEnv {
     Residual(Box<EnsembleEnv<Residual>>),
     /// The ensemble env with the `Simplex` map.
     Simplex(Box<EnsembleEnv<Simplex>>),
+    /// The contextual env with the `Softmax` map.
+    ContextSoftmax(Box<ContextualEnv<Softmax>>),
+    /// The contextual env with the `Residual` map.
+    ContextResidual(Box<ContextualEnv<Residual>>),
+    /// The contextual env with the `Simplex` map.
+    ContextSimplex(Box<ContextualEnv<Simplex>>),
 }
 
 /// Runs `$body` with `$e` bound to whichever env the enum holds.
@@ -38,13 +47,17 @@ macro_rules! each {
 
 macro_rules! discrete {
     ($value:expr, $e:ident => $body:expr) => {
-        each!($value, $e => $body, DiscreteEnv::CartPole, DiscreteEnv::Select)
+        each!($value, $e => $body, DiscreteEnv::CartPole, DiscreteEnv::Select, DiscreteEnv::ContextSelect)
     };
 }
 
 macro_rules! boxed {
     ($value:expr, $e:ident => $body:expr) => {
-        each!($value, $e => $body, BoxEnv::Pendulum, BoxEnv::Softmax, BoxEnv::Residual, BoxEnv::Simplex)
+        each!(
+            $value, $e => $body,
+            BoxEnv::Pendulum, BoxEnv::Softmax, BoxEnv::Residual, BoxEnv::Simplex,
+            BoxEnv::ContextSoftmax, BoxEnv::ContextResidual, BoxEnv::ContextSimplex
+        )
     };
 }
 
@@ -98,6 +111,8 @@ pub(crate) enum EnvState {
     Pendulum(<TimeLimit<Pendulum> as Snapshot>::State),
     /// The ensemble env's (any map).
     Ensemble(EnsembleEnvSnapshot),
+    /// The contextual env's (any map).
+    Contextual(ContextualEnvSnapshot),
 }
 
 fn mismatch(state: &EnvState) -> metablend_env::Error {
@@ -105,6 +120,7 @@ fn mismatch(state: &EnvState) -> metablend_env::Error {
         EnvState::CartPole(_) => "CartPole",
         EnvState::Pendulum(_) => "Pendulum",
         EnvState::Ensemble(_) => "ensemble",
+        EnvState::Contextual(_) => "contextual",
     };
     metablend_env::Error::InvalidConfig(format!("a {kind} env's state does not fit this env"))
 }
@@ -116,12 +132,14 @@ impl Snapshot for DiscreteEnv {
         match self {
             DiscreteEnv::CartPole(e) => EnvState::CartPole(e.snapshot()),
             DiscreteEnv::Select(e) => EnvState::Ensemble(e.snapshot()),
+            DiscreteEnv::ContextSelect(e) => EnvState::Contextual(e.snapshot()),
         }
     }
     fn restore(&mut self, state: EnvState) -> Result<()> {
         match (self, state) {
             (DiscreteEnv::CartPole(e), EnvState::CartPole(s)) => e.restore(s),
             (DiscreteEnv::Select(e), EnvState::Ensemble(s)) => e.restore(s),
+            (DiscreteEnv::ContextSelect(e), EnvState::Contextual(s)) => e.restore(s),
             (_, s) => Err(mismatch(&s)),
         }
     }
@@ -136,6 +154,9 @@ impl Snapshot for BoxEnv {
             BoxEnv::Softmax(e) => EnvState::Ensemble(e.snapshot()),
             BoxEnv::Residual(e) => EnvState::Ensemble(e.snapshot()),
             BoxEnv::Simplex(e) => EnvState::Ensemble(e.snapshot()),
+            BoxEnv::ContextSoftmax(e) => EnvState::Contextual(e.snapshot()),
+            BoxEnv::ContextResidual(e) => EnvState::Contextual(e.snapshot()),
+            BoxEnv::ContextSimplex(e) => EnvState::Contextual(e.snapshot()),
         }
     }
     fn restore(&mut self, state: EnvState) -> Result<()> {
@@ -144,6 +165,9 @@ impl Snapshot for BoxEnv {
             (BoxEnv::Softmax(e), EnvState::Ensemble(s)) => e.restore(s),
             (BoxEnv::Residual(e), EnvState::Ensemble(s)) => e.restore(s),
             (BoxEnv::Simplex(e), EnvState::Ensemble(s)) => e.restore(s),
+            (BoxEnv::ContextSoftmax(e), EnvState::Contextual(s)) => e.restore(s),
+            (BoxEnv::ContextResidual(e), EnvState::Contextual(s)) => e.restore(s),
+            (BoxEnv::ContextSimplex(e), EnvState::Contextual(s)) => e.restore(s),
             (_, s) => Err(mismatch(&s)),
         }
     }

@@ -4,6 +4,7 @@
 //! frames); this module only converts values and errors and releases the GIL around long
 //! work.
 
+mod combine;
 mod convert;
 mod envs;
 mod errors;
@@ -27,5 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast::fit_panel, m)?)?;
     m.add_function(wrap_pyfunction!(forecast::cross_validate, m)?)?;
     m.add_function(wrap_pyfunction!(forecast::panel_features, m)?)?;
+    m.add_function(wrap_pyfunction!(combine::combine, m)?)?;
+    m.add_function(wrap_pyfunction!(combine::off_policy, m)?)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use metablend_env::contextual::{ContextOrder, ContextPanel, ContextualEnv};
 use metablend_env::ensemble::{ActionMapKind, Residual, Select, Simplex, Softmax};
 use metablend_env::envs::{CartPole, Pendulum};
 use metablend_env::{
@@ -31,6 +32,15 @@ pub(crate) enum Recipe {
         map: ActionMapKind,
         /// The reward.
         reward: Reward,
+    },
+    /// The contextual env: one step per series, weights from its features and errors.
+    Contextual {
+        /// The tasks (one per series).
+        panel: Arc<ContextPanel>,
+        /// How an action becomes weights.
+        map: ActionMapKind,
+        /// Random tasks (training) or each in turn (evaluation).
+        order: ContextOrder,
     },
 }
 
@@ -126,6 +136,23 @@ impl Recipe {
                     ))),
                     ActionMapKind::Simplex => AnyEnv::Box(BoxEnv::Simplex(Box::new(
                         EnsembleEnv::new(d, c, Simplex)?.with_boxed_reward(reward),
+                    ))),
+                }
+            }
+            Recipe::Contextual { panel, map, order } => {
+                let (p, o) = (panel.clone(), *order);
+                match map {
+                    ActionMapKind::Select => AnyEnv::Discrete(DiscreteEnv::ContextSelect(
+                        Box::new(ContextualEnv::new(p, Select, o)?),
+                    )),
+                    ActionMapKind::Softmax => AnyEnv::Box(BoxEnv::ContextSoftmax(Box::new(
+                        ContextualEnv::new(p, Softmax, o)?,
+                    ))),
+                    ActionMapKind::Residual => AnyEnv::Box(BoxEnv::ContextResidual(Box::new(
+                        ContextualEnv::new(p, Residual, o)?,
+                    ))),
+                    ActionMapKind::Simplex => AnyEnv::Box(BoxEnv::ContextSimplex(Box::new(
+                        ContextualEnv::new(p, Simplex, o)?,
                     ))),
                 }
             }

@@ -183,3 +183,45 @@ def test_render_ansi():
     env = CartPoleEnv(render_mode="ansi")
     obs, _ = env.reset(seed=0)
     assert env.render().split()[0] == f"{obs[0]:.4f}"
+
+
+def contextual_arrays(n=30, h=6, seed=0):
+    rng = np.random.default_rng(seed)
+    targets = 100 + rng.normal(size=(n, h)).cumsum(axis=1)
+    good = targets + rng.normal(scale=0.5, size=(n, h))
+    bad = targets + rng.normal(scale=3.0, size=(n, h))
+    forecasts = np.stack([good, bad], axis=1)
+    contexts = rng.normal(size=(n, 4))
+    scales = np.ones(n)
+    naive = np.repeat(targets[:, :1], h, axis=1)
+    smape = 200 * np.mean(np.abs(targets - naive) / (np.abs(targets) + np.abs(naive)), axis=1)
+    mase = np.mean(np.abs(targets - naive), axis=1)
+    refs = np.stack([smape, np.maximum(mase, 1e-3)], axis=1)
+    return contexts, targets, forecasts, scales, refs
+
+
+@pytest.mark.parametrize("action_map", ["residual", "softmax", "simplex", "select"])
+def test_contextual_env(action_map):
+    c, y, f, s, r = contextual_arrays()
+    env = gym.make("metablend/Contextual-v0", contexts=c, targets=y, forecasts=f, mase_scales=s,
+                   references=r, model_names=["good", "bad"], action_map=action_map)
+    messages = checked(env)
+    assert all(RANGE_NOTE in m for m in messages), messages
+    obs, info = env.reset(seed=0)
+    assert obs.shape == (6,)  # 4 features + 2 log-losses
+    action = env.action_space.sample()
+    _, reward, terminated, truncated, info = env.step(action)
+    assert terminated and not truncated and reward <= 0 and "loss" in info
+    clone = pickle.loads(pickle.dumps(env.unwrapped))
+    assert np.array_equal(clone.reset()[0], env.unwrapped.reset()[0])
+
+
+def test_ppo_learns_the_contextual_env_prefers_the_good_model():
+    c, y, f, s, r = contextual_arrays(n=60)
+    env = metablend.ContextualEnv(c, y, f, s, r, ["good", "bad"], action_map="softmax")
+    model = metablend.PPO(env, preset="ensemble", n_steps=256, batch_size=64, seed=0)
+    model.learn(6_000)
+    obs = np.stack([env.reset(seed=i)[0] for i in range(10)])
+    actions, _ = model.predict(obs, deterministic=True)
+    weights = np.exp(actions) / np.exp(actions).sum(axis=1, keepdims=True)
+    assert weights[:, 0].mean() > 0.6

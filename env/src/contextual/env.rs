@@ -166,3 +166,46 @@ impl<M: ActionMap> Env for ContextualEnv<M> {
         })
     }
 }
+
+/// Everything a [`ContextualEnv`] needs to continue exactly: where the task order stands,
+/// the current task, the lifecycle, the RNG and the last weights (the panel, map and
+/// selection are not included: restore into an env built from the same ones).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ContextualEnvSnapshot {
+    next: usize,
+    current: usize,
+    rng: Option<EnvRng>,
+    guard: EpisodeGuard,
+    weights: Vec<f64>,
+}
+
+impl<M: ActionMap> crate::Snapshot for ContextualEnv<M> {
+    type State = ContextualEnvSnapshot;
+
+    fn snapshot(&self) -> ContextualEnvSnapshot {
+        ContextualEnvSnapshot {
+            next: self.next,
+            current: self.current,
+            rng: self.rng.clone(),
+            guard: self.guard,
+            weights: self.weights.clone(),
+        }
+    }
+
+    fn restore(&mut self, s: ContextualEnvSnapshot) -> Result<()> {
+        if s.current >= self.panel.len()
+            || s.next >= self.selection.len()
+            || s.weights.len() != self.weights.len()
+        {
+            return Err(Error::InvalidConfig(
+                "the contextual env's state does not fit this panel".into(),
+            ));
+        }
+        self.next = s.next;
+        self.current = s.current;
+        self.rng = s.rng;
+        self.guard = s.guard;
+        self.weights = s.weights;
+        Ok(())
+    }
+}

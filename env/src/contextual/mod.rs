@@ -7,7 +7,7 @@
 mod env;
 mod task;
 
-pub use env::{ContextOrder, ContextualEnv};
+pub use env::{ContextOrder, ContextualEnv, ContextualEnvSnapshot};
 pub use task::{ContextPanel, ContextTask};
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 - :class:`metablend.PPO` — the Rust PPO with Stable-Baselines3's names.
 - :mod:`metablend.forecast` — statsforecast-shaped forecasting of pandas panels
   (``MetaForecaster``, ``cross_validation``, ``features``).
+- :mod:`metablend.combine` and :mod:`metablend.ope` — every combiner on arrays, and
+  off-policy evaluation of a policy from logged episodes.
+- :mod:`metablend.sb3` — Stable-Baselines3's ``VecEnv`` over metablend's envs.
 - :mod:`metablend.exceptions` — the documented error classes.
 """
 
@@ -17,7 +20,7 @@ import os as _os
 _os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 from . import _core  # noqa: E402
-from .envs import CartPoleEnv, EnsembleEnv, PendulumEnv, register_envs
+from .envs import CartPoleEnv, ContextualEnv, EnsembleEnv, PendulumEnv, register_envs
 from .exceptions import (
     CheckpointError,
     DataFileError,
@@ -37,6 +40,7 @@ __all__ = [
     "CartPoleEnv",
     "PendulumEnv",
     "EnsembleEnv",
+    "ContextualEnv",
     "VectorEnv",
     "PPO",
     "MetablendError",

@@ -32,6 +32,18 @@ class Env:
         reward: Optional[str] = None,
         reward_fn: Optional[Callable[[dict], float]] = None,
     ) -> "Env": ...
+    @staticmethod
+    def contextual(
+        ids: Sequence[str],
+        contexts: npt.NDArray[np.float64],
+        targets: npt.NDArray[np.float64],
+        forecasts: npt.NDArray[np.float64],
+        mase_scales: npt.NDArray[np.float64],
+        references: npt.NDArray[np.float64],
+        names: Sequence[str],
+        action_map: str = "residual",
+        order: str = "random",
+    ) -> "Env": ...
     def fresh(self) -> "Env": ...
     def reset(self, seed: Optional[int] = None) -> tuple[npt.NDArray[np.float32], dict]: ...
     def step(self, action: Any) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict]: ...
@@ -79,3 +91,21 @@ class MetaModel:
 def fit_panel(csv: str, settings: str, fill: str = "error") -> MetaModel: ...
 def cross_validate(csv: str, settings: str, windows: int, levels: Sequence[float], fill: str = "error") -> str: ...
 def panel_features(csv: str, season: Optional[int], fill: str = "error") -> tuple[list[str], list[str], list[Optional[list[float]]]]: ...
+def combine(
+    target: npt.NDArray[np.float64],
+    predictions: npt.NDArray[np.float64],
+    names: Sequence[str],
+    train_end: int,
+    eval_end: Optional[int] = None,
+    method: Optional[str] = None,
+    eta: Optional[float] = None,
+    window: Optional[int] = None,
+) -> list[tuple[str, bool, npt.NDArray[np.float64], npt.NDArray[np.float64]]]: ...
+def off_policy(
+    log: str,
+    source: str,
+    settings: Optional[str] = None,
+    log_prob: Optional[Callable[[npt.NDArray[np.float64], Any], float]] = None,
+    keys: Optional[Sequence[tuple[int, int]]] = None,
+    values: Optional[Sequence[float]] = None,
+) -> str: ...

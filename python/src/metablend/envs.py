@@ -222,16 +222,52 @@ class EnsembleEnv(RustEnv):
         self._args.update(args)
 
 
+class ContextualEnv(RustEnv):
+    """The contextual combination env: each episode is one step on one series. The
+    observation is the series' features, then each model's log-loss on its validation
+    window (clipped to ±5); the action becomes weights (``residual``: a correction of the
+    inverse-loss prior, ``softmax``, ``simplex``, ``select``); the reward is minus the
+    combined forecast's M4 loss on the window (relative to the reference forecast, capped
+    at 10). This is the env of the PPO meta-combiner (``meta="ppo"``).
+
+    Arrays, one row per series: ``contexts`` (n x d features, scaled as you want),
+    ``targets`` (n x h), ``forecasts`` (n x K x h), ``mase_scales`` (n), ``references``
+    (n x 2: the reference forecast's sMAPE and MASE on the window). ``order``: ``"random"``
+    tasks (training) or ``"sequential"`` (evaluation: each once, in turn).
+    """
+
+    def __init__(self, contexts, targets, forecasts, mase_scales, references,
+                 model_names: Sequence[str], ids: Optional[Sequence[str]] = None,
+                 action_map: str = "residual", order: str = "random",
+                 render_mode: Optional[str] = None):
+        args = dict(contexts=contexts, targets=targets, forecasts=forecasts, mase_scales=mase_scales,
+                    references=references, model_names=model_names, ids=ids,
+                    action_map=action_map, order=order)
+        def arr(a):
+            return np.ascontiguousarray(a, dtype=np.float64)
+
+        contexts, targets, forecasts = arr(contexts), arr(targets), arr(forecasts)
+        scales, refs = arr(mase_scales), arr(references)
+        if forecasts.ndim != 3 or contexts.ndim != 2 or targets.ndim != 2 or refs.ndim != 2:
+            raise InvalidInputError("contexts n x d, targets n x h, forecasts n x K x h, references n x 2")
+        ids = [str(i) for i in (ids if ids is not None else range(len(contexts)))]
+        core = _core.Env.contextual(ids, contexts, targets, forecasts, scales, refs,
+                                    list(model_names), action_map, order)
+        super().__init__(core, render_mode, None)
+        self._args.update(args)
+
+
 def register_envs() -> None:
     """Registers the envs with Gymnasium under ``metablend/`` (done on ``import metablend``)."""
     for env_id, entry in [
         ("metablend/CartPole-v1", "metablend.envs:CartPoleEnv"),
         ("metablend/Pendulum-v1", "metablend.envs:PendulumEnv"),
         ("metablend/Ensemble-v0", "metablend.envs:EnsembleEnv"),
+        ("metablend/Contextual-v0", "metablend.envs:ContextualEnv"),
     ]:
         if env_id not in gym.registry:
             # The Rust envs apply their own time limits (500 and 200 steps).
             gym.register(id=env_id, entry_point=entry, disable_env_checker=False)
 
 
-__all__ = ["RustEnv", "CartPoleEnv", "PendulumEnv", "EnsembleEnv", "register_envs"]
+__all__ = ["RustEnv", "CartPoleEnv", "PendulumEnv", "EnsembleEnv", "ContextualEnv", "register_envs"]
