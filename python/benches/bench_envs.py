@@ -48,10 +48,10 @@ def main():
     cases = {
         "gymnasium CartPole-v1 (pure Python)": lambda: single(gym.make("CartPole-v1").unwrapped, args.steps),
         "metablend CartPole-v1, one env": lambda: single(metablend.CartPoleEnv(), args.steps),
-        "metablend CartPole-v1, VectorEnv n=16": lambda: vector(metablend.VectorEnv(metablend.CartPoleEnv(), 16), args.steps),
+        "metablend CartPole-v1, VectorEnv n=64": lambda: vector(metablend.VectorEnv(metablend.CartPoleEnv(), 64), args.steps),
         "metablend Ensemble (K=4), one env": lambda: single(metablend.EnsembleEnv(target=y, predictions=preds), args.steps // 4),
-        "metablend Ensemble (K=4), VectorEnv n=16": lambda: vector(
-            metablend.VectorEnv(metablend.EnsembleEnv(target=y, predictions=preds), 16), args.steps // 4),
+        "metablend Ensemble (K=4), VectorEnv n=64": lambda: vector(
+            metablend.VectorEnv(metablend.EnsembleEnv(target=y, predictions=preds), 64), args.steps // 4),
     }
     results = {name: [] for name in cases}
     for _ in range(args.repeats):  # interleaved, so machine noise hits every case alike

@@ -108,18 +108,12 @@ fn step_tuple<'py>(py: Python<'py>, s: VecStep<Vec<f64>>) -> PyResult<VecStepTup
     let info = batched(py, &shown)?;
     if ended.iter().any(|&e| e) {
         let finals: Vec<Option<&Info>> = (0..n).map(|i| ended[i].then_some(&s.infos[i])).collect();
-        let final_obs: Vec<Option<Bound<'py, PyArray1<f32>>>> = s
-            .final_obs
-            .iter()
-            .map(|o| {
-                o.as_ref()
-                    .map(|o| PyArray1::from_iter(py, o.iter().map(|&x| x as f32)))
-            })
-            .collect();
-        let numpy = py.import("numpy")?;
-        let objects = numpy.call_method1("empty", (n, "object"))?;
-        for (i, o) in final_obs.into_iter().enumerate() {
-            objects.set_item(i, o)?;
+        // An object array of None, holding the last observation of each ended sub-env.
+        let objects = py.import("numpy")?.call_method1("empty", (n, "object"))?;
+        for (i, o) in s.final_obs.iter().enumerate() {
+            if let Some(o) = o {
+                objects.set_item(i, PyArray1::from_iter(py, o.iter().map(|&x| x as f32)))?;
+            }
         }
         info.set_item("final_obs", objects)?;
         info.set_item("_final_obs", PyArray1::from_vec(py, ended.clone()))?;

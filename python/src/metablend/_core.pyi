@@ -55,15 +55,13 @@ class Env:
 class VecEnv:
     num_envs: int
     def __init__(self, env: Env, n: int) -> None: ...
-    def reset(self, seed: Optional[int] = None) -> tuple[npt.NDArray[np.float32], list]: ...
+    def reset(self, seed: Optional[int] = None) -> tuple[npt.NDArray[np.float32], dict]: ...
     def step(self, actions: Any) -> tuple[
         npt.NDArray[np.float32],
         npt.NDArray[np.float64],
         npt.NDArray[np.bool_],
         npt.NDArray[np.bool_],
-        list,
-        list,
-        list,
+        dict,
     ]: ...
 
 class PPO:
