@@ -5,7 +5,7 @@
 use metablend_env::Info;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 use serde::de::DeserializeOwned;
 
 use crate::errors::{raise, Kind};
@@ -15,16 +15,37 @@ pub(crate) fn obs_array<'py>(py: Python<'py>, obs: &[f64]) -> Bound<'py, PyArray
     PyArray1::from_iter(py, obs.iter().map(|&x| x as f32))
 }
 
-/// An info as a dict: scalars as floats, vectors as float64 arrays.
-pub(crate) fn info_dict<'py>(py: Python<'py>, info: &Info) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    for (k, v) in info.scalars() {
-        d.set_item(k, v)?;
+/// The Python strings of an env's info keys, made once: an env's infos repeat the same
+/// few keys on every step, and building the key strings anew was a good part of a step's
+/// cost from Python.
+#[derive(Default)]
+pub(crate) struct InfoKeys(Vec<(String, Py<PyString>)>);
+
+impl InfoKeys {
+    fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+        if let Some((_, s)) = self.0.iter().find(|(k, _)| k == key) {
+            return s.bind(py).clone();
+        }
+        let s = PyString::new(py, key);
+        self.0.push((key.to_string(), s.clone().unbind()));
+        s
     }
-    for (k, v) in info.vectors() {
-        d.set_item(k, PyArray1::from_slice(py, v))?;
+
+    /// An info as a dict: scalars as floats, vectors as float64 arrays.
+    pub(crate) fn dict<'py>(
+        &mut self,
+        py: Python<'py>,
+        info: &Info,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in info.scalars() {
+            d.set_item(self.get(py, k), v)?;
+        }
+        for (k, v) in info.vectors() {
+            d.set_item(self.get(py, k), PyArray1::from_slice(py, v))?;
+        }
+        Ok(d)
     }
-    Ok(d)
 }
 
 /// A discrete action: a Python or numpy integer.

@@ -10,7 +10,7 @@ use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{box_action, discrete_action, from_json, info_dict, obs_array};
+use crate::convert::{box_action, discrete_action, from_json, obs_array, InfoKeys};
 use crate::errors::{raise, Kind, OrRaise};
 use crate::kinds::{AnyEnv, EnvState};
 use crate::recipe::{PyReward, Recipe, Reward};
@@ -20,6 +20,7 @@ use crate::recipe::{PyReward, Recipe, Reward};
 pub(crate) struct PyEnv {
     env: AnyEnv,
     pub(crate) recipe: Recipe,
+    keys: InfoKeys,
 }
 
 /// An observation, a reward, the two end flags and an info.
@@ -36,6 +37,7 @@ impl PyEnv {
         Ok(Self {
             env: recipe.build().or_raise()?,
             recipe,
+            keys: InfoKeys::default(),
         })
     }
 }
@@ -245,7 +247,7 @@ impl PyEnv {
             AnyEnv::Box(e) => e.reset(seed),
         }
         .or_raise()?;
-        Ok((obs_array(py, &obs), info_dict(py, &info)?))
+        Ok((obs_array(py, &obs), self.keys.dict(py, &info)?))
     }
 
     /// One step: `(obs, reward, terminated, truncated, info)`.
@@ -267,7 +269,7 @@ impl PyEnv {
             s.reward,
             s.terminated,
             s.truncated,
-            info_dict(py, &s.info)?,
+            self.keys.dict(py, &s.info)?,
         ))
     }
 
