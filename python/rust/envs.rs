@@ -21,6 +21,8 @@ pub(crate) struct PyEnv {
     env: AnyEnv,
     pub(crate) recipe: Recipe,
     keys: InfoKeys,
+    /// The last observation (for rendering; `step` is called straight from Python).
+    last_obs: Option<Vec<f64>>,
 }
 
 /// An observation, a reward, the two end flags and an info.
@@ -38,6 +40,7 @@ impl PyEnv {
             env: recipe.build().or_raise()?,
             recipe,
             keys: InfoKeys::default(),
+            last_obs: None,
         })
     }
 }
@@ -247,7 +250,9 @@ impl PyEnv {
             AnyEnv::Box(e) => e.reset(seed),
         }
         .or_raise()?;
-        Ok((obs_array(py, &obs), self.keys.dict(py, &info)?))
+        let out = (obs_array(py, &obs), self.keys.dict(py, &info)?);
+        self.last_obs = Some(obs);
+        Ok(out)
     }
 
     /// One step: `(obs, reward, terminated, truncated, info)`.
@@ -264,13 +269,20 @@ impl PyEnv {
             return Err(e);
         }
         let s = step.or_raise()?;
-        Ok((
+        let out = (
             obs_array(py, &s.obs),
             s.reward,
             s.terminated,
             s.truncated,
             self.keys.dict(py, &s.info)?,
-        ))
+        );
+        self.last_obs = Some(s.obs);
+        Ok(out)
+    }
+
+    /// The last observation (None before the first reset).
+    fn last_obs<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f32>>> {
+        self.last_obs.as_ref().map(|o| obs_array(py, o))
     }
 
     /// `(low, high, shape)` of the observation space.

@@ -60,42 +60,38 @@ class RustEnv(gym.Env):
         self._core = core
         self._args = dict(args or {})
         self._args["render_mode"] = render_mode
-        self._last_obs: Optional[np.ndarray] = None
         self.observation_space = _space(core.observation_space())
         self.action_space = _space(core.action_space())
+        # `step` goes straight to Rust (no Python frame on the hot path): the instance
+        # attribute shadows the method below, which documents it.
+        self.step = core.step
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         """Starts an episode. A seed reseeds the env (and ``self.np_random``)."""
         super().reset(seed=seed)
         if seed is not None and seed < 0:
             raise InvalidInputError(f"seed {seed}: a seed is a non-negative integer")
-        obs, info = self._core.reset(seed)
-        self._last_obs = obs
-        return obs, info
+        return self._core.reset(seed)
 
     def step(self, action):
         """One step: ``(obs, reward, terminated, truncated, info)``."""
-        obs, reward, terminated, truncated, info = self._core.step(action)
-        self._last_obs = obs
-        return obs, reward, terminated, truncated, info
+        return self._core.step(action)
 
     def render(self):
         """With ``render_mode="ansi"``, the last observation as text; otherwise None."""
         if self.render_mode == "ansi":
-            if self._last_obs is None:
-                return "(not reset)"
-            return " ".join(f"{x:.4f}" for x in self._last_obs)
+            obs = self._core.last_obs()
+            return "(not reset)" if obs is None else " ".join(f"{x:.4f}" for x in obs)
         return None
 
     # Pickling (SubprocVecEnv and multiprocessing): rebuild from the constructor's
     # arguments, then restore the episode state.
     def __getstate__(self):
-        return {"args": self._args, "state": self._core.snapshot(), "last": self._last_obs}
+        return {"args": self._args, "state": self._core.snapshot()}
 
     def __setstate__(self, state):
         self.__init__(**state["args"])
         self._core.restore(state["state"])
-        self._last_obs = state["last"]
 
 
 class CartPoleEnv(RustEnv):
