@@ -233,6 +233,25 @@ impl PyEnv {
         })
     }
 
+    /// A Python `gymnasium.Env` made by `make()` (called once per copy), for the Rust PPO.
+    #[staticmethod]
+    fn python(make: Py<PyAny>) -> PyResult<Self> {
+        let recipe = Recipe::Python {
+            make: Arc::new(make),
+            error: Default::default(),
+        };
+        let built = recipe.build();
+        if let Some(e) = recipe.take_reward_error() {
+            return Err(e);
+        }
+        Ok(Self {
+            env: built.or_raise()?,
+            recipe,
+            keys: InfoKeys::default(),
+            last_obs: None,
+        })
+    }
+
     /// A fresh env built from the same ingredients (not reset).
     fn fresh(&self) -> PyResult<Self> {
         Self::from_recipe(self.recipe.clone())

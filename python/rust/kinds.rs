@@ -1,6 +1,7 @@
 //! The env types the bindings run, as two enums: one per action-space kind, since PPO and
 //! the vector env are generic over the action type. Each arm delegates to a crate env.
 
+use crate::pyenv::PythonEnv;
 use metablend_env::contextual::{ContextualEnv, ContextualEnvSnapshot};
 use metablend_env::ensemble::{EnsembleEnvSnapshot, Residual, Select, Simplex, Softmax};
 use metablend_env::envs::{CartPole, Pendulum};
@@ -16,6 +17,8 @@ pub(crate) enum DiscreteEnv {
     Select(Box<EnsembleEnv<Select>>),
     /// The contextual env with the `Select` map.
     ContextSelect(Box<ContextualEnv<Select>>),
+    /// A Python `gymnasium.Env` with a `Discrete` action space.
+    Python(Box<PythonEnv<Discrete>>),
 }
 
 /// Envs with a `Box` action space.
@@ -34,6 +37,8 @@ pub(crate) enum BoxEnv {
     ContextResidual(Box<ContextualEnv<Residual>>),
     /// The contextual env with the `Simplex` map.
     ContextSimplex(Box<ContextualEnv<Simplex>>),
+    /// A Python `gymnasium.Env` with a `Box` action space.
+    Python(Box<PythonEnv<BoxSpace>>),
 }
 
 /// Runs `$body` with `$e` bound to whichever env the enum holds.
@@ -47,7 +52,8 @@ macro_rules! each {
 
 macro_rules! discrete {
     ($value:expr, $e:ident => $body:expr) => {
-        each!($value, $e => $body, DiscreteEnv::CartPole, DiscreteEnv::Select, DiscreteEnv::ContextSelect)
+        each!($value, $e => $body, DiscreteEnv::CartPole, DiscreteEnv::Select, DiscreteEnv::ContextSelect,
+            DiscreteEnv::Python)
     };
 }
 
@@ -56,7 +62,8 @@ macro_rules! boxed {
         each!(
             $value, $e => $body,
             BoxEnv::Pendulum, BoxEnv::Softmax, BoxEnv::Residual, BoxEnv::Simplex,
-            BoxEnv::ContextSoftmax, BoxEnv::ContextResidual, BoxEnv::ContextSimplex
+            BoxEnv::ContextSoftmax, BoxEnv::ContextResidual, BoxEnv::ContextSimplex,
+            BoxEnv::Python
         )
     };
 }
@@ -113,6 +120,8 @@ pub(crate) enum EnvState {
     Ensemble(EnsembleEnvSnapshot),
     /// The contextual env's (any map).
     Contextual(ContextualEnvSnapshot),
+    /// A Python env: its state lives in Python and is not saved.
+    Python,
 }
 
 fn mismatch(state: &EnvState) -> metablend_env::Error {
@@ -121,6 +130,13 @@ fn mismatch(state: &EnvState) -> metablend_env::Error {
         EnvState::Pendulum(_) => "Pendulum",
         EnvState::Ensemble(_) => "ensemble",
         EnvState::Contextual(_) => "contextual",
+        EnvState::Python => {
+            return metablend_env::Error::InvalidConfig(
+                "a Python env's state is not in the checkpoint: its trainer cannot be \
+                 resumed (the policy can: save and load the model for prediction)"
+                    .into(),
+            )
+        }
     };
     metablend_env::Error::InvalidConfig(format!("a {kind} env's state does not fit this env"))
 }
@@ -133,6 +149,7 @@ impl Snapshot for DiscreteEnv {
             DiscreteEnv::CartPole(e) => EnvState::CartPole(e.snapshot()),
             DiscreteEnv::Select(e) => EnvState::Ensemble(e.snapshot()),
             DiscreteEnv::ContextSelect(e) => EnvState::Contextual(e.snapshot()),
+            DiscreteEnv::Python(_) => EnvState::Python,
         }
     }
     fn restore(&mut self, state: EnvState) -> Result<()> {
@@ -157,6 +174,7 @@ impl Snapshot for BoxEnv {
             BoxEnv::ContextSoftmax(e) => EnvState::Contextual(e.snapshot()),
             BoxEnv::ContextResidual(e) => EnvState::Contextual(e.snapshot()),
             BoxEnv::ContextSimplex(e) => EnvState::Contextual(e.snapshot()),
+            BoxEnv::Python(_) => EnvState::Python,
         }
     }
     fn restore(&mut self, state: EnvState) -> Result<()> {

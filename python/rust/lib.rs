@@ -12,6 +12,7 @@ mod forecast;
 mod interrupt;
 mod kinds;
 mod ppo;
+mod pyenv;
 mod recipe;
 mod vector;
 

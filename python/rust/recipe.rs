@@ -7,13 +7,15 @@ use metablend_env::contextual::{ContextOrder, ContextPanel, ContextualEnv};
 use metablend_env::ensemble::{ActionMapKind, Residual, Select, Simplex, Softmax};
 use metablend_env::envs::{CartPole, Pendulum};
 use metablend_env::{
-    EnsembleEnv, EnsembleEnvConfig, PredictionsPanel, RewardContext, RewardFn, RewardSpec,
+    BoxSpace, Discrete, EnsembleEnv, EnsembleEnvConfig, PredictionsPanel, RewardContext, RewardFn,
+    RewardSpec,
 };
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::kinds::{AnyEnv, BoxEnv, DiscreteEnv};
+use crate::pyenv::{ErrorSlot, PythonEnv};
 
 /// The ingredients of an env.
 #[derive(Clone)]
@@ -41,6 +43,13 @@ pub(crate) enum Recipe {
         map: ActionMapKind,
         /// Random tasks (training) or each in turn (evaluation).
         order: ContextOrder,
+    },
+    /// A Python `gymnasium.Env`, made by calling `make` (once per copy).
+    Python {
+        /// A callable returning a new env.
+        make: Arc<Py<PyAny>>,
+        /// An exception the Python env raised.
+        error: ErrorSlot,
     },
 }
 
@@ -139,6 +148,7 @@ impl Recipe {
                     ))),
                 }
             }
+            Recipe::Python { make, error } => python_env(make, error)?,
             Recipe::Contextual { panel, map, order } => {
                 let (p, o) = (panel.clone(), *order);
                 match map {
@@ -175,13 +185,14 @@ impl Recipe {
         }
     }
 
-    /// The exception a Python reward raised since the last call, if any.
+    /// The exception a Python reward or Python env raised since the last call, if any.
     pub(crate) fn take_reward_error(&self) -> Option<PyErr> {
         match self {
             Recipe::Ensemble {
                 reward: Reward::Python(r),
                 ..
             } => r.error.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            Recipe::Python { error, .. } => error.lock().unwrap_or_else(|p| p.into_inner()).take(),
             _ => None,
         }
     }
@@ -189,4 +200,72 @@ impl Recipe {
 
 fn wrong_kind(kind: &str) -> metablend_env::Error {
     metablend_env::Error::InvalidConfig(format!("the env has a {kind} action space"))
+}
+
+/// Makes a Python env and reads its spaces: a flat `Box` observation space and a
+/// `Discrete` or `Box` action space.
+fn python_env(make: &Py<PyAny>, error: &ErrorSlot) -> metablend_env::Result<AnyEnv> {
+    let fail = |m: String| metablend_env::Error::InvalidConfig(m);
+    Python::attach(|py| {
+        let env = make
+            .bind(py)
+            .call0()
+            .map_err(|e| fail(format!("making the Python env: {e}")))?;
+        let spaces = py
+            .import("gymnasium.spaces")
+            .map_err(|e| fail(format!("gymnasium: {e}")))?;
+        let is = |value: &Bound<'_, PyAny>, class: &str| {
+            spaces
+                .getattr(class)
+                .and_then(|c| value.is_instance(&c))
+                .unwrap_or(false)
+        };
+        let bounds = |space: &Bound<'_, PyAny>| -> metablend_env::Result<BoxSpace> {
+            let read = |name: &str| -> PyResult<Vec<f64>> {
+                py.import("numpy")?
+                    .call_method1("ravel", (space.getattr(name)?,))?
+                    .call_method1("astype", ("float64",))?
+                    .extract()
+            };
+            let (low, high) = read("low")
+                .and_then(|l| Ok((l, read("high")?)))
+                .map_err(|e| fail(format!("reading a Box space: {e}")))?;
+            BoxSpace::new(low, high)
+        };
+        let obs = env
+            .getattr("observation_space")
+            .map_err(|e| fail(e.to_string()))?;
+        let act = env
+            .getattr("action_space")
+            .map_err(|e| fail(e.to_string()))?;
+        if !is(&obs, "Box") {
+            return Err(fail(format!(
+                "PPO needs a Box observation space; the Python env has {obs}"
+            )));
+        }
+        let obs_space = bounds(&obs)?;
+        let env = env.unbind();
+        if is(&act, "Discrete") {
+            let n: usize = act
+                .getattr("n")
+                .and_then(|n| n.extract())
+                .map_err(|e| fail(e.to_string()))?;
+            let space = Discrete::new(n)?;
+            Ok(AnyEnv::Discrete(DiscreteEnv::Python(Box::new(
+                PythonEnv::new(env, obs_space, space, error.clone()),
+            ))))
+        } else if is(&act, "Box") {
+            let space = bounds(&act)?;
+            Ok(AnyEnv::Box(BoxEnv::Python(Box::new(PythonEnv::new(
+                env,
+                obs_space,
+                space,
+                error.clone(),
+            )))))
+        } else {
+            Err(fail(format!(
+                "PPO needs a Discrete or Box action space; the Python env has {act}"
+            )))
+        }
+    })
 }

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from metablend import PPO, CartPoleEnv, EnsembleEnv, PendulumEnv
+from metablend import PPO, CartPoleEnv, EnsembleEnv, InvalidInputError, PendulumEnv
 
 
 def evaluate(model, env, episodes=3):
@@ -82,3 +82,36 @@ def test_box_actions_and_the_ensemble_env(predictions_frame):
     obs, _ = env.reset(seed=0)
     action, _ = model.predict(obs, deterministic=True)
     assert action.shape == (3,)
+
+
+def test_ppo_trains_on_a_python_gymnasium_env():
+    import gymnasium as gym
+
+    model = PPO(gym.make("CartPole-v1"), preset="cartpole_zoo", seed=0)
+    model.learn(30_000)
+    assert model.logs[-1]["ep_rew_mean"] > 100
+    assert evaluate(model, gym.make("CartPole-v1")) >= 150
+    # The same through a callable, with a Box action space.
+    model = PPO(lambda: gym.make("Pendulum-v1"), n_steps=64, batch_size=64, n_epochs=1)
+    model.learn(128)
+    action, _ = model.predict(np.zeros(3), deterministic=True)
+    assert action.shape == (1,)
+
+
+def test_a_python_env_s_exception_reaches_the_caller():
+    import gymnasium as gym
+
+    class Broken(gym.Env):
+        observation_space = gym.spaces.Box(-1.0, 1.0, (2,))
+        action_space = gym.spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            return np.zeros(2, dtype=np.float32), {}
+
+        def step(self, action):
+            raise ArithmeticError("inside the Python env")
+
+    with pytest.raises(ArithmeticError):
+        PPO(Broken(), n_steps=16, batch_size=16).learn(100)
+    with pytest.raises(InvalidInputError, match="Box observation space"):
+        PPO(lambda: gym.make("FrozenLake-v1"))

@@ -21,6 +21,7 @@ Every field of the Rust ``PpoConfig`` is a keyword argument under SB3's name: ``
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, Callable, List, Optional, Tuple, Union
 
@@ -54,25 +55,34 @@ def _settings(kwargs: dict) -> Optional[str]:
     return json.dumps(out) if out else None
 
 
-def _rust_env(env) -> RustEnv:
+def _core_env(env):
+    """The Rust env PPO trains on: a metablend env itself; any other ``gymnasium.Env`` (or a
+    callable making one) is driven from Rust through Python calls."""
     if isinstance(env, str):
         env = gym.make(env)
     inner = getattr(env, "unwrapped", env)
-    if not isinstance(inner, RustEnv):
-        raise InvalidInputError(
-            "PPO trains on metablend envs (metablend.envs or gymnasium.make('metablend/...')); "
-            f"got {type(inner).__name__}"
-        )
-    return inner
+    if isinstance(inner, RustEnv):
+        return inner._core
+    if isinstance(env, gym.Env):
+        return _core.Env.python(lambda: copy.deepcopy(env))
+    if callable(env):
+        return _core.Env.python(env)
+    raise InvalidInputError(
+        f"env: a metablend env, a gymnasium.Env, an env id or a callable making an env; "
+        f"got {type(env).__name__}"
+    )
 
 
 class PPO:
-    """The Rust PPO on ``n_envs`` copies of ``env`` (a metablend env or its Gymnasium id)."""
+    """The Rust PPO on ``n_envs`` copies of ``env``: a metablend env or its Gymnasium id,
+    which run in Rust, or any ``gymnasium.Env`` with a flat Box observation space and a
+    Discrete or Box action space (copied with ``copy.deepcopy``, or pass a callable that
+    makes one), which Rust drives through Python calls, one step at a time."""
 
     def __init__(self, env, *, preset: Optional[str] = None, verbose: int = 0, **kwargs: Any):
-        self.env = _rust_env(env)
+        self.env = env
         self.verbose = verbose
-        self._core = _core.PPO(self.env._core, preset, _settings(kwargs))
+        self._core = _core.PPO(_core_env(env), preset, _settings(kwargs))
         self.logs: List[dict] = []
 
     @property
@@ -136,9 +146,9 @@ class PPO:
     def load(cls, path: str, env, verbose: int = 0) -> "PPO":
         """The model saved in ``path``, on ``env`` (the same kind of env it was trained on)."""
         self = cls.__new__(cls)
-        self.env = _rust_env(env)
+        self.env = env
         self.verbose = verbose
-        self._core = _core.PPO.load(self.env._core, str(path))
+        self._core = _core.PPO.load(_core_env(env), str(path))
         self.logs = []
         return self
 
