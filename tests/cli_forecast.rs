@@ -108,6 +108,22 @@ fn fit_then_forecast_a_users_panel() {
     std::fs::write(mine.join("notes.txt"), "keep").unwrap();
     let (ok, _, err) = fit(&mine, &[]);
     assert!(!ok && err.contains("--force"), "{err}");
+    // The features table: one row per series, the short one empty.
+    let table = dir.join("features.csv");
+    let (ok, out, err) = metablend(&[
+        "features",
+        "--data",
+        s(&data),
+        "--out",
+        s(&table),
+        "--no-progress",
+    ]);
+    assert!(ok && out.contains("season 7"), "{out}{err}");
+    let text = std::fs::read_to_string(&table).unwrap();
+    assert!(text.starts_with("unique_id,x_acf1,"));
+    assert_eq!(text.lines().count(), 1 + 9);
+    let (ok, _, err) = metablend(&["features", "--data", s(&data), "--out", s(&data)]);
+    assert!(!ok && err.contains("input"), "{err}");
     // Rolling-origin evaluation: a report folder with every method.
     let cv = dir.join("cv");
     let (ok, out, err) = metablend(&[

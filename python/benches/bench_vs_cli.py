@@ -1,6 +1,6 @@
 """The Python API's wall time beside the command's on the same work, alternating runs:
-PPO on CartPole-v1 (zoo preset, seed 0) and fit + forecast with 80/95 intervals on the
-bundled M4 Weekly training series. Prints medians.
+PPO on CartPole-v1 (zoo preset, seed 0), fit + forecast with 80/95 intervals, and the
+features, on the bundled M4 Weekly training series. Prints medians.
 
     python python/benches/bench_vs_cli.py [--bin target/debug/metablend] [--repeats 3]
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import metablend
-from metablend.forecast import MetaForecaster
+from metablend.forecast import MetaForecaster, features
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,9 +59,18 @@ def main():
     def py_forecast():
         MetaForecaster(h=13, season=1, models=pool).fit(frame).predict(level=[80, 95])
 
+    def cli_features():
+        subprocess.run([args.bin, "features", "--data", str(data), "--season", "52", "--out",
+                        str(tmp / f"features{next(runs)}.csv"), "--no-progress"],
+                       check=True, capture_output=True)
+
+    def py_features():
+        features(frame, season=52)
+
     cases = {"PPO CartPole-v1, command": cli_ppo, "PPO CartPole-v1, Python": py_ppo,
              "fit + forecast M4 Weekly, command": cli_forecast,
-             "fit + forecast M4 Weekly, Python": py_forecast}
+             "fit + forecast M4 Weekly, Python": py_forecast,
+             "features M4 Weekly, command": cli_features, "features M4 Weekly, Python": py_features}
     times = {name: [] for name in cases}
     for _ in range(args.repeats):
         for name, fn in cases.items():

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use metablend_ensemble::features::{extract, min_length, FEATURE_NAMES};
 use metablend_ensemble::panel::{read_panel_from, Panel, PanelOptions};
 use metablend_ensemble::FillPolicy;
 use metablend_pipelines::forecast::{
@@ -73,8 +72,8 @@ pub(crate) fn cross_validate(
 /// The series' ids, the feature names and one row per series (`None`: too short).
 type FeatureTable = (Vec<String>, Vec<&'static str>, Vec<Option<Vec<f64>>>);
 
-/// FFORMA's features of every series long enough for them (`None` rows otherwise), with
-/// `season` as the frequency the seasonal features use.
+/// FFORMA's features of every series (the library's `panel_features`, as `metablend
+/// features`), with `season` as the period of the seasonal features.
 #[pyfunction]
 #[pyo3(signature = (csv, season, fill="error"))]
 pub(crate) fn panel_features(
@@ -84,25 +83,12 @@ pub(crate) fn panel_features(
     fill: &str,
 ) -> PyResult<FeatureTable> {
     let panel = panel(csv, fill)?;
-    let m = season
-        .or_else(|| panel.seasons().first().copied())
-        .unwrap_or(1);
-    let rows = interrupt::run(py, |p| {
-        let mut rows = Vec::with_capacity(panel.series.len());
-        for s in &panel.series {
-            if p.stop_requested() {
-                break;
-            }
-            rows.push(if s.values.len() >= min_length(m) {
-                extract(&s.values, m).ok().map(|f| f.values)
-            } else {
-                None
-            });
-        }
-        rows
-    })?;
-    let ids = panel.series.iter().map(|s| s.id.clone()).collect();
-    Ok((ids, FEATURE_NAMES.to_vec(), rows))
+    let table = interrupt::run(py, |p| {
+        metablend_pipelines::forecast::panel_features(&panel, season, p)
+    })?
+    .or_raise()?;
+    let (ids, rows) = table.rows.into_iter().unzip();
+    Ok((ids, table.names, rows))
 }
 
 /// The forecasts as columns (the names of the command's CSV).

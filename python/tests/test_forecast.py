@@ -51,6 +51,11 @@ def test_the_same_numbers_as_the_command(daily_panel, tmp_path):
                     "--no-progress"], check=True, capture_output=True)
     subprocess.run([binary, "forecast", "--model", model, "--data", data, "--level", "80", "95",
                     "--out", out, "--no-progress"], check=True, capture_output=True)
+    table = tmp_path / "features.csv"
+    subprocess.run([binary, "features", "--data", data, "--out", table, "--no-progress"],
+                   check=True, capture_output=True)
+    command_features = pd.read_csv(table, float_precision="round_trip")
+    pd.testing.assert_frame_equal(features(daily_panel), command_features, check_exact=True)
     command = pd.read_csv(out, float_precision="round_trip")
     ours = MetaForecaster(h=7, models=POOL).fit(daily_panel).predict(level=[80, 95])
     for col in command.columns:

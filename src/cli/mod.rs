@@ -6,6 +6,7 @@ mod check_env;
 mod compare;
 mod cv;
 mod evaluate;
+mod features;
 mod fit;
 mod forecast;
 mod gym;
@@ -78,6 +79,9 @@ enum Command {
     /// forecast from the data before it, and score the meta-model, the rules and every
     /// pool model (sMAPE, MASE, OWA vs Naive2, interval coverage and MSIS).
     Cv(cv::CvArgs),
+    /// FFORMA's features of every series of a panel (the meta-learner's inputs), as a CSV
+    /// table.
+    Features(features::FeaturesArgs),
     /// Meta-feature combination on M4 Hourly or Weekly: pool forecasts, FFORMA's features,
     /// a contextual PPO meta-combiner and a supervised FFORMA-style learner against the
     /// baselines and the published M4 rows.
@@ -96,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => fit::run(args),
         Command::Cv(args) => cv::run(args),
         Command::Forecast(args) => forecast::run(args),
+        Command::Features(args) => features::run(args),
         Command::Collect(args) => ope::run_collect(args),
         Command::Ope(args) => ope::run_ope(args),
         Command::Gym(args) => gym::run(args),

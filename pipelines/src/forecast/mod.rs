@@ -40,6 +40,7 @@
 
 mod cv;
 mod earlier;
+mod features;
 mod intervals;
 mod model;
 mod output;
@@ -47,6 +48,7 @@ mod prepare;
 mod settings;
 
 pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
+pub use features::{panel_features, FeatureTable};
 pub use intervals::CalibrationInfo;
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};

@@ -344,3 +344,29 @@ fn cross_validation_reads_each_window_only_to_score_it() {
     assert_eq!(find(&report).windows[0], find(&other).windows[0]);
     assert_ne!(find(&report).windows[1], find(&other).windows[1]);
 }
+
+#[test]
+fn features_of_every_series_in_panel_order() {
+    let p = panel(6, 70);
+    let table = panel_features(&p, None, &Silent).unwrap();
+    assert_eq!(table.season, 7, "daily stamps: weekly season");
+    let ids: Vec<&str> = table.rows.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["s0", "s1", "s2", "s3", "s4", "s5", "short", "flat"]);
+    let acf1 = table.names.iter().position(|n| *n == "x_acf1").unwrap();
+    let s0 = table.rows[0].1.as_ref().unwrap();
+    assert!(s0[acf1].is_finite());
+    assert_eq!(
+        table.rows[6].1, None,
+        "5 values are too short for the features"
+    );
+    // The same as the extractor on the series itself, whatever the threads did.
+    let direct = metablend_ensemble::features::extract(&p.series[3].values, 7).unwrap();
+    assert_eq!(table.rows[3].1.as_ref().unwrap(), &direct.values);
+    let path = std::env::temp_dir().join(format!("mb-features-{}.csv", std::process::id()));
+    table.write_csv(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(text.starts_with("unique_id,x_acf1,"));
+    assert_eq!(text.lines().count(), 9);
+    assert!(text.lines().nth(7).unwrap().starts_with("short,,"));
+}
