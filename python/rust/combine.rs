@@ -152,12 +152,16 @@ pub(crate) fn off_policy(
         _ => None,
     };
     let mut python_error: Option<PyErr> = None;
-    let mut index: HashMap<*const f64, (u64, usize)> = HashMap::new();
-    for traj in &trajectories {
-        for s in &traj.steps {
-            index.insert(s.obs.as_ptr(), (s.episode, s.t));
-        }
-    }
+    // With given values: each logged step's (episode, t), found by its observation (the
+    // estimators pass the logged step's own slice).
+    let index: HashMap<*const f64, (u64, usize)> = match table {
+        Some(_) => trajectories
+            .iter()
+            .flat_map(|traj| &traj.steps)
+            .map(|s| (s.obs.as_ptr(), (s.episode, s.t)))
+            .collect(),
+        None => HashMap::new(),
+    };
     let report = evaluate_off_policy(
         &trajectories,
         |obs, action| {

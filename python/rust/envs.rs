@@ -35,9 +35,14 @@ type StepTuple<'py> = (
 );
 
 impl PyEnv {
+    /// The env `recipe` builds; an exception a Python part raised while building wins.
     fn from_recipe(recipe: Recipe) -> PyResult<Self> {
+        let built = recipe.build();
+        if let Some(e) = recipe.take_reward_error() {
+            return Err(e);
+        }
         Ok(Self {
-            env: recipe.build().or_raise()?,
+            env: built.or_raise()?,
             recipe,
             keys: InfoKeys::default(),
             last_obs: None,
@@ -236,19 +241,9 @@ impl PyEnv {
     /// A Python `gymnasium.Env` made by `make()` (called once per copy), for the Rust PPO.
     #[staticmethod]
     fn python(make: Py<PyAny>) -> PyResult<Self> {
-        let recipe = Recipe::Python {
+        Self::from_recipe(Recipe::Python {
             make: Arc::new(make),
             error: Default::default(),
-        };
-        let built = recipe.build();
-        if let Some(e) = recipe.take_reward_error() {
-            return Err(e);
-        }
-        Ok(Self {
-            env: built.or_raise()?,
-            recipe,
-            keys: InfoKeys::default(),
-            last_obs: None,
         })
     }
 

@@ -106,12 +106,12 @@ impl PyPpo {
         let cfg = config(preset, settings)?;
         let recipe = env.recipe.clone();
         let trainer = match recipe.build().or_raise()? {
-            AnyEnv::Discrete(_) => Trainer::Discrete(Box::new(
-                Ppo::new(cfg, |_| recipe.build_discrete()).or_raise()?,
+            AnyEnv::Discrete(first) => Trainer::Discrete(Box::new(
+                Ppo::new(cfg, recipe.discrete_copies(first)).or_raise()?,
             )),
-            AnyEnv::Box(_) => {
-                Trainer::Box(Box::new(Ppo::new(cfg, |_| recipe.build_box()).or_raise()?))
-            }
+            AnyEnv::Box(first) => Trainer::Box(Box::new(
+                Ppo::new(cfg, recipe.box_copies(first)).or_raise()?,
+            )),
         };
         Ok(Self {
             trainer,
@@ -126,11 +126,11 @@ impl PyPpo {
     fn load(env: &PyEnv, path: &str) -> PyResult<Self> {
         let recipe = env.recipe.clone();
         let trainer = match recipe.build().or_raise()? {
-            AnyEnv::Discrete(_) => Trainer::Discrete(Box::new(
-                Ppo::resume(path, |_| recipe.build_discrete()).or_raise()?,
+            AnyEnv::Discrete(first) => Trainer::Discrete(Box::new(
+                Ppo::resume(path, recipe.discrete_copies(first)).or_raise()?,
             )),
-            AnyEnv::Box(_) => Trainer::Box(Box::new(
-                Ppo::resume(path, |_| recipe.build_box()).or_raise()?,
+            AnyEnv::Box(first) => Trainer::Box(Box::new(
+                Ppo::resume(path, recipe.box_copies(first)).or_raise()?,
             )),
         };
         Ok(Self {

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use metablend_env::{BoxSpace, Discrete, Env, Info, Result, Space, Step};
-use numpy::PyArray1;
+use numpy::{PyArray1, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 
 /// The exception a Python env raised, shared by the copies of one recipe.
@@ -37,10 +37,18 @@ pub(crate) struct PythonEnv<S> {
     error: ErrorSlot,
 }
 
-/// A flat float vector from a Python observation (a numpy array or a sequence).
+/// A flat float vector from a Python observation: a float32 or float64 array read in place
+/// (the usual case, on every step), else anything numpy can flatten.
 fn floats(obs: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
-    let np = obs.py().import("numpy")?;
-    np.call_method1("ravel", (obs,))?
+    if let Ok(a) = obs.extract::<PyReadonlyArrayDyn<f32>>() {
+        return Ok(a.as_array().iter().map(|&x| f64::from(x)).collect());
+    }
+    if let Ok(a) = obs.extract::<PyReadonlyArrayDyn<f64>>() {
+        return Ok(a.as_array().iter().copied().collect());
+    }
+    obs.py()
+        .import("numpy")?
+        .call_method1("ravel", (obs,))?
         .call_method1("astype", ("float64",))?
         .extract::<Vec<f64>>()
 }

@@ -169,19 +169,34 @@ impl Recipe {
         })
     }
 
-    /// Builds a discrete-action env (an error names the kind it is instead).
-    pub(crate) fn build_discrete(&self) -> metablend_env::Result<DiscreteEnv> {
-        match self.build()? {
-            AnyEnv::Discrete(e) => Ok(e),
-            AnyEnv::Box(_) => Err(wrong_kind("Box")),
+    /// Makes the copies of a discrete-action env for a vector env or a trainer: `first`
+    /// (already built: it told the kind), then fresh ones.
+    pub(crate) fn discrete_copies(
+        &self,
+        first: DiscreteEnv,
+    ) -> impl FnMut(usize) -> metablend_env::Result<DiscreteEnv> + '_ {
+        let mut first = Some(first);
+        move |_| match first.take() {
+            Some(env) => Ok(env),
+            None => match self.build()? {
+                AnyEnv::Discrete(env) => Ok(env),
+                AnyEnv::Box(_) => Err(wrong_kind("Box")),
+            },
         }
     }
 
-    /// Builds a box-action env (an error names the kind it is instead).
-    pub(crate) fn build_box(&self) -> metablend_env::Result<BoxEnv> {
-        match self.build()? {
-            AnyEnv::Box(e) => Ok(e),
-            AnyEnv::Discrete(_) => Err(wrong_kind("Discrete")),
+    /// Makes the copies of a box-action env: `first`, then fresh ones.
+    pub(crate) fn box_copies(
+        &self,
+        first: BoxEnv,
+    ) -> impl FnMut(usize) -> metablend_env::Result<BoxEnv> + '_ {
+        let mut first = Some(first);
+        move |_| match first.take() {
+            Some(env) => Ok(env),
+            None => match self.build()? {
+                AnyEnv::Box(env) => Ok(env),
+                AnyEnv::Discrete(_) => Err(wrong_kind("Discrete")),
+            },
         }
     }
 

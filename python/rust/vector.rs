@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 use crate::convert::{box_action, discrete_action};
 use crate::envs::PyEnv;
 use crate::errors::{raise, Kind, OrRaise};
-use crate::kinds::{BoxEnv, DiscreteEnv};
+use crate::kinds::{AnyEnv, BoxEnv, DiscreteEnv};
 use crate::recipe::Recipe;
 
 enum AnyVec {
@@ -136,11 +136,11 @@ impl PyVecEnv {
     fn new(env: &PyEnv, n: usize) -> PyResult<Self> {
         let recipe = env.recipe.clone();
         let envs = match recipe.build().or_raise()? {
-            crate::kinds::AnyEnv::Discrete(_) => {
-                AnyVec::Discrete(SyncVectorEnv::from_fn(n, |_| recipe.build_discrete()).or_raise()?)
-            }
-            crate::kinds::AnyEnv::Box(_) => {
-                AnyVec::Box(SyncVectorEnv::from_fn(n, |_| recipe.build_box()).or_raise()?)
+            AnyEnv::Discrete(first) => AnyVec::Discrete(
+                SyncVectorEnv::from_fn(n, recipe.discrete_copies(first)).or_raise()?,
+            ),
+            AnyEnv::Box(first) => {
+                AnyVec::Box(SyncVectorEnv::from_fn(n, recipe.box_copies(first)).or_raise()?)
             }
         };
         Ok(Self { envs, recipe })
