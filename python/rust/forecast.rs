@@ -19,7 +19,7 @@ use crate::errors::OrRaise;
 use crate::interrupt;
 
 /// The panel in `csv` (long CSV text) with the fill policy named by `fill`.
-fn panel(csv: &str, fill: &str) -> PyResult<Panel> {
+pub(crate) fn panel(csv: &str, fill: &str) -> PyResult<Panel> {
     let fill: FillPolicy = from_json(&format!("\"{fill}\""), "fill policy")?;
     read_panel_from(csv.as_bytes(), "the data frame", &PanelOptions { fill }).or_raise()
 }
@@ -44,6 +44,16 @@ pub(crate) fn fit_panel(
     let opts = settings.resolve(&panel).or_raise()?;
     let model = interrupt::run(py, |p| fit(&panel, &opts, p))?.or_raise()?;
     Ok(PyMetaModel { model })
+}
+
+impl PyMetaModel {
+    pub(crate) fn new(model: MetaModel) -> Self {
+        Self { model }
+    }
+
+    pub(crate) fn model(&self) -> &MetaModel {
+        &self.model
+    }
 }
 
 /// Rolling-origin evaluation; the report as JSON.
@@ -92,7 +102,7 @@ pub(crate) fn panel_features(
 }
 
 /// The forecasts as columns (the names of the command's CSV).
-fn columns<'py>(py: Python<'py>, f: &Forecasts) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn columns<'py>(py: Python<'py>, f: &Forecasts) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let ids: Vec<&str> = f.rows.iter().map(|r| r.unique_id.as_str()).collect();
     let ds: Vec<&str> = f.rows.iter().map(|r| r.ds.as_str()).collect();

@@ -14,6 +14,7 @@ mod kinds;
 mod ppo;
 mod pyenv;
 mod recipe;
+mod staged;
 mod vector;
 
 use pyo3::prelude::*;
@@ -22,6 +23,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "FEATURE_NAMES",
+        metablend_ensemble::features::FEATURE_NAMES.to_vec(),
+    )?;
     m.add_class::<envs::PyEnv>()?;
     m.add_class::<vector::PyVecEnv>()?;
     m.add_class::<ppo::PyPpo>()?;
@@ -29,6 +34,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast::fit_panel, m)?)?;
     m.add_function(wrap_pyfunction!(forecast::cross_validate, m)?)?;
     m.add_function(wrap_pyfunction!(forecast::panel_features, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::fit_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::map_partition, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::fit_from_work, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::forecast_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::combine_work, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::forecast_partition, m)?)?;
     m.add_function(wrap_pyfunction!(combine::combine, m)?)?;
     m.add_function(wrap_pyfunction!(combine::off_policy, m)?)?;
     Ok(())

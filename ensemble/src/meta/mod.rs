@@ -13,9 +13,11 @@ mod tasks;
 
 pub use fforma::{Fforma, FformaConfig, Objective};
 pub use m4::{published_rows, M4Frequency, M4Panel, PublishedRow};
-pub use pool::{forecast_pool, forecast_window, PoolFailure, PoolForecasts, WindowForecasts};
+pub use pool::{
+    forecast_history, forecast_pool, forecast_window, PoolFailure, PoolForecasts, WindowForecasts,
+};
 pub use score::{score, MethodScore};
-pub use tasks::{context_panel, FeatureScaler};
+pub use tasks::{context_panel, context_task, FeatureScaler};
 
 #[cfg(test)]
 mod tests;

@@ -170,6 +170,19 @@ pub fn forecast_window(
     Ok((forecasts, failures))
 }
 
+/// Every model's forecast of the `horizon` values after `history` (one series' values up
+/// to a window), as [`forecast_window`] makes them for one series without a global MLP: a
+/// failed fit is replaced by Naive2's forecast and reported under `series` and `stage`.
+pub fn forecast_history(
+    specs: &[ModelSpec],
+    history: &[f64],
+    horizon: usize,
+    series: &str,
+    stage: &str,
+) -> Result<(Vec<Vec<f64>>, Vec<PoolFailure>)> {
+    forecast_series(specs, naive2_index(specs)?, history, horizon, series, stage)
+}
+
 /// Where Naive2 is in the pool (it must be: the fallback and the losses' reference).
 fn naive2_index(specs: &[ModelSpec]) -> Result<usize> {
     specs

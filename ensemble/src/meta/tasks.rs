@@ -97,19 +97,42 @@ pub fn context_panel(
                     s.name
                 )));
             }
-            let reference = &pool.validation[i][n2];
-            Ok(ContextTask {
-                id: s.name.clone(),
-                context: scaler.transform(&features[i]),
-                reference: (
-                    window_smape(&target, reference),
-                    window_mase(&target, reference, scale),
-                ),
-                forecasts: pool.validation[i].clone(),
+            Ok(context_task(
+                &s.name,
+                &features[i],
+                scaler,
                 target,
-                mase_scale: scale,
-            })
+                pool.validation[i].clone(),
+                scale,
+                n2,
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(ContextPanel::new(tasks, pool.names.clone())?)
+}
+
+/// One series' task (see [`context_panel`]): `target` is its validation window,
+/// `forecasts[k]` model k's forecast of it, `scale` the MASE scale of the values before it
+/// and `naive2` the pool column of the reference.
+pub fn context_task(
+    id: &str,
+    features: &Features,
+    scaler: &FeatureScaler,
+    target: Vec<f64>,
+    forecasts: Vec<Vec<f64>>,
+    scale: f64,
+    naive2: usize,
+) -> ContextTask {
+    let reference = &forecasts[naive2];
+    ContextTask {
+        id: id.to_string(),
+        context: scaler.transform(features),
+        reference: (
+            window_smape(&target, reference),
+            window_mase(&target, reference, scale),
+        ),
+        forecasts,
+        target,
+        mase_scale: scale,
+    }
 }

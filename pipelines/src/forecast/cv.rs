@@ -110,11 +110,19 @@ pub fn cross_validation(
         }
         let global = opts.fit.global.as_ref();
         let earlier = !opts.levels.is_empty() || super::needs_earlier_window(&opts.fit);
-        let prepared = Prepared::new(&history, &models, global, (h, m), None, earlier, progress)?;
-        let model = fit_prepared(&history, &opts.fit, m, models.clone(), &prepared, progress)?;
+        let hm = (h, m);
+        let prepared = Prepared::new(&history, &models, global, hm, None, earlier, true, progress)?;
+        let model = fit_prepared(
+            history.frequency,
+            &opts.fit,
+            m,
+            models.clone(),
+            &prepared,
+            progress,
+        )?;
         let mut outputs = Vec::new();
         for &meta in &metas {
-            let f = forecast_prepared(&model, meta, &history, &opts.levels, &prepared)?;
+            let f = forecast_prepared(&model, meta, &opts.levels, &prepared)?;
             let label = if meta == opts.fit.meta {
                 format!("metablend ({meta})")
             } else {
@@ -130,7 +138,7 @@ pub fn cross_validation(
             }
         }
         series_scored.push(history.series.len());
-        fallbacks.push(prepared.fallback_ids(&history).len());
+        fallbacks.push(prepared.fallback_ids().len());
     }
     let mut methods: Vec<CvScore> = per_method
         .into_iter()

@@ -43,12 +43,13 @@ type Window<'a> = (&'a [f64], &'a [Vec<f64>], f64, &'a [f64]);
 
 /// The scaled-error quantile per step and level, `quantiles[l][j]`, for the combined
 /// forecasts, for each pool model alone (`members[k]`) and for the fallback (Naive2's
-/// errors).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Calibration {
-    pub quantiles: Vec<Vec<f64>>,
-    pub members: Vec<Vec<Vec<f64>>>,
-    pub fallback: Vec<Vec<f64>>,
+/// errors): what every series' intervals are made of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub(crate) quantiles: Vec<Vec<f64>>,
+    pub(crate) members: Vec<Vec<Vec<f64>>>,
+    pub(crate) fallback: Vec<Vec<f64>>,
+    /// Which window calibrated it, on how many series.
     pub info: CalibrationInfo,
 }
 
@@ -189,7 +190,12 @@ pub(crate) enum MadeBy {
 
 impl Calibration {
     /// The (lower, upper) bounds per level for a forecast with scale `scale`, made by `by`.
-    pub fn bounds(&self, forecast: &[f64], scale: f64, by: MadeBy) -> Vec<(Vec<f64>, Vec<f64>)> {
+    pub(crate) fn bounds(
+        &self,
+        forecast: &[f64],
+        scale: f64,
+        by: MadeBy,
+    ) -> Vec<(Vec<f64>, Vec<f64>)> {
         let quantiles = match by {
             MadeBy::Combination => &self.quantiles,
             MadeBy::Member(k) => &self.members[k],

@@ -46,13 +46,19 @@ mod model;
 mod output;
 mod prepare;
 mod settings;
+mod staged;
+mod work;
 
 pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
 pub use features::{panel_features, FeatureTable};
-pub use intervals::CalibrationInfo;
+pub use intervals::{Calibration, CalibrationInfo};
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
 pub use settings::{FitSettings, Preset};
+pub use staged::{combine_gathered, fit_gathered, forecast_rows, Combination};
+pub use work::{
+    map_series, FutureForecasts, Plan, PoolWork, SeriesFit, SeriesFuture, SeriesWork, WindowWork,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,7 +67,7 @@ use metablend_agents::ppo::PpoConfig;
 use metablend_core::Progress;
 use metablend_ensemble::forecast::GlobalMlpConfig;
 use metablend_ensemble::meta::{Fforma, FformaConfig, M4Frequency, Objective};
-use metablend_ensemble::panel::Panel;
+use metablend_ensemble::panel::{Frequency, Panel};
 use metablend_ensemble::ModelSpec;
 use metablend_env::ensemble::ActionMapKind;
 use serde::{Deserialize, Serialize};
@@ -253,8 +259,8 @@ pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<
     let global = opts.global.as_ref();
     let earlier = needs_earlier_window(opts);
     let hm = (opts.horizon, m);
-    let prepared = Prepared::new(panel, &models, global, hm, None, earlier, progress)?;
-    fit_prepared(panel, opts, m, models, &prepared, progress)
+    let prepared = Prepared::new(panel, &models, global, hm, None, earlier, false, progress)?;
+    fit_prepared(panel.frequency, opts, m, models, &prepared, progress)
 }
 
 /// Whether fitting with `opts` needs the pool's earlier window.
@@ -264,13 +270,16 @@ fn needs_earlier_window(opts: &FitOptions) -> bool {
 
 /// The season and the pool `opts` imply for `panel` (Naive2 added when missing).
 fn resolve(panel: &Panel, opts: &FitOptions) -> Result<(usize, Vec<ModelSpec>)> {
+    resolve_for(panel.seasons().first().copied(), opts)
+}
+
+/// The season and the pool `opts` imply, with `season` the data's own when `opts` has
+/// none (Naive2 added when missing).
+fn resolve_for(season: Option<usize>, opts: &FitOptions) -> Result<(usize, Vec<ModelSpec>)> {
     if opts.horizon == 0 {
         return Err(Error::Settings("horizon: at least one step".into()));
     }
-    let m = opts
-        .season
-        .or_else(|| panel.seasons().first().copied())
-        .unwrap_or(1);
+    let m = opts.season.or(season).unwrap_or(1);
     if m == 0 {
         return Err(Error::Settings("season: at least 1 (1: none)".into()));
     }
@@ -286,9 +295,10 @@ fn resolve(panel: &Panel, opts: &FitOptions) -> Result<(usize, Vec<ModelSpec>)> 
     Ok((m, models))
 }
 
-/// [`fit`] on the pool's work already done for `panel` (the scaler fitted on it).
+/// [`fit`] on the pool's work already done for a panel of frequency `frequency` (the scaler
+/// fitted on it).
 fn fit_prepared(
-    panel: &Panel,
+    frequency: Option<Frequency>,
     opts: &FitOptions,
     m: usize,
     models: Vec<ModelSpec>,
@@ -312,7 +322,7 @@ fn fit_prepared(
         (Some(ctx), MetaLearner::Fforma) => match (opts.fforma_inputs, &prepared.earlier) {
             (InputWindow::Validation, _) => Some(Fforma::fit(&fforma_config, ctx, &rows)?),
             (InputWindow::Earlier, Some(earlier)) => {
-                let inputs = earlier.observations(ctx, prepared.pool.naive2_column()?)?;
+                let inputs = earlier.observations(ctx, prepared.naive2)?;
                 Some(Fforma::fit_on_inputs(
                     &fforma_config,
                     &inputs,
@@ -342,7 +352,7 @@ fn fit_prepared(
         horizon: opts.horizon,
         period: m,
         models,
-        names: prepared.pool.names.clone(),
+        names: prepared.names.clone(),
         meta: opts.meta,
         fforma: (opts.meta == MetaLearner::Fforma).then_some(fforma_config),
         fforma_inputs: (opts.meta == MetaLearner::Fforma).then_some(opts.fforma_inputs),
@@ -350,11 +360,11 @@ fn fit_prepared(
         ppo: (opts.meta == MetaLearner::Ppo).then_some(opts.ppo),
         global: opts.global.clone(),
         scaler: prepared.scaler.clone(),
-        frequency: panel.frequency,
-        series: panel.series.len(),
+        frequency,
+        series: prepared.fits.len(),
         fitted_series: prepared.eligible.len(),
-        fallbacks: prepared.fallback_ids(panel),
-        data_fingerprint: prepare::fingerprint(panel),
+        fallbacks: prepared.fallback_ids(),
+        data_fingerprint: work::fingerprint(&prepared.fits),
         learner_sha256: None,
     };
     Ok(MetaModel { card, learner, ppo })
@@ -383,28 +393,48 @@ pub fn forecast(
         (h, m),
         scaler,
         earlier,
+        true,
         progress,
     )?;
-    forecast_prepared(model, model.card.meta, panel, levels, &prepared)
+    forecast_prepared(model, model.card.meta, levels, &prepared)
 }
 
-/// [`forecast`] on the pool's work already done for `panel`, combined by `meta`.
+/// [`forecast`] on the pool's work already done for a panel, combined by `meta`.
 fn forecast_prepared(
     model: &MetaModel,
     meta: MetaLearner,
-    panel: &Panel,
     levels: &[f64],
     prepared: &Prepared,
 ) -> Result<Forecasts> {
-    let card = &model.card;
+    let (weights, calibration) = combination(model, meta, levels, prepared)?;
+    output::assemble(
+        &model.card,
+        prepared,
+        &weights,
+        levels,
+        calibration.as_ref(),
+    )
+}
+
+/// Each eligible series' weights under `meta`, and the intervals' calibration at `levels`
+/// (`None` without levels).
+fn combination(
+    model: &MetaModel,
+    meta: MetaLearner,
+    levels: &[f64],
+    prepared: &Prepared,
+) -> Result<(Vec<Vec<f64>>, Option<Calibration>)> {
     let weights = weights(model, meta, prepared)?;
     let calibration = match (&prepared.ctx, levels.is_empty()) {
         (_, true) => None,
         (Some(ctx), false) => {
-            let naive2 = prepared.pool.naive2_column()?;
             let earlier = prepared.earlier.as_ref();
             Some(intervals::calibrate(
-                ctx, earlier, &weights, naive2, levels,
+                ctx,
+                earlier,
+                &weights,
+                prepared.naive2,
+                levels,
             )?)
         }
         (None, false) => {
@@ -413,14 +443,7 @@ fn forecast_prepared(
             ))
         }
     };
-    output::assemble(
-        panel,
-        card,
-        prepared,
-        &weights,
-        levels,
-        calibration.as_ref(),
-    )
+    Ok((weights, calibration))
 }
 
 /// Each eligible series' weights under `meta`.
@@ -453,5 +476,7 @@ fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<
     })
 }
 
+#[cfg(test)]
+mod staged_tests;
 #[cfg(test)]
 mod tests;

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
-use super::intervals::{series_scale, Calibration, CalibrationInfo, MadeBy};
+use super::intervals::{Calibration, CalibrationInfo, MadeBy};
 use super::model::ModelCard;
 use super::prepare::Prepared;
+use super::work::{FutureForecasts, SeriesFuture};
 use crate::{Error, Result};
 
 /// The name of the combined forecast's column.
@@ -134,7 +134,6 @@ impl Forecasts {
 /// Combines the pool's future forecasts with the weights; fallback series get Naive2's (or
 /// naive's) forecast from their whole history.
 pub(crate) fn assemble(
-    panel: &Panel,
     card: &ModelCard,
     prepared: &Prepared,
     weights: &[Vec<f64>],
@@ -142,63 +141,13 @@ pub(crate) fn assemble(
     calibration: Option<&Calibration>,
 ) -> Result<Forecasts> {
     let h = card.horizon;
-    let mut rows = Vec::with_capacity(panel.series.len() * h);
+    let mut rows = Vec::with_capacity(prepared.futures.len() * h);
     let mut next_eligible = prepared.eligible.iter().enumerate().peekable();
-    for (i, s) in panel.series.iter().enumerate() {
-        let stamps = panel.future_stamps(i, h)?;
-        let combined = match next_eligible.next_if(|(_, &e)| e == i) {
-            Some((row, _)) => {
-                let w = &weights[row];
-                let f = &prepared.pool.test[row];
-                let values: Vec<f64> = (0..h)
-                    .map(|j| w.iter().zip(f).map(|(wk, fk)| wk * fk[j]).sum())
-                    .collect();
-                (values, Some((f, w)), None)
-            }
-            None => {
-                let (name, values) = fallback(&s.values, h, card.period)?;
-                (values, None, Some(name))
-            }
-        };
-        let (values, members, fallback_name) = combined;
-        let scale = series_scale(&s.values, card.period);
-        // The bounds per level of `forecast` made by `by`; NaN without an error scale.
-        let bounds = |forecast: &[f64], by: MadeBy| match (calibration, scale) {
-            (None, _) => Vec::new(),
-            (Some(c), Some(scale)) => c.bounds(forecast, scale, by),
-            (Some(_), None) => vec![(vec![f64::NAN; h], vec![f64::NAN; h]); levels.len()],
-        };
-        let by = if fallback_name.is_some() {
-            MadeBy::Fallback
-        } else {
-            MadeBy::Combination
-        };
-        let combined_bounds = bounds(&values, by);
-        let member_bounds: Vec<Vec<(Vec<f64>, Vec<f64>)>> =
-            members.map_or_else(Vec::new, |(f, _)| {
-                f.iter()
-                    .enumerate()
-                    .map(|(k, fk)| bounds(fk, MadeBy::Member(k)))
-                    .collect()
-            });
-        for j in 0..h {
-            rows.push(ForecastRow {
-                unique_id: s.id.clone(),
-                ds: stamps[j].clone(),
-                forecast: values[j],
-                models: members.map_or_else(Vec::new, |(f, _)| f.iter().map(|fk| fk[j]).collect()),
-                weights: members.map_or_else(Vec::new, |(_, w)| w.clone()),
-                intervals: combined_bounds
-                    .iter()
-                    .map(|(lo, hi)| (lo[j], hi[j]))
-                    .collect(),
-                model_intervals: member_bounds
-                    .iter()
-                    .map(|per_level| per_level.iter().map(|(lo, hi)| (lo[j], hi[j])).collect())
-                    .collect(),
-                fallback: fallback_name.clone(),
-            });
-        }
+    for (i, future) in prepared.futures.iter().enumerate() {
+        let w = next_eligible
+            .next_if(|(_, &e)| e == i)
+            .map(|(row, _)| &weights[row][..]);
+        rows.extend(series_rows(future, w, levels.len(), calibration)?);
     }
     Ok(Forecasts {
         names: card.names.clone(),
@@ -209,8 +158,78 @@ pub(crate) fn assemble(
     })
 }
 
+/// One series' rows: the pool's forecasts combined with `weights` (its fallback's when it
+/// has no pool forecasts), with the intervals of `calibration` at its `levels` levels.
+pub(crate) fn series_rows(
+    future: &SeriesFuture,
+    weights: Option<&[f64]>,
+    levels: usize,
+    calibration: Option<&Calibration>,
+) -> Result<Vec<ForecastRow>> {
+    let h = future.stamps.len();
+    let (values, members, fallback_name) = match (&future.forecasts, weights) {
+        (FutureForecasts::Pool(f), Some(w)) => {
+            if w.len() != f.len() {
+                return Err(Error::Settings(format!(
+                    "series {}: {} weights for {} pool forecasts",
+                    future.id,
+                    w.len(),
+                    f.len()
+                )));
+            }
+            let values: Vec<f64> = (0..h)
+                .map(|j| w.iter().zip(f).map(|(wk, fk)| wk * fk[j]).sum())
+                .collect();
+            (values, Some((f, w)), None)
+        }
+        (FutureForecasts::Pool(_), None) => {
+            return Err(Error::Settings(format!(
+                "series {}: pool forecasts without weights",
+                future.id
+            )))
+        }
+        (FutureForecasts::Fallback { name, values }, _) => (values.clone(), None, Some(name)),
+    };
+    // The bounds per level of `forecast` made by `by`; NaN without an error scale.
+    let bounds = |forecast: &[f64], by: MadeBy| match (calibration, future.scale) {
+        (None, _) => Vec::new(),
+        (Some(c), Some(scale)) => c.bounds(forecast, scale, by),
+        (Some(_), None) => vec![(vec![f64::NAN; h], vec![f64::NAN; h]); levels],
+    };
+    let by = if fallback_name.is_some() {
+        MadeBy::Fallback
+    } else {
+        MadeBy::Combination
+    };
+    let combined_bounds = bounds(&values, by);
+    let member_bounds: Vec<Vec<(Vec<f64>, Vec<f64>)>> = members.map_or_else(Vec::new, |(f, _)| {
+        f.iter()
+            .enumerate()
+            .map(|(k, fk)| bounds(fk, MadeBy::Member(k)))
+            .collect()
+    });
+    Ok((0..h)
+        .map(|j| ForecastRow {
+            unique_id: future.id.clone(),
+            ds: future.stamps[j].clone(),
+            forecast: values[j],
+            models: members.map_or_else(Vec::new, |(f, _)| f.iter().map(|fk| fk[j]).collect()),
+            weights: members.map_or_else(Vec::new, |(_, w)| w.to_vec()),
+            intervals: combined_bounds
+                .iter()
+                .map(|(lo, hi)| (lo[j], hi[j]))
+                .collect(),
+            model_intervals: member_bounds
+                .iter()
+                .map(|per_level| per_level.iter().map(|(lo, hi)| (lo[j], hi[j])).collect())
+                .collect(),
+            fallback: fallback_name.cloned(),
+        })
+        .collect())
+}
+
 /// Naive2 with the model's period where the series has more than one period, else naive.
-fn fallback(values: &[f64], h: usize, m: usize) -> Result<(String, Vec<f64>)> {
+pub(crate) fn fallback(values: &[f64], h: usize, m: usize) -> Result<(String, Vec<f64>)> {
     let mut last_error = None;
     for (name, spec) in [
         ("naive2", ModelSpec::Naive2 { m }),

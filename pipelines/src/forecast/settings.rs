@@ -76,6 +76,24 @@ impl FitSettings {
     /// The options for `panel`: the preset's, then the explicit settings; the season from
     /// the stamps when not given (which the pool's seasonal models then use).
     pub fn resolve(&self, panel: &Panel) -> Result<FitOptions> {
+        self.resolve_with(&panel.seasons())
+    }
+
+    /// The options for a panel spread over workers, none of which sees all its series: the
+    /// season must be given (or come from the preset).
+    pub fn resolve_partitioned(&self) -> Result<FitOptions> {
+        if self.season.is_none() && self.preset.is_none() {
+            return Err(Error::Settings(
+                "season: give the seasonal period (1: none) when the panel is partitioned; \
+                 each worker sees only some series, so their stamps cannot decide it"
+                    .into(),
+            ));
+        }
+        self.resolve_with(&[])
+    }
+
+    /// The options for a panel whose stamps imply the seasonal periods `seasons`.
+    fn resolve_with(&self, seasons: &[usize]) -> Result<FitOptions> {
         let (meta, seed) = (self.meta, self.seed);
         let mut opts = match self.preset {
             Some(Preset::M4Hourly) => FitOptions::m4(M4Frequency::Hourly, meta, seed),
@@ -98,19 +116,14 @@ impl FitSettings {
         let season = self
             .season
             .or(opts.season)
-            .or_else(|| panel.seasons().first().copied())
+            .or_else(|| seasons.first().copied())
             .unwrap_or(1);
         opts.season = Some(season);
         if let Some(pool) = &self.pool {
             opts.models = Some(ModelSpec::parse_list(pool, season)?);
         }
         if self.global_mlp && opts.global.is_none() {
-            let longest = panel
-                .seasons()
-                .last()
-                .copied()
-                .unwrap_or(season)
-                .max(season);
+            let longest = seasons.last().copied().unwrap_or(season).max(season);
             opts.global = Some(global_mlp_for(longest, opts.horizon));
         }
         if let (Some(global), Some(steps)) = (&mut opts.global, self.global_steps) {

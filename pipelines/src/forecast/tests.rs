@@ -59,9 +59,9 @@ fn a_member_s_intervals_are_those_of_a_combination_that_picks_it_alone() {
     // intervals, calibrated on the same window, must be model k's own.
     let p = panel(20, 70);
     let (m, models) = resolve(&p, &options(MetaLearner::Equal)).unwrap();
-    let prepared = Prepared::new(&p, &models, None, (7, m), None, true, &Silent).unwrap();
+    let prepared = Prepared::new(&p, &models, None, (7, m), None, true, false, &Silent).unwrap();
     let ctx = prepared.ctx.as_ref().unwrap();
-    let naive2 = prepared.pool.naive2_column().unwrap();
+    let naive2 = prepared.naive2;
     let levels = [80.0, 95.0];
     for k in 0..models.len() {
         let mut hot = vec![0.0; models.len()];

@@ -22,12 +22,12 @@ with missing values (``"error"``, ``"previous"``, ``"drop"``).
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, engine as _engine
 from .exceptions import InvalidInputError
 
 Models = Union[str, Sequence[str], None]
@@ -93,12 +93,23 @@ class MetaForecaster:
             h, models, dict(season=season, meta=meta, preset=preset, seed=seed, **settings)
         )
         self._model: Optional[_core.MetaModel] = None
-        self._df: Optional[pd.DataFrame] = None
+        self._df: Any = None
+        self._engine: Tuple[Any, Any] = (None, None)
 
-    def fit(self, df: pd.DataFrame) -> "MetaForecaster":
-        """Fits the pool on each series' validation window and trains the meta-learner."""
-        self._model = _core.fit_panel(_csv(df, *self._cols), self._settings, self.fill)
+    def fit(self, df: Any, *, engine: Any = None, engine_conf: Any = None) -> "MetaForecaster":
+        """Fits the pool on each series' validation window and trains the meta-learner.
+
+        ``df`` may be a Dask, Ray or Spark frame (or a pandas frame with ``engine=``, e.g. a
+        Dask client): the per-series work then runs on the engine's workers and the
+        meta-learner on this machine (see :mod:`metablend.engine`); ``season`` must be
+        given, and a global MLP cannot run there."""
+        if _engine.is_distributed(df, engine):
+            self._model = _engine.fit(df, self._settings, self.fill, self._cols, engine,
+                                      engine_conf)
+        else:
+            self._model = _core.fit_panel(_csv(df, *self._cols), self._settings, self.fill)
         self._df = df
+        self._engine = (engine, engine_conf)
         self.h = self.card["horizon"]
         return self
 
@@ -116,13 +127,18 @@ class MetaForecaster:
         self,
         h: Optional[int] = None,
         level: Optional[Sequence[float]] = None,
-        df: Optional[pd.DataFrame] = None,
-    ) -> pd.DataFrame:
+        df: Any = None,
+        *,
+        engine: Any = None,
+        engine_conf: Any = None,
+    ) -> Any:
         """Forecasts ``h`` steps after each series of ``df`` (default: the fitted frame;
         new series are welcome). Columns: ``unique_id``, ``ds``, ``metablend``, its
         ``metablend-lo-L``/``-hi-L`` per level, each pool model with its own intervals, the
         weights ``w_<model>`` and ``fallback`` (the rule used for a series too short for
-        the pool)."""
+        the pool). On an engine's frame (or with ``engine=``; default: the fit's engine
+        for the fitted frame) the forecasts are made on the workers and returned as the
+        engine's frame, in no particular row order."""
         model = self._fitted()
         if h is not None and h != self.h:
             raise InvalidInputError(
@@ -130,6 +146,11 @@ class MetaForecaster:
                 "weights are per horizon); fit another one for this horizon"
             )
         data = self._df if df is None else df
+        if df is None and engine is None:
+            engine, engine_conf = self._engine
+        if _engine.is_distributed(data, engine):
+            return _engine.predict(model, data, level or [], self.fill, self._cols, engine,
+                                   engine_conf)
         cols = model.forecast(_csv(data, *self._cols), [float(x) for x in (level or [])], self.fill)
         out = pd.DataFrame(cols)
         out["ds"] = _ds_like(out["ds"], data[self._cols[1]])
@@ -190,16 +211,23 @@ def cross_validation(
 
 
 def features(
-    df: pd.DataFrame,
+    df: Any,
     season: Optional[int] = None,
     *,
     fill: str = "error",
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
-) -> pd.DataFrame:
+    engine: Any = None,
+    engine_conf: Any = None,
+) -> Any:
     """FFORMA's 42 features of every series (tsfeatures' names), one row per series;
-    NaN where a feature does not apply or the series is too short for them."""
+    NaN where a feature does not apply or the series is too short for them. On an
+    engine's frame (or with ``engine=``) they are computed on the workers and returned as
+    the engine's frame."""
+    if _engine.is_distributed(df, engine):
+        cols = (id_col, time_col, target_col)
+        return _engine.features(df, season, fill, cols, engine, engine_conf)
     ids, names, rows = _core.panel_features(_csv(df, id_col, time_col, target_col), season, fill)
     values = np.array([r if r is not None else [np.nan] * len(names) for r in rows], dtype=np.float64)
     out = pd.DataFrame(values.reshape(len(ids), len(names)), columns=names)

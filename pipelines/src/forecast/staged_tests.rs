@@ -1,0 +1,153 @@
+//! The staged path (per-series map, driver, per-series rows) against the local one.
+
+use metablend_core::Silent;
+use metablend_ensemble::panel::{read_panel_from, Panel, PanelOptions};
+
+use super::*;
+
+/// A weekly-stamped panel with integer stamps: seasonal series, one short, one constant.
+fn panel() -> Panel {
+    let mut text = String::from("unique_id,ds,y\n");
+    for i in 0..24 {
+        let len = 60 + 3 * i;
+        for t in 0..len {
+            let y = 20.0
+                + i as f64
+                + 4.0 * ((t % 6) as f64 - 2.5)
+                + 0.1 * t as f64 * (i % 4) as f64
+                + ((t * 7919 + i * 104_729) % 17) as f64 * 0.2;
+            text += &format!("s{i},{t},{y}\n");
+        }
+    }
+    for t in 0..6 {
+        text += &format!("short,{t},{t}\n");
+    }
+    for t in 0..50 {
+        text += "flat,";
+        text += &format!("{t},3\n");
+    }
+    read_panel_from(text.as_bytes(), "mem.csv", &PanelOptions::default()).unwrap()
+}
+
+fn options(meta: MetaLearner) -> FitOptions {
+    FitOptions {
+        season: Some(6),
+        models: Some(ModelSpec::parse_list("naive snaive:6 drift ses:6 theta:6", 6).unwrap()),
+        meta,
+        ppo: PpoMetaOptions {
+            steps: 600,
+            ..PpoMetaOptions::default()
+        },
+        ..FitOptions::new(5)
+    }
+}
+
+/// `panel` cut into `parts` partitions (series `i` in partition `i % parts`), each mapped on
+/// its own, the partitions done last first, the work put back in panel order.
+fn map_partitioned(panel: &Panel, plan: &Plan, parts: usize) -> Vec<SeriesWork> {
+    let mut out: Vec<(usize, SeriesWork)> = Vec::new();
+    for p in (0..parts).rev() {
+        let idx: Vec<usize> = (0..panel.series.len()).filter(|i| i % parts == p).collect();
+        let part = Panel {
+            series: idx.iter().map(|&i| panel.series[i].clone()).collect(),
+            format: panel.format,
+            frequency: panel.frequency,
+        };
+        let works = map_series(&part, plan, &Silent).unwrap();
+        out.extend(idx.into_iter().zip(works));
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, w)| w).collect()
+}
+
+/// Fits and forecasts in stages over `parts` partitions.
+fn staged(
+    panel: &Panel,
+    opts: &FitOptions,
+    levels: &[f64],
+    parts: usize,
+) -> (MetaModel, Forecasts) {
+    let plan = Plan::for_fit(opts).unwrap();
+    let fits = map_partitioned(panel, &plan, parts)
+        .into_iter()
+        .map(|w| w.fit)
+        .collect();
+    let model = fit_gathered(fits, opts, panel.frequency, &Silent).unwrap();
+    let plan = Plan::for_forecast(&model, levels).unwrap();
+    let works = map_partitioned(panel, &plan, parts);
+    let (fits, futures): (Vec<_>, Vec<_>) = works.into_iter().map(|w| (w.fit, w.future)).unzip();
+    let combination = combine_gathered(&model, fits, levels).unwrap();
+    let mut rows = Vec::new();
+    for (future, weights) in futures.iter().zip(&combination.weights) {
+        rows.extend(
+            forecast_rows(
+                &model.card,
+                future.as_ref().unwrap(),
+                weights.as_deref(),
+                levels.len(),
+                combination.calibration.as_ref(),
+            )
+            .unwrap(),
+        );
+    }
+    let forecasts = Forecasts {
+        names: model.card.names.clone(),
+        horizon: model.card.horizon,
+        levels: levels.to_vec(),
+        rows,
+        calibration: combination.calibration.as_ref().map(|c| c.info.clone()),
+    };
+    (model, forecasts)
+}
+
+#[test]
+fn the_staged_path_is_the_local_one_bit_for_bit_whatever_the_partitions() {
+    let p = panel();
+    let levels = [80.0, 95.0];
+    let mut earlier = options(MetaLearner::Fforma);
+    earlier.fforma_inputs = InputWindow::Earlier;
+    for opts in [
+        options(MetaLearner::Fforma),
+        earlier,
+        options(MetaLearner::Ppo),
+        options(MetaLearner::InverseError),
+    ] {
+        let local = fit(&p, &opts, &Silent).unwrap();
+        let local_forecasts = forecast(&local, &p, &levels, &Silent).unwrap();
+        assert_eq!(local_forecasts.fallbacks(), ["short", "flat"]);
+        for parts in [1, 3, 7] {
+            let (model, forecasts) = staged(&p, &opts, &levels, parts);
+            assert_eq!(
+                model.card, local.card,
+                "{} over {parts} partitions",
+                opts.meta
+            );
+            assert_eq!(forecasts, local_forecasts, "{} over {parts}", opts.meta);
+        }
+    }
+}
+
+#[test]
+fn the_staged_path_refuses_what_needs_every_series_at_once() {
+    let mut opts = options(MetaLearner::Fforma);
+    opts.global = Some(global_mlp_for(6, 5));
+    let e = Plan::for_fit(&opts).unwrap_err().to_string();
+    assert!(e.contains("global MLP"), "{e}");
+    let mut opts = options(MetaLearner::Fforma);
+    opts.season = None;
+    let e = Plan::for_fit(&opts).unwrap_err().to_string();
+    assert!(e.contains("season"), "{e}");
+    // Work from another pool is refused, naming the series.
+    let p = panel();
+    let opts = options(MetaLearner::Equal);
+    let model = fit(&p, &opts, &Silent).unwrap();
+    let mut other = opts.clone();
+    other.models = Some(ModelSpec::parse_list("naive ses:6", 6).unwrap());
+    let fits = map_series(&p, &Plan::for_fit(&other).unwrap(), &Silent)
+        .unwrap()
+        .into_iter()
+        .map(|w| w.fit)
+        .collect();
+    let e = combine_gathered(&model, fits, &[]).unwrap_err().to_string();
+    assert!(e.contains("series s0") && e.contains("pool"), "{e}");
+}

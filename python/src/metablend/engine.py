@@ -1,0 +1,217 @@
+"""Forecasting on a cluster engine (Dask, Ray, Spark, or anything Fugue runs on), as
+statsforecast does: ``MetaForecaster.fit``, ``predict`` and ``features`` take the engine's
+frame (or a pandas frame and ``engine=``) and run here.
+
+The per-series work (the pool's fits and forecasts, the features, the forecast rows) runs
+partitioned by series on the engine's workers, through the same Rust functions as the local
+path; the meta-learner trains on the driver from the gathered per-series work (features and
+validation windows: a few hundred numbers per series, never a history), and the fitted
+model's card and each series' weights go back to the workers for the forecasts.
+
+Series are gathered in ``unique_id`` order (a distributed frame has no row order), so the
+results equal the local path's on a frame sorted by ``unique_id``, bit for bit, whatever the
+number of workers or partitions. A worker that dies is replaced and its tasks rerun by the
+engine; every stage is a pure function of its input, so the result is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .exceptions import InvalidInputError
+
+Columns = Tuple[str, str, str]
+
+
+def is_distributed(df: Any, engine: Any) -> bool:
+    """Whether ``df`` with ``engine`` runs on an engine rather than on this machine."""
+    return engine is not None or not isinstance(df, pd.DataFrame)
+
+
+def _fugue():
+    try:
+        import fugue.api as fa
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise InvalidInputError(
+            "a non-pandas frame or engine= needs Fugue and the engine's package "
+            "(e.g. pip install 'fugue[dask]'); pass a pandas DataFrame to run locally"
+        ) from e
+    return fa
+
+
+def _csv(df: pd.DataFrame, cols: Columns) -> str:
+    frame = df[list(cols)]
+    frame.columns = ["unique_id", "ds", "y"]
+    return frame.to_csv(index=False)
+
+
+def _map_work(df: pd.DataFrame, plan: Any, cols: Any, fill: Any) -> pd.DataFrame:
+    """A worker's series: their work as bytes (the id column named as the input's)."""
+    ids, fits, futures, frequency = _core.map_partition(_csv(df, tuple(cols)), plan, fill)
+    return pd.DataFrame(
+        {
+            cols[0]: pd.Series(ids, dtype=object),
+            "_fit": pd.Series(fits, dtype=object),
+            "_future": pd.Series(futures, dtype=object),
+            "_frequency": pd.Series([frequency] * len(ids), dtype=object),
+        }
+    )
+
+
+def _by_series(cols: Columns) -> dict:
+    return {"by": [cols[0]], "presort": f"{cols[1]} asc"}
+
+
+def _work(fa: Any, df: Any, plan: bytes, cols: Columns, fill: str, **kwargs: Any) -> Any:
+    return fa.transform(
+        df,
+        _map_work,
+        schema=f"{cols[0]}:str,_fit:bytes,_future:bytes,_frequency:str",
+        params={"plan": plan, "cols": list(cols), "fill": fill},
+        partition=_by_series(cols),
+        **kwargs,
+    )
+
+
+def _gathered(fa: Any, work: Any, cols: Columns, columns: List[str]) -> pd.DataFrame:
+    """The work's ``columns`` on the driver, in ``unique_id`` order."""
+    local = fa.as_pandas(fa.select_columns(work, [cols[0], *columns]))
+    return local.sort_values(cols[0], kind="stable").reset_index(drop=True)
+
+
+def fit(
+    df: Any, settings: str, fill: str, cols: Columns, engine: Any, engine_conf: Any
+) -> "_core.MetaModel":
+    """Fits a meta-model on ``df`` over ``engine``."""
+    fa = _fugue()
+    plan = _core.fit_plan(settings)
+    with fa.engine_context(engine, engine_conf, infer_by=[df]):
+        work = _work(fa, df, plan, cols, fill)
+        gathered = _gathered(fa, work, cols, ["_fit", "_frequency"])
+    return _core.fit_from_work(settings, list(gathered["_fit"]), list(gathered["_frequency"]))
+
+
+def _ds_kind(fa: Any, df: Any, time_col: str) -> str:
+    import pyarrow as pa
+
+    t = fa.get_schema(df)[time_col].type
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        return "datetime"
+    if pa.types.is_integer(t):
+        return "int"
+    return "str"
+
+
+def _forecast_rows(
+    df: pd.DataFrame, card: Any, levels: Any, calibration: Any, ds_kind: Any, cols: Any
+) -> pd.DataFrame:
+    """A worker's series: their forecast rows."""
+    # `_w0`, `_w1`, ...: the series' weights, NaN for a series on the fallback.
+    w = df[[c for c in df.columns if c.startswith("_w")]].to_numpy(dtype=np.float64)
+    weights = [None if np.isnan(row).all() else row.tolist() for row in w]
+    out = pd.DataFrame(
+        _core.forecast_partition(card, list(df["_future"]), weights, list(levels), calibration)
+    )
+    if ds_kind == "datetime":
+        out["ds"] = pd.to_datetime(out["ds"])
+    elif ds_kind == "int":
+        out["ds"] = out["ds"].astype(np.int64)
+    return out.rename(columns={"unique_id": cols[0], "ds": cols[1]})
+
+
+def _rows_schema(card: str, levels: List[float], calibration: Optional[bytes], ds_kind: str,
+                 cols: Columns) -> Any:
+    import pyarrow as pa
+
+    names = list(_core.forecast_partition(card, [], [], levels, calibration).keys())
+    ds = {"datetime": pa.timestamp("ns"), "int": pa.int64()}.get(ds_kind, pa.string())
+    fields = []
+    for n in names:
+        if n == "unique_id":
+            fields.append(pa.field(cols[0], pa.string()))
+        elif n == "ds":
+            fields.append(pa.field(cols[1], ds))
+        elif n == "fallback":
+            fields.append(pa.field(n, pa.string()))
+        else:
+            fields.append(pa.field(n, pa.float64()))
+    from triad import Schema
+
+    return str(Schema(pa.schema(fields)))
+
+
+def predict(
+    model: "_core.MetaModel",
+    df: Any,
+    levels: Sequence[float],
+    fill: str,
+    cols: Columns,
+    engine: Any,
+    engine_conf: Any,
+) -> Any:
+    """The forecast rows of every series of ``df`` over ``engine``, as the engine's frame."""
+    fa = _fugue()
+    levels = [float(x) for x in levels]
+    plan = _core.forecast_plan(model, levels)
+    card = model.card_json()
+    with fa.engine_context(engine, engine_conf, infer_by=[df]):
+        ds_kind = _ds_kind(fa, df, cols[1])
+        # Persisted: the driver reads the validation work, the workers then the future's.
+        work = _work(fa, df, plan, cols, fill, persist=True)
+        gathered = _gathered(fa, work, cols, ["_fit"])
+        weights, calibration = _core.combine_work(model, list(gathered["_fit"]), levels)
+        from fugue import PandasDataFrame
+
+        # Weights as float columns: engines keep floats exact, and turn object columns
+        # (lists, bytes) into text on the way in.
+        k = len(json.loads(card)["names"])
+        w = np.full((len(weights), k), np.nan)
+        for i, row in enumerate(weights):
+            if row is not None:
+                w[i] = row
+        frame = pd.DataFrame(w, columns=[f"_w{j}" for j in range(k)])
+        frame.insert(0, cols[0], gathered[cols[0]].astype(str).to_numpy())
+        schema = ",".join([f"{cols[0]}:str"] + [f"_w{j}:double" for j in range(k)])
+        per_series = PandasDataFrame(frame, schema)
+        joined = fa.inner_join(fa.select_columns(work, [cols[0], "_future"]), per_series)
+        rows = fa.transform(
+            joined,
+            _forecast_rows,
+            schema=_rows_schema(card, levels, calibration, ds_kind, cols),
+            params={"card": card, "levels": levels, "calibration": calibration,
+                    "ds_kind": ds_kind, "cols": list(cols)},
+        )
+        return fa.get_native_as_df(rows)
+
+
+def _feature_rows(df: pd.DataFrame, season: Any, cols: Any, fill: Any) -> pd.DataFrame:
+    """A worker's series: their features."""
+    ids, names, rows = _core.panel_features(_csv(df, tuple(cols)), season, fill)
+    values = np.array([r if r is not None else [np.nan] * len(names) for r in rows],
+                      dtype=np.float64).reshape(len(ids), len(names))
+    out = pd.DataFrame(values, columns=names)
+    out.insert(0, cols[0], pd.Series(ids, dtype=object))
+    return out
+
+
+def features(df: Any, season: Optional[int], fill: str, cols: Columns, engine: Any,
+             engine_conf: Any) -> Any:
+    """FFORMA's features of every series of ``df`` over ``engine``, as the engine's frame."""
+    fa = _fugue()
+    schema = ",".join([f"{cols[0]}:str"] + [f"{n}:double" for n in _core.FEATURE_NAMES])
+    with fa.engine_context(engine, engine_conf, infer_by=[df]):
+        return fa.transform(
+            df,
+            _feature_rows,
+            schema=schema,
+            params={"season": season, "cols": list(cols), "fill": fill},
+            partition=_by_series(cols),
+        )
+
+
+__all__ = ["is_distributed", "fit", "predict", "features"]

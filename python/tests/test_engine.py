@@ -1,0 +1,118 @@
+"""Forecasting on a cluster engine: a local Dask cluster with two worker processes, through
+Fugue, against the local path."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+fa = pytest.importorskip("fugue.api")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("dask.distributed")
+
+from metablend.exceptions import InvalidInputError  # noqa: E402
+from metablend.forecast import MetaForecaster, features  # noqa: E402
+
+POOL = "naive snaive:7 drift ses:7 theta:7"
+SETTINGS = dict(h=7, season=7, models=POOL)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture
+def sorted_panel(daily_panel):
+    """The panel in unique_id order, the order an engine gathers series in."""
+    return daily_panel.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+def local_frame(df):
+    """An engine's frame gathered here, in the local path's dtypes and row order."""
+    df = df.compute() if hasattr(df, "compute") else fa.as_pandas(df)
+    df = df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        col = df[c]
+        if c == "ds":
+            out[c] = pd.to_datetime(col).astype("datetime64[ns]")
+        elif c in ("unique_id", "fallback"):
+            out[c] = col.astype(object).where(col.notna(), None)
+        else:
+            out[c] = col.astype("float64")
+    return out
+
+
+def expected(local):
+    return local.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("meta", ["fforma", "inverse"])
+def test_fit_and_predict_on_dask_equal_the_local_path_bit_for_bit(client, sorted_panel, meta):
+    local = MetaForecaster(meta=meta, **SETTINGS).fit(sorted_panel)
+    want = expected(local.predict(level=[80, 95]))
+    for partitions in (1, 5):
+        ddf = dd.from_pandas(sorted_panel.sample(frac=1, random_state=partitions), npartitions=partitions)
+        mf = MetaForecaster(meta=meta, **SETTINGS).fit(ddf)
+        assert mf.card == local.card
+        got = local_frame(mf.predict(level=[80, 95]))
+        pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
+    # A pandas frame with engine= runs there too; so do new series given to predict.
+    mf = MetaForecaster(meta=meta, **SETTINGS).fit(sorted_panel, engine=client)
+    assert mf.card == local.card
+    got = local_frame(mf.predict(level=[80], df=sorted_panel, engine=client))
+    pd.testing.assert_frame_equal(got, expected(local.predict(level=[80])), check_exact=True)
+
+
+def test_features_on_dask_equal_the_local_ones(client, sorted_panel):
+    ddf = dd.from_pandas(sorted_panel, npartitions=3)
+    got = features(ddf, season=7).compute().sort_values("unique_id").reset_index(drop=True)
+    got = got.astype({c: "float64" for c in got.columns[1:]})
+    got["unique_id"] = got["unique_id"].astype(object)
+    want = features(sorted_panel, season=7).sort_values("unique_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_what_cannot_run_partitioned_is_a_clear_error(client, sorted_panel):
+    ddf = dd.from_pandas(sorted_panel, npartitions=2)
+    with pytest.raises(InvalidInputError, match="season"):
+        MetaForecaster(h=7, models=POOL).fit(ddf)
+    with pytest.raises(InvalidInputError, match="global MLP"):
+        MetaForecaster(global_mlp=True, **SETTINGS).fit(ddf)
+    local = MetaForecaster(global_mlp=True, global_steps=20, **SETTINGS).fit(sorted_panel)
+    with pytest.raises(InvalidInputError, match="global MLP"):
+        local.predict(df=ddf)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_unchanged(sorted_panel, tmp_path):
+    marker = tmp_path / "died"
+
+    class DieOnce(distributed.WorkerPlugin):
+        """Kills its worker's process at the first task it starts, once per cluster."""
+
+        def transition(self, key, start, finish, **kwargs):
+            if finish == "executing" and not os.path.exists(marker):
+                open(marker, "w").close()
+                os._exit(1)
+
+    local = MetaForecaster(**SETTINGS).fit(sorted_panel)
+    want = expected(local.predict(level=[80, 95]))
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        ddf = dd.from_pandas(sorted_panel, npartitions=4).persist()
+        distributed.wait(ddf)
+        before = set(c.scheduler_info()["workers"])
+        c.register_plugin(DieOnce())
+        mf = MetaForecaster(**SETTINGS).fit(ddf)
+        assert marker.exists(), "no worker died"
+        got = local_frame(mf.predict(level=[80, 95]))
+        after = set(c.scheduler_info()["workers"])
+    assert before != after, "the dead worker was not replaced"
+    assert mf.card == local.card
+    pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
