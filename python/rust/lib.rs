@@ -39,6 +39,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(staged::fit_from_work, m)?)?;
     m.add_function(wrap_pyfunction!(staged::forecast_plan, m)?)?;
     m.add_function(wrap_pyfunction!(staged::combine_work, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::cv_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::map_window_partition, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::fit_window_work, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::score_partition, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::cv_report_from_scores, m)?)?;
     m.add_function(wrap_pyfunction!(staged::forecast_partition, m)?)?;
     m.add_function(wrap_pyfunction!(combine::combine, m)?)?;
     m.add_function(wrap_pyfunction!(combine::off_policy, m)?)?;

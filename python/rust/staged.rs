@@ -1,12 +1,14 @@
 //! The staged forecasting path for cluster engines (`metablend.engine`): the per-series
-//! map, the driver's fit and combination, and the per-series rows, each the library's own
+//! map, the driver's fit and combination, and the per-series rows (and, for a
+//! cross-validation, the per-series scores and their sums), each the library's own
 //! function. What crosses between workers and the driver is MessagePack bytes (exact for
 //! every float, NaN included), one value per series.
 
 use metablend_ensemble::panel::Frequency;
 use metablend_pipelines::forecast::{
-    combine_gathered, fit_gathered, forecast_rows, map_series, Calibration, FitSettings, Forecasts,
-    ModelCard, Plan, SeriesFit, SeriesFuture,
+    combine_gathered, cv_report, fit_gathered, fit_window, forecast_rows, map_series, map_window,
+    score_series, score_window, Calibration, CvOptions, CvPlan, FitSettings, Forecasts, ModelCard,
+    Plan, SeriesFit, SeriesFuture, SeriesScores, WindowTail,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -179,4 +181,146 @@ pub(crate) fn forecast_partition<'py>(
         calibration: calibration.map(|c| c.info),
     };
     columns(py, &forecasts)
+}
+
+/// The cross-validation's options on a partitioned panel.
+fn cv_options(settings: &str, windows: usize, levels: Vec<f64>) -> PyResult<CvOptions> {
+    let settings: FitSettings = from_json(settings, "fit settings")?;
+    Ok(CvOptions {
+        fit: settings.resolve_partitioned().or_raise()?,
+        windows,
+        levels,
+    })
+}
+
+/// The plan of a staged cross-validation.
+#[pyfunction]
+pub(crate) fn cv_plan<'py>(
+    py: Python<'py>,
+    settings: &str,
+    windows: usize,
+    levels: Vec<f64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let opts = cv_options(settings, windows, levels)?;
+    encode(py, &CvPlan::new(&opts).or_raise()?)
+}
+
+/// One partition's work for window `window`: the ids, each series' `SeriesFit` and
+/// `WindowTail` as bytes, and the partition's frequency as JSON.
+#[allow(clippy::type_complexity)]
+#[pyfunction]
+#[pyo3(signature = (csv, plan, window, fill="error"))]
+pub(crate) fn map_window_partition<'py>(
+    py: Python<'py>,
+    csv: &str,
+    plan: &[u8],
+    window: usize,
+    fill: &str,
+) -> PyResult<(
+    Vec<String>,
+    Vec<Bound<'py, PyBytes>>,
+    Vec<Bound<'py, PyBytes>>,
+    String,
+)> {
+    let plan: CvPlan = decode(plan, "plan")?;
+    let panel = panel(csv, fill)?;
+    let works = interrupt::run(py, |p| map_window(&panel, &plan, window, p))?.or_raise()?;
+    let (mut ids, mut fits, mut tails) = (Vec::new(), Vec::new(), Vec::new());
+    for (fit, tail) in &works {
+        ids.push(fit.id.clone());
+        fits.push(encode(py, fit)?);
+        tails.push(encode(py, tail)?);
+    }
+    let frequency = serde_json::to_string(&panel.frequency).unwrap_or_default();
+    Ok((ids, fits, tails, frequency))
+}
+
+/// A window's fit from its series' gathered work: the card (JSON), `weights[c][i]` per
+/// combination and series, the calibrations (bytes), the series scored and on the fallback.
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+#[pyfunction]
+#[pyo3(signature = (settings, plan, windows, levels, window, fits, frequencies))]
+pub(crate) fn fit_window_work<'py>(
+    py: Python<'py>,
+    settings: &str,
+    plan: &[u8],
+    windows: usize,
+    levels: Vec<f64>,
+    window: usize,
+    fits: Vec<Vec<u8>>,
+    frequencies: Vec<String>,
+) -> PyResult<(
+    String,
+    Vec<Vec<Option<Vec<f64>>>>,
+    Bound<'py, PyBytes>,
+    usize,
+    usize,
+)> {
+    let opts = cv_options(settings, windows, levels)?;
+    let plan: CvPlan = decode(plan, "plan")?;
+    let fits: Vec<SeriesFit> = decode_all(&fits, "series work")?;
+    let frequency = common_frequency(&frequencies)?;
+    let fit =
+        interrupt::run(py, |p| fit_window(fits, &plan, &opts, window, frequency, p))?.or_raise()?;
+    let card = serde_json::to_string(&fit.card).unwrap_or_default();
+    let calibrations = encode(py, &fit.calibrations)?;
+    Ok((card, fit.weights, calibrations, fit.series, fit.fallbacks))
+}
+
+/// A partition's series' shares of a window's scores (bytes each); `weights[i][c]` is
+/// combination c's weights for series i.
+#[pyfunction]
+pub(crate) fn score_partition<'py>(
+    py: Python<'py>,
+    card: &str,
+    plan: &[u8],
+    tails: Vec<Vec<u8>>,
+    weights: Vec<Vec<Option<Vec<f64>>>>,
+    calibrations: &[u8],
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let card: ModelCard = from_json(card, "model card")?;
+    let plan: CvPlan = decode(plan, "plan")?;
+    let tails: Vec<WindowTail> = decode_all(&tails, "series work")?;
+    let calibrations: Vec<Option<Calibration>> = decode(calibrations, "calibrations")?;
+    if weights.len() != tails.len() {
+        return Err(raise(
+            Kind::InvalidInput,
+            format!("{} weights for {} series", weights.len(), tails.len()),
+        ));
+    }
+    tails
+        .iter()
+        .zip(&weights)
+        .map(|(tail, w)| {
+            let scores = score_series(&card, &plan, tail, w, &calibrations).or_raise()?;
+            encode(py, &scores)
+        })
+        .collect()
+}
+
+/// The rolling-origin report (JSON, as `cross_validate`'s) from every window's series'
+/// shares (in series order), their series scored and on the fallback, and each window's
+/// card (JSON).
+#[allow(clippy::too_many_arguments)]
+#[pyfunction]
+pub(crate) fn cv_report_from_scores(
+    settings: &str,
+    plan: &[u8],
+    windows: usize,
+    levels: Vec<f64>,
+    cards: Vec<String>,
+    scores: Vec<Vec<Vec<u8>>>,
+    series_scored: Vec<usize>,
+    fallbacks: Vec<usize>,
+) -> PyResult<String> {
+    let opts = cv_options(settings, windows, levels)?;
+    let plan: CvPlan = decode(plan, "plan")?;
+    let mut per_window = Vec::new();
+    for (window, (card, shares)) in cards.iter().zip(&scores).enumerate() {
+        let card: ModelCard = from_json(card, "model card")?;
+        let shares: Vec<SeriesScores> = decode_all(shares, "scores")?;
+        per_window.push(score_window(&plan, &card, window, &shares).or_raise()?);
+    }
+    let report = cv_report(&plan, &opts, per_window, series_scored, fallbacks);
+    Ok(serde_json::to_string(&report).unwrap_or_default())
 }

@@ -21,7 +21,7 @@ SETTINGS = dict(h=7, season=7, models=POOL)
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -103,7 +103,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_unchanged(sorted_
     local = MetaForecaster(**SETTINGS).fit(sorted_panel)
     want = expected(local.predict(level=[80, 95]))
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, distributed.Client(cluster) as c:
         ddf = dd.from_pandas(sorted_panel, npartitions=4).persist()
         distributed.wait(ddf)
@@ -116,3 +116,15 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_unchanged(sorted_
     assert before != after, "the dead worker was not replaced"
     assert mf.card == local.card
     pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
+
+
+def test_cross_validation_on_dask_equals_the_local_one(client, sorted_panel):
+    from metablend.forecast import cross_validation
+
+    kw = dict(h=7, n_windows=2, level=[80, 95], season=7, models=POOL)
+    want = cross_validation(sorted_panel, **kw)
+    for partitions in (1, 3):
+        ddf = dd.from_pandas(sorted_panel.sample(frac=1, random_state=1), npartitions=partitions)
+        got = cross_validation(ddf, **kw)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert set(want["method"]) >= {"metablend (fforma)", "inverse_error", "naive2_7"}

@@ -3,11 +3,13 @@
 //! window only; the window's values are read only to score. This is how a user decides
 //! whether to trust the meta-learner on their data.
 
-use metablend_core::{metrics, Progress};
+use metablend_core::Progress;
 use metablend_ensemble::panel::{Panel, PanelSeries};
 use serde::{Deserialize, Serialize};
 
+use super::cv_scores::{aggregate, score_rows, SeriesScores};
 use super::intervals::series_scale;
+use super::output::ForecastRow;
 use super::prepare::Prepared;
 use super::{fit_prepared, forecast_prepared, resolve, FitOptions, Forecasts, MetaLearner};
 use crate::{Error, Result};
@@ -92,13 +94,8 @@ pub fn cross_validation(
     }
     let h = opts.fit.horizon;
     let (m, models) = resolve(panel, &opts.fit)?;
-    let mut metas = vec![opts.fit.meta];
-    for rule in MetaLearner::RULES {
-        if !metas.contains(&rule) {
-            metas.push(rule);
-        }
-    }
-    let mut per_method: Vec<(String, Vec<WindowScore>)> = Vec::new();
+    let metas = metas(opts.fit.meta);
+    let mut scores = Vec::new();
     let (mut series_scored, mut fallbacks) = (Vec::new(), Vec::new());
     for window in 0..opts.windows {
         let cut = (opts.windows - window) * h;
@@ -123,29 +120,71 @@ pub fn cross_validation(
         let mut outputs = Vec::new();
         for &meta in &metas {
             let f = forecast_prepared(&model, meta, &opts.levels, &prepared)?;
-            let label = if meta == opts.fit.meta {
-                format!("metablend ({meta})")
-            } else {
-                meta.to_string()
-            };
-            outputs.push((label, f));
+            outputs.push((method_label(meta, opts.fit.meta), f));
         }
-        let scored = score_window(window, &history, &actual, &outputs, m, &opts.levels)?;
+        scores.push(score_window(
+            window,
+            &history,
+            &actual,
+            &outputs,
+            m,
+            &opts.levels,
+        )?);
+        series_scored.push(history.series.len());
+        fallbacks.push(prepared.fallback_ids().len());
+    }
+    Ok(assemble_report(
+        (h, m),
+        opts,
+        scores,
+        series_scored,
+        fallbacks,
+    ))
+}
+
+/// The combinations a cross-validation scores: the meta-learner `meta`, then the rules.
+pub(crate) fn metas(meta: MetaLearner) -> Vec<MetaLearner> {
+    let mut metas = vec![meta];
+    for rule in MetaLearner::RULES {
+        if !metas.contains(&rule) {
+            metas.push(rule);
+        }
+    }
+    metas
+}
+
+/// A combination's name in the report: `metablend (<meta>)` for the fitted meta-learner.
+pub(crate) fn method_label(meta: MetaLearner, fitted: MetaLearner) -> String {
+    if meta == fitted {
+        format!("metablend ({meta})")
+    } else {
+        meta.to_string()
+    }
+}
+
+/// The report of horizon and season `(h, m)` from every window's scores.
+pub(crate) fn assemble_report(
+    (h, m): (usize, usize),
+    opts: &CvOptions,
+    windows: Vec<Vec<(String, WindowScore)>>,
+    series_scored: Vec<usize>,
+    fallbacks: Vec<usize>,
+) -> CvReport {
+    let mut per_method: Vec<(String, Vec<WindowScore>)> = Vec::new();
+    for scored in windows {
         for (method, s) in scored {
             match per_method.iter_mut().find(|(name, _)| *name == method) {
                 Some((_, v)) => v.push(s),
                 None => per_method.push((method, vec![s])),
             }
         }
-        series_scored.push(history.series.len());
-        fallbacks.push(prepared.fallback_ids().len());
     }
     let mut methods: Vec<CvScore> = per_method
         .into_iter()
         .map(|(m, w)| summarise(m, w))
         .collect();
     methods.sort_by(|a, b| a.owa.total_cmp(&b.owa));
-    Ok(CvReport {
+    CvReport {
         horizon: h,
         season: m,
         windows: opts.windows,
@@ -153,12 +192,12 @@ pub fn cross_validation(
         series_scored,
         fallbacks,
         methods,
-    })
+    }
 }
 
 /// The panel cut `cut` values before each series' end (series no longer than `cut` are
 /// left out), and each kept series' next `h` values.
-fn split(panel: &Panel, cut: usize, h: usize) -> (Panel, Vec<Vec<f64>>) {
+pub(crate) fn split(panel: &Panel, cut: usize, h: usize) -> (Panel, Vec<Vec<f64>>) {
     let mut series = Vec::new();
     let mut actual = Vec::new();
     for s in panel.series.iter().filter(|s| s.values.len() > cut) {
@@ -178,11 +217,8 @@ fn split(panel: &Panel, cut: usize, h: usize) -> (Panel, Vec<Vec<f64>>) {
     (history, actual)
 }
 
-/// A method's name, its forecast of each series, and the forecasts holding its intervals
-/// with the pool model it is (`None` for a combination).
-type Method<'a> = (String, Vec<Vec<f64>>, (&'a Forecasts, Option<usize>));
-
-/// sMAPE, MASE, coverage and MSIS of every method on one window; OWA against Naive2.
+/// sMAPE, MASE, coverage and MSIS of every method (the combinations of `outputs`, then each
+/// pool model) on one window; OWA against Naive2.
 fn score_window(
     window: usize,
     history: &Panel,
@@ -192,119 +228,23 @@ fn score_window(
     levels: &[f64],
 ) -> Result<Vec<(String, WindowScore)>> {
     let h = actual.first().map_or(0, Vec::len);
-    let scales: Vec<Option<f64>> = history
+    let first = &outputs[0].1;
+    let mut names: Vec<String> = outputs.iter().map(|(name, _)| name.clone()).collect();
+    names.extend(first.names.iter().cloned());
+    let series: Vec<SeriesScores> = history
         .series
         .iter()
-        .map(|s| series_scale(&s.values, m).filter(|v| *v > 0.0))
-        .collect();
-    let first = &outputs[0].1;
-    // (method, forecast of series i) for the combinations and each pool model.
-    let mut methods: Vec<Method> = outputs
-        .iter()
-        .map(|(name, f)| (name.clone(), column(f, None, h), (f, None)))
-        .collect();
-    for (k, name) in first.names.iter().enumerate() {
-        methods.push((name.clone(), column(first, Some(k), h), (first, Some(k))));
-    }
-    let accuracy = |forecasts: &[Vec<f64>]| -> Result<(f64, f64)> {
-        let n = actual.len() as f64;
-        let smape = actual
-            .iter()
-            .zip(forecasts)
-            .map(|(y, f)| metrics::window::smape(y, f))
-            .sum::<f64>()
-            / n;
-        let scaled: Vec<f64> = actual
-            .iter()
-            .zip(forecasts)
-            .zip(&scales)
-            .filter_map(|((y, f), s)| s.map(|s| metrics::window::mase(y, f, s)))
-            .collect();
-        if scaled.is_empty() {
-            return Err(Error::Settings(format!(
-                "window {window}: no series has a MASE scale (all constant or too short)"
-            )));
-        }
-        Ok((smape, scaled.iter().sum::<f64>() / scaled.len() as f64))
-    };
-    let naive2 = methods
-        .iter()
-        .find(|(name, _, _)| name.starts_with("naive2"))
-        .ok_or_else(|| Error::Settings("the pool has no Naive2".into()))?;
-    let (s2, m2) = accuracy(&naive2.1)?;
-    methods
-        .iter()
-        .map(|(name, forecasts, (f, model))| {
-            let (smape, mase) = accuracy(forecasts)?;
-            let (coverage, msis) = interval_scores(f, *model, actual, &scales, levels);
-            let owa = 0.5 * (smape / s2 + mase / m2);
-            Ok((
-                name.clone(),
-                WindowScore {
-                    window,
-                    smape,
-                    mase,
-                    owa,
-                    coverage,
-                    msis,
-                },
-            ))
+        .enumerate()
+        .map(|(i, s)| {
+            let scale = series_scale(&s.values, m).filter(|v| *v > 0.0);
+            let rows: Vec<&[ForecastRow]> = outputs
+                .iter()
+                .map(|(_, f)| &f.rows[i * h..(i + 1) * h])
+                .collect();
+            score_rows(&rows, first.names.len(), &actual[i], scale, levels)
         })
-        .collect()
-}
-
-/// Each series' forecast: the combination (`model = None`) or pool model `k`, whose value
-/// on a fallback series is the fallback's forecast.
-fn column(f: &Forecasts, model: Option<usize>, h: usize) -> Vec<Vec<f64>> {
-    f.rows
-        .chunks(h)
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    model
-                        .and_then(|k| r.models.get(k).copied())
-                        .unwrap_or(r.forecast)
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Coverage and MSIS per level (MSIS over the series with a positive scale) of the
-/// combination (`model = None`) or of pool model `k`, whose interval on a fallback series
-/// is the fallback's.
-fn interval_scores(
-    f: &Forecasts,
-    model: Option<usize>,
-    actual: &[Vec<f64>],
-    scales: &[Option<f64>],
-    levels: &[f64],
-) -> (Vec<f64>, Vec<f64>) {
-    let h = f.horizon;
-    let mut coverage = Vec::new();
-    let mut msis = Vec::new();
-    for (l, level) in levels.iter().enumerate() {
-        let alpha = 1.0 - level / 100.0;
-        let (mut inside, mut total, mut score_sum, mut scored) = (0usize, 0usize, 0.0, 0usize);
-        for ((rows, y), scale) in f.rows.chunks(h).zip(actual).zip(scales) {
-            let mut penalty = 0.0;
-            for (r, &v) in rows.iter().zip(y) {
-                let (lo, hi) = model
-                    .and_then(|k| r.model_intervals.get(k))
-                    .map_or(r.intervals[l], |b| b[l]);
-                inside += usize::from(lo <= v && v <= hi);
-                total += 1;
-                penalty += (hi - lo) + 2.0 / alpha * ((lo - v).max(0.0) + (v - hi).max(0.0));
-            }
-            if let Some(s) = scale.filter(|_| penalty.is_finite()) {
-                score_sum += penalty / h as f64 / s;
-                scored += 1;
-            }
-        }
-        coverage.push(inside as f64 / total.max(1) as f64);
-        msis.push(score_sum / scored.max(1) as f64);
-    }
-    (coverage, msis)
+        .collect();
+    aggregate(window, &names, &series, levels)
 }
 
 fn summarise(method: String, windows: Vec<WindowScore>) -> CvScore {

@@ -39,6 +39,7 @@
 //! ```
 
 mod cv;
+mod cv_scores;
 mod earlier;
 mod features;
 mod intervals;
@@ -47,15 +48,20 @@ mod output;
 mod prepare;
 mod settings;
 mod staged;
+mod staged_cv;
 mod work;
 
 pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
+pub use cv_scores::SeriesScores;
 pub use features::{panel_features, FeatureTable};
 pub use intervals::{Calibration, CalibrationInfo};
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
 pub use settings::{FitSettings, Preset};
 pub use staged::{combine_gathered, fit_gathered, forecast_rows, Combination};
+pub use staged_cv::{
+    cv_report, fit_window, map_window, score_series, score_window, CvPlan, WindowFit, WindowTail,
+};
 pub use work::{
     map_series, FutureForecasts, Plan, PoolWork, SeriesFit, SeriesFuture, SeriesWork, WindowWork,
 };

@@ -151,3 +151,53 @@ fn the_staged_path_refuses_what_needs_every_series_at_once() {
     let e = combine_gathered(&model, fits, &[]).unwrap_err().to_string();
     assert!(e.contains("series s0") && e.contains("pool"), "{e}");
 }
+
+#[test]
+fn a_staged_cross_validation_is_the_local_one_bit_for_bit() {
+    let p = panel();
+    let opts = CvOptions {
+        fit: options(MetaLearner::Fforma),
+        windows: 2,
+        levels: vec![80.0, 95.0],
+    };
+    let local = cross_validation(&p, &opts, &Silent).unwrap();
+    let plan = CvPlan::new(&opts).unwrap();
+    for parts in [1, 4] {
+        let (mut windows, mut scored, mut fallbacks) = (Vec::new(), Vec::new(), Vec::new());
+        for window in 0..opts.windows {
+            // Each partition cut and mapped on its own, put back in panel order.
+            let mut work: Vec<(usize, (SeriesFit, WindowTail))> = Vec::new();
+            for q in (0..parts).rev() {
+                let idx: Vec<usize> = (0..p.series.len()).filter(|i| i % parts == q).collect();
+                let part = Panel {
+                    series: idx.iter().map(|&i| p.series[i].clone()).collect(),
+                    format: p.format,
+                    frequency: p.frequency,
+                };
+                let kept: Vec<usize> = idx
+                    .into_iter()
+                    .filter(|&i| p.series[i].values.len() > plan.plan.horizon * (2 - window))
+                    .collect();
+                let mapped = map_window(&part, &plan, window, &Silent).unwrap();
+                assert_eq!(mapped.len(), kept.len());
+                work.extend(kept.into_iter().zip(mapped));
+            }
+            work.sort_by_key(|(i, _)| *i);
+            let (fits, tails): (Vec<_>, Vec<_>) = work.into_iter().map(|(_, w)| w).unzip();
+            let fit = fit_window(fits, &plan, &opts, window, p.frequency, &Silent).unwrap();
+            let shares: Vec<SeriesScores> = tails
+                .iter()
+                .enumerate()
+                .map(|(i, tail)| {
+                    let weights: Vec<_> = fit.weights.iter().map(|w| w[i].clone()).collect();
+                    score_series(&fit.card, &plan, tail, &weights, &fit.calibrations).unwrap()
+                })
+                .collect();
+            windows.push(score_window(&plan, &fit.card, window, &shares).unwrap());
+            scored.push(fit.series);
+            fallbacks.push(fit.fallbacks);
+        }
+        let staged = cv_report(&plan, &opts, windows, scored, fallbacks);
+        assert_eq!(staged, local, "over {parts} partitions");
+    }
+}

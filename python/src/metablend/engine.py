@@ -1,6 +1,6 @@
 """Forecasting on a cluster engine (Dask, Ray, Spark, or anything Fugue runs on), as
-statsforecast does: ``MetaForecaster.fit``, ``predict`` and ``features`` take the engine's
-frame (or a pandas frame and ``engine=``) and run here.
+statsforecast does: ``MetaForecaster.fit``, ``predict``, ``cross_validation`` and
+``features`` take the engine's frame (or a pandas frame and ``engine=``) and run here.
 
 The per-series work (the pool's fits and forecasts, the features, the forecast rows) runs
 partitioned by series on the engine's workers, through the same Rust functions as the local
@@ -111,8 +111,8 @@ def _forecast_rows(
     df: pd.DataFrame, card: Any, levels: Any, calibration: Any, ds_kind: Any, cols: Any
 ) -> pd.DataFrame:
     """A worker's series: their forecast rows."""
-    # `_w0`, `_w1`, ...: the series' weights, NaN for a series on the fallback.
-    w = df[[c for c in df.columns if c.startswith("_w")]].to_numpy(dtype=np.float64)
+    # `_w0_0`, `_w0_1`, ...: the series' weights, NaN for a series on the fallback.
+    w = df[[c for c in df.columns if c.startswith("_w0_")]].to_numpy(dtype=np.float64)
     weights = [None if np.isnan(row).all() else row.tolist() for row in w]
     out = pd.DataFrame(
         _core.forecast_partition(card, list(df["_future"]), weights, list(levels), calibration)
@@ -167,17 +167,8 @@ def predict(
         weights, calibration = _core.combine_work(model, list(gathered["_fit"]), levels)
         from fugue import PandasDataFrame
 
-        # Weights as float columns: engines keep floats exact, and turn object columns
-        # (lists, bytes) into text on the way in.
         k = len(json.loads(card)["names"])
-        w = np.full((len(weights), k), np.nan)
-        for i, row in enumerate(weights):
-            if row is not None:
-                w[i] = row
-        frame = pd.DataFrame(w, columns=[f"_w{j}" for j in range(k)])
-        frame.insert(0, cols[0], gathered[cols[0]].astype(str).to_numpy())
-        schema = ",".join([f"{cols[0]}:str"] + [f"_w{j}:double" for j in range(k)])
-        per_series = PandasDataFrame(frame, schema)
+        per_series = _weights_frame(gathered[cols[0]], [weights], k, cols[0])
         joined = fa.inner_join(fa.select_columns(work, [cols[0], "_future"]), per_series)
         rows = fa.transform(
             joined,
@@ -187,6 +178,96 @@ def predict(
                     "ds_kind": ds_kind, "cols": list(cols)},
         )
         return fa.get_native_as_df(rows)
+
+
+def _map_window(df: pd.DataFrame, plan: Any, window: Any, cols: Any, fill: Any) -> pd.DataFrame:
+    """A worker's series cut before a cross-validation window: their work as bytes."""
+    ids, fits, tails, frequency = _core.map_window_partition(
+        _csv(df, tuple(cols)), plan, window, fill
+    )
+    return pd.DataFrame(
+        {
+            cols[0]: pd.Series(ids, dtype=object),
+            "_fit": pd.Series(fits, dtype=object),
+            "_tail": pd.Series(tails, dtype=object),
+            "_frequency": pd.Series([frequency] * len(ids), dtype=object),
+        }
+    )
+
+
+def _score_rows(
+    df: pd.DataFrame, card: Any, plan: Any, calibrations: Any, shape: Any, cols: Any
+) -> pd.DataFrame:
+    """A worker's series: their shares of a window's scores."""
+    combos, k = shape
+    w = df[[f"_w{c}_{j}" for c in range(combos) for j in range(k)]].to_numpy(dtype=np.float64)
+    w = w.reshape(len(df), combos, k)
+    weights = [[None if np.isnan(w[i, c]).all() else w[i, c].tolist() for c in range(combos)]
+               for i in range(len(df))]
+    scores = _core.score_partition(card, plan, list(df["_tail"]), weights, calibrations)
+    return pd.DataFrame({cols[0]: df[cols[0]].astype(str).to_numpy(dtype=object),
+                         "_scores": pd.Series(scores, dtype=object)})
+
+
+def _weights_frame(ids: pd.Series, weights: List[List[Optional[List[float]]]], k: int,
+                   id_col: str) -> Any:
+    """``weights[c][i]`` as float columns ``_w{c}_{j}`` beside the ids (NaN: fallback).
+    Engines keep floats exact, and turn object columns (lists, bytes) into text."""
+    from fugue import PandasDataFrame
+
+    combos = len(weights)
+    w = np.full((len(ids), combos, k), np.nan)
+    for c, per_series in enumerate(weights):
+        for i, row in enumerate(per_series):
+            if row is not None:
+                w[i, c] = row
+    names = [f"_w{c}_{j}" for c in range(combos) for j in range(k)]
+    frame = pd.DataFrame(w.reshape(len(ids), combos * k), columns=names)
+    frame.insert(0, id_col, ids.astype(str).to_numpy())
+    return PandasDataFrame(frame, ",".join([f"{id_col}:str"] + [f"{n}:double" for n in names]))
+
+
+def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[float], fill: str,
+                     cols: Columns, engine: Any, engine_conf: Any) -> str:
+    """The rolling-origin report (JSON) of ``df`` over ``engine``: per window, the workers
+    cut and map their series, the driver fits and combines, the workers score their
+    series, and the driver sums the scores in ``unique_id`` order."""
+    fa = _fugue()
+    levels = [float(x) for x in levels]
+    plan = _core.cv_plan(settings, int(n_windows), levels)
+    cards, scores, scored, fallbacks = [], [], [], []
+    with fa.engine_context(engine, engine_conf, infer_by=[df]):
+        for window in range(int(n_windows)):
+            work = fa.transform(
+                df,
+                _map_window,
+                schema=f"{cols[0]}:str,_fit:bytes,_tail:bytes,_frequency:str",
+                params={"plan": plan, "window": window, "cols": list(cols), "fill": fill},
+                partition=_by_series(cols),
+                persist=True,
+            )
+            gathered = _gathered(fa, work, cols, ["_fit", "_frequency"])
+            card, weights, calibrations, n, fallback = _core.fit_window_work(
+                settings, plan, int(n_windows), levels, window, list(gathered["_fit"]),
+                list(gathered["_frequency"]),
+            )
+            k = len(json.loads(card)["names"])
+            per_series = _weights_frame(gathered[cols[0]], weights, k, cols[0])
+            joined = fa.inner_join(fa.select_columns(work, [cols[0], "_tail"]), per_series)
+            shares = fa.transform(
+                joined,
+                _score_rows,
+                schema=f"{cols[0]}:str,_scores:bytes",
+                params={"card": card, "plan": plan, "calibrations": calibrations,
+                        "shape": [len(weights), k], "cols": list(cols)},
+            )
+            cards.append(card)
+            scores.append(list(_gathered(fa, shares, cols, ["_scores"])["_scores"]))
+            scored.append(n)
+            fallbacks.append(fallback)
+    return _core.cv_report_from_scores(
+        settings, plan, int(n_windows), levels, cards, scores, scored, fallbacks
+    )
 
 
 def _feature_rows(df: pd.DataFrame, season: Any, cols: Any, fill: Any) -> pd.DataFrame:
@@ -214,4 +295,4 @@ def features(df: Any, season: Optional[int], fill: str, cols: Columns, engine: A
         )
 
 
-__all__ = ["is_distributed", "fit", "predict", "features"]
+__all__ = ["is_distributed", "fit", "predict", "cross_validation", "features"]

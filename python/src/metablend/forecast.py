@@ -174,7 +174,7 @@ class MetaForecaster:
 
 
 def cross_validation(
-    df: pd.DataFrame,
+    df: Any,
     h: Optional[int] = None,
     n_windows: int = 1,
     level: Optional[Sequence[float]] = None,
@@ -184,20 +184,27 @@ def cross_validation(
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
+    engine: Any = None,
+    engine_conf: Any = None,
     **settings: Any,
 ) -> pd.DataFrame:
     """Rolling-origin evaluation as ``metablend cv``: for each of the last ``n_windows``
     windows of ``h`` steps, everything is refit on the data before it. Returns one row per
     method and window: ``method``, ``window`` (0 is the earliest), ``smape``, ``mase``,
     ``owa`` (against Naive2 on the same window) and, per level, ``coverage-L`` and
-    ``msis-L``; the methods are the meta-learner, the rules and every pool model."""
-    text = _csv(df, id_col, time_col, target_col)
-    report = json.loads(
-        _core.cross_validate(
-            text, _settings(h, models, settings), int(n_windows),
-            [float(x) for x in (level or [])], fill,
-        )
-    )
+    ``msis-L``; the methods are the meta-learner, the rules and every pool model. On an
+    engine's frame (or with ``engine=``) the per-series work and scoring run on the
+    workers (``season`` must be given); the scores are those of the local path on the frame
+    sorted by ``unique_id``."""
+    levels = [float(x) for x in (level or [])]
+    if _engine.is_distributed(df, engine):
+        cols = (id_col, time_col, target_col)
+        text = _engine.cross_validation(df, _settings(h, models, settings), int(n_windows),
+                                        levels, fill, cols, engine, engine_conf)
+    else:
+        text = _core.cross_validate(_csv(df, id_col, time_col, target_col),
+                                    _settings(h, models, settings), int(n_windows), levels, fill)
+    report = json.loads(text)
     rows = []
     for method in report["methods"]:
         for w in method["windows"]:
