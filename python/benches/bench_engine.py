@@ -5,6 +5,7 @@ partitioned), FFORMA, M4's horizons and periods. Checks that every run's forecas
 the local path's.
 
     python python/benches/bench_engine.py [--frequencies weekly hourly] [--series N]
+        [--workers 1 2]
 """
 
 import argparse
@@ -49,6 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frequencies", nargs="+", default=["weekly", "hourly"])
     ap.add_argument("--series", type=int, default=0, help="first N series by id (0: all)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
@@ -61,7 +63,7 @@ def main() -> None:
         fit, pred, want = run(df, settings)
         print(f"{frequency}: {n} series; local ({cores} cores): fit {fit:.1f} s, "
               f"predict {pred:.1f} s, total {fit + pred:.1f} s", flush=True)
-        for workers in (1, 2):
+        for workers in args.workers:
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                               dashboard_address=":0") as cluster, Client(cluster) as client:
                 ddf = dd.from_pandas(df, npartitions=4 * workers).persist()
