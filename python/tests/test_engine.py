@@ -3,18 +3,17 @@ Fugue, against the local path."""
 
 import os
 
-import numpy as np
 import pandas as pd
 import pytest
 
-fa = pytest.importorskip("fugue.api")
+pytest.importorskip("fugue.api")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
+from engine_frames import POOL, gathered  # noqa: E402
 from metablend.exceptions import InvalidInputError  # noqa: E402
 from metablend.forecast import MetaForecaster, features  # noqa: E402
 
-POOL = "naive snaive:7 drift ses:7 theta:7"
 SETTINGS = dict(h=7, season=7, models=POOL)
 
 
@@ -32,22 +31,6 @@ def sorted_panel(daily_panel):
     return daily_panel.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
 
-def local_frame(df):
-    """An engine's frame gathered here, in the local path's dtypes and row order."""
-    df = df.compute() if hasattr(df, "compute") else fa.as_pandas(df)
-    df = df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
-    out = pd.DataFrame(index=df.index)
-    for c in df.columns:
-        col = df[c]
-        if c == "ds":
-            out[c] = pd.to_datetime(col).astype("datetime64[ns]")
-        elif c in ("unique_id", "fallback"):
-            out[c] = col.astype(object).where(col.notna(), None)
-        else:
-            out[c] = col.astype("float64")
-    return out
-
-
 def expected(local):
     return local.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
@@ -60,12 +43,12 @@ def test_fit_and_predict_on_dask_equal_the_local_path_bit_for_bit(client, sorted
         ddf = dd.from_pandas(sorted_panel.sample(frac=1, random_state=partitions), npartitions=partitions)
         mf = MetaForecaster(meta=meta, **SETTINGS).fit(ddf)
         assert mf.card == local.card
-        got = local_frame(mf.predict(level=[80, 95]))
+        got = gathered(mf.predict(level=[80, 95]))
         pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
     # A pandas frame with engine= runs there too; so do new series given to predict.
     mf = MetaForecaster(meta=meta, **SETTINGS).fit(sorted_panel, engine=client)
     assert mf.card == local.card
-    got = local_frame(mf.predict(level=[80], df=sorted_panel, engine=client))
+    got = gathered(mf.predict(level=[80], df=sorted_panel, engine=client))
     pd.testing.assert_frame_equal(got, expected(local.predict(level=[80])), check_exact=True)
 
 
@@ -111,7 +94,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_result_is_unchanged(sorted_
         c.register_plugin(DieOnce())
         mf = MetaForecaster(**SETTINGS).fit(ddf)
         assert marker.exists(), "no worker died"
-        got = local_frame(mf.predict(level=[80, 95]))
+        got = gathered(mf.predict(level=[80, 95]))
         after = set(c.scheduler_info()["workers"])
     assert before != after, "the dead worker was not replaced"
     assert mf.card == local.card

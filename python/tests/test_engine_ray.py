@@ -7,10 +7,8 @@ import pytest
 ray = pytest.importorskip("ray")
 pytest.importorskip("fugue_ray")
 
+from engine_frames import POOL, gathered  # noqa: E402
 from metablend.forecast import MetaForecaster, cross_validation  # noqa: E402
-
-POOL = "naive snaive:7 drift ses:7 theta:7"
-
 
 @pytest.fixture(scope="module")
 def ray_cluster():
@@ -19,19 +17,6 @@ def ray_cluster():
     ray.data.DataContext.get_current().default_hash_shuffle_parallelism = 4
     yield
     ray.shutdown()
-
-
-def gathered(df):
-    df = df.to_pandas() if hasattr(df, "to_pandas") else df
-    df = df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
-    for c in df.columns:
-        if c == "ds":
-            df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
-        elif c in ("unique_id", "fallback"):
-            df[c] = df[c].astype(object).where(df[c].notna(), None)
-        else:
-            df[c] = df[c].astype("float64")
-    return df
 
 
 def test_fit_predict_and_cross_validation_on_ray_equal_the_local_path(ray_cluster, daily_panel):
