@@ -64,11 +64,11 @@ def _map_work(df: pd.DataFrame, plan: Any, cols: Any, fill: Any) -> pd.DataFrame
 
 
 def _by_series(cols: Columns) -> dict:
-    """Whole series per call, several per call: rows hashed by id into four partitions per
+    """Whole series per call, several per call: rows hashed by id into sixteen partitions per
     core of the engine, each sorted by id and time (one Rust call per partition, not per
     series)."""
     return {"by": [cols[0]], "presort": f"{cols[1]} asc", "algo": "coarse",
-            "num": "CONCURRENCY*4"}
+            "num": "CONCURRENCY*16"}
 
 
 def _work(fa: Any, df: Any, plan: bytes, cols: Columns, fill: str, **kwargs: Any) -> Any:
