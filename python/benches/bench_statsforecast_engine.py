@@ -5,7 +5,8 @@ workers, through statsforecast's own Fugue path. Needs statsforecast (not a test
 requirement). Numba compiles on each worker's first call, so each cluster runs once on a
 few series before the timed run.
 
-    python python/benches/bench_statsforecast_engine.py [--frequencies weekly hourly] [--workers 1 2]
+    python python/benches/bench_statsforecast_engine.py [--frequencies weekly hourly]
+        [--workers 1 2] [--series N]
 """
 
 import argparse
@@ -35,13 +36,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frequencies", nargs="+", default=["weekly", "hourly"])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--series", type=int, default=0, help="first N series by id (0: all)")
     args = ap.parse_args()
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
     from statsforecast import StatsForecast
 
     for frequency in args.frequencies:
-        df = load(frequency, 0)
+        df = load(frequency, args.series)
         n = df["unique_id"].nunique()
         h, m = SETTINGS[frequency]["h"], SETTINGS[frequency]["season"]
         for workers in args.workers:

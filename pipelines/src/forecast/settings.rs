@@ -83,11 +83,7 @@ impl FitSettings {
     /// season must be given (or come from the preset).
     pub fn resolve_partitioned(&self) -> Result<FitOptions> {
         if self.season.is_none() && self.preset.is_none() {
-            return Err(Error::Settings(
-                "season: give the seasonal period (1: none) when the panel is partitioned; \
-                 each worker sees only some series, so their stamps cannot decide it"
-                    .into(),
-            ));
+            return Err(Error::Settings(super::staged::SEASON_NEEDED.into()));
         }
         self.resolve_with(&[])
     }

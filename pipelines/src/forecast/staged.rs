@@ -55,14 +55,14 @@ impl Plan {
     }
 }
 
+/// Why a partitioned panel needs its season given.
+pub(crate) const SEASON_NEEDED: &str = "season: give the seasonal period (1: none) when the \
+    panel is partitioned; each worker sees only some series, so their stamps cannot decide it";
+
 /// The season and pool of `opts` on a partitioned panel.
 fn partitioned_pool(opts: &FitOptions) -> Result<(usize, Vec<ModelSpec>)> {
     if opts.season.is_none() {
-        return Err(Error::Settings(
-            "season: give the seasonal period (1: none) when the panel is partitioned; \
-             each worker sees only some series, so their stamps cannot decide it"
-                .into(),
-        ));
+        return Err(Error::Settings(SEASON_NEEDED.into()));
     }
     refuse_global(opts.global.is_some())?;
     resolve_for(None, opts)
