@@ -193,6 +193,13 @@ fn cv_options(settings: &str, windows: usize, levels: Vec<f64>) -> PyResult<CvOp
     })
 }
 
+/// A staged cross-validation's plan (bytes) and its options (the plan's windows and levels).
+fn plan_and_options(settings: &str, plan: &[u8]) -> PyResult<(CvPlan, CvOptions)> {
+    let plan: CvPlan = decode(plan, "plan")?;
+    let opts = cv_options(settings, plan.windows, plan.levels.clone())?;
+    Ok((plan, opts))
+}
+
 /// The plan of a staged cross-validation.
 #[pyfunction]
 pub(crate) fn cv_plan<'py>(
@@ -237,15 +244,12 @@ pub(crate) fn map_window_partition<'py>(
 
 /// A window's fit from its series' gathered work: the card (JSON), `weights[c][i]` per
 /// combination and series, the calibrations (bytes), the series scored and on the fallback.
-#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+#[allow(clippy::type_complexity)]
 #[pyfunction]
-#[pyo3(signature = (settings, plan, windows, levels, window, fits, frequencies))]
 pub(crate) fn fit_window_work<'py>(
     py: Python<'py>,
     settings: &str,
     plan: &[u8],
-    windows: usize,
-    levels: Vec<f64>,
     window: usize,
     fits: Vec<Vec<u8>>,
     frequencies: Vec<String>,
@@ -256,8 +260,7 @@ pub(crate) fn fit_window_work<'py>(
     usize,
     usize,
 )> {
-    let opts = cv_options(settings, windows, levels)?;
-    let plan: CvPlan = decode(plan, "plan")?;
+    let (plan, opts) = plan_and_options(settings, plan)?;
     let fits: Vec<SeriesFit> = decode_all(&fits, "series work")?;
     let frequency = common_frequency(&frequencies)?;
     let fit =
@@ -301,20 +304,16 @@ pub(crate) fn score_partition<'py>(
 /// The rolling-origin report (JSON, as `cross_validate`'s) from every window's series'
 /// shares (in series order), their series scored and on the fallback, and each window's
 /// card (JSON).
-#[allow(clippy::too_many_arguments)]
 #[pyfunction]
 pub(crate) fn cv_report_from_scores(
     settings: &str,
     plan: &[u8],
-    windows: usize,
-    levels: Vec<f64>,
     cards: Vec<String>,
     scores: Vec<Vec<Vec<u8>>>,
     series_scored: Vec<usize>,
     fallbacks: Vec<usize>,
 ) -> PyResult<String> {
-    let opts = cv_options(settings, windows, levels)?;
-    let plan: CvPlan = decode(plan, "plan")?;
+    let (plan, opts) = plan_and_options(settings, plan)?;
     let mut per_window = Vec::new();
     for (window, (card, shares)) in cards.iter().zip(&scores).enumerate() {
         let card: ModelCard = from_json(card, "model card")?;

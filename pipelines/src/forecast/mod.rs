@@ -367,10 +367,10 @@ fn fit_prepared(
         global: opts.global.clone(),
         scaler: prepared.scaler.clone(),
         frequency,
-        series: prepared.fits.len(),
+        series: prepared.ids.len(),
         fitted_series: prepared.eligible.len(),
         fallbacks: prepared.fallback_ids(),
-        data_fingerprint: work::fingerprint(&prepared.fits),
+        data_fingerprint: work::fingerprint(&prepared.digests),
         learner_sha256: None,
     };
     Ok(MetaModel { card, learner, ppo })

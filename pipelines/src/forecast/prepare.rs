@@ -33,8 +33,10 @@ pub(crate) struct Prepared {
     pub earlier: Option<EarlierWindow>,
     /// Every series' future forecasts, when asked for.
     pub futures: Vec<SeriesFuture>,
-    /// Every series' id, digest and validation work.
-    pub fits: Vec<SeriesFit>,
+    /// Every gathered series' id.
+    pub ids: Vec<String>,
+    /// Every gathered series' data digest (the model card's fingerprint is made of them).
+    pub digests: Vec<String>,
 }
 
 impl Prepared {
@@ -80,7 +82,8 @@ impl Prepared {
     }
 
     /// The tasks made of gathered per-series work (`fits`, in the order that the learner
-    /// and the scaler see them) whose pool columns are `names`.
+    /// and the scaler see them) whose pool columns are `names`; the work is moved into
+    /// the tasks, not copied.
     pub fn gather(
         fits: Vec<SeriesFit>,
         names: Vec<String>,
@@ -91,89 +94,94 @@ impl Prepared {
             .iter()
             .position(|n| n.starts_with("naive2_"))
             .ok_or_else(|| Error::Settings("the pool has no Naive2 column".into()))?;
-        let eligible: Vec<usize> = (0..fits.len())
-            .filter(|&i| fits[i].pool.is_some())
-            .collect();
-        let pools: Vec<&super::work::PoolWork> =
-            fits.iter().filter_map(|f| f.pool.as_ref()).collect();
-        for (p, f) in pools.iter().zip(fits.iter().filter(|f| f.pool.is_some())) {
-            let windows =
-                std::iter::once(&p.validation).chain(p.earlier.as_ref().map(|e| &e.forecasts));
-            if windows.into_iter().any(|w| w.len() != names.len()) {
-                return Err(Error::Settings(format!(
-                    "series {}: its work has another pool than the model's {} columns",
-                    f.id,
-                    names.len()
-                )));
+        let (mut ids, mut digests) = (Vec::with_capacity(fits.len()), Vec::new());
+        let (mut eligible, mut pools) = (Vec::new(), Vec::new());
+        for (i, f) in fits.into_iter().enumerate() {
+            if let Some(p) = f.pool {
+                let windows =
+                    std::iter::once(&p.validation).chain(p.earlier.as_ref().map(|e| &e.forecasts));
+                if windows.into_iter().any(|w| w.len() != names.len()) {
+                    return Err(Error::Settings(format!(
+                        "series {}: its work has another pool than the model's {} columns",
+                        f.id,
+                        names.len()
+                    )));
+                }
+                eligible.push(i);
+                pools.push(p);
             }
+            ids.push(f.id);
+            digests.push(f.digest);
         }
         let features: Vec<Features> = pools
-            .iter()
+            .iter_mut()
             .map(|p| Features {
-                values: p.features.clone(),
+                values: std::mem::take(&mut p.features),
             })
             .collect();
         let rows: Vec<usize> = (0..features.len()).collect();
         let scaler = scaler
             .cloned()
             .unwrap_or_else(|| FeatureScaler::fit(&features, &rows));
-        let ctx = if pools.is_empty() {
+        let mut window = earlier.then(|| EarlierWindow {
+            rows: Vec::new(),
+            targets: Vec::new(),
+            forecasts: Vec::new(),
+            scales: Vec::new(),
+        });
+        let mut tasks = Vec::with_capacity(pools.len());
+        for (r, (p, f)) in pools.into_iter().zip(&features).enumerate() {
+            if let (Some(w), Some(e)) = (window.as_mut(), p.earlier) {
+                w.rows.push(r);
+                w.targets.push(e.target);
+                w.forecasts.push(e.forecasts);
+                w.scales.push(e.scale);
+            }
+            let id = &ids[eligible[r]];
+            let (target, scale) = (p.target, p.mase_scale);
+            tasks.push(context_task(
+                id,
+                f,
+                &scaler,
+                target,
+                p.validation,
+                scale,
+                naive2,
+            ));
+        }
+        let ctx = if tasks.is_empty() {
             None
         } else {
-            let tasks = eligible
-                .iter()
-                .zip(&pools)
-                .zip(&features)
-                .map(|((&i, p), f)| {
-                    let (target, forecasts) = (p.target.clone(), p.validation.clone());
-                    context_task(
-                        &fits[i].id,
-                        f,
-                        &scaler,
-                        target,
-                        forecasts,
-                        p.mase_scale,
-                        naive2,
-                    )
-                })
-                .collect();
             Some(Arc::new(ContextPanel::new(tasks, names.clone())?))
         };
-        let earlier = earlier.then(|| {
-            let mut window = EarlierWindow {
-                rows: Vec::new(),
-                targets: Vec::new(),
-                forecasts: Vec::new(),
-                scales: Vec::new(),
-            };
-            for (r, p) in pools.iter().enumerate() {
-                if let Some(e) = &p.earlier {
-                    window.rows.push(r);
-                    window.targets.push(e.target.clone());
-                    window.forecasts.push(e.forecasts.clone());
-                    window.scales.push(e.scale);
-                }
-            }
-            window
-        });
         Ok(Self {
             eligible,
             names,
             naive2,
             scaler,
             ctx,
-            earlier,
+            earlier: window,
             futures: Vec::new(),
-            fits,
+            ids,
+            digests,
         })
+    }
+
+    /// Per gathered series: its row of `weights` (one row per eligible series, in order),
+    /// `None` for a series on the fallback.
+    pub fn per_series(&self, weights: Vec<Vec<f64>>) -> Vec<Option<Vec<f64>>> {
+        let mut out = vec![None; self.ids.len()];
+        for (&i, w) in self.eligible.iter().zip(weights) {
+            out[i] = Some(w);
+        }
+        out
     }
 
     /// The ids of the series that were not eligible (they get the fallback).
     pub fn fallback_ids(&self) -> Vec<String> {
-        self.fits
-            .iter()
-            .filter(|f| f.pool.is_none())
-            .map(|f| f.id.clone())
+        (0..self.ids.len())
+            .filter(|i| self.eligible.binary_search(i).is_err())
+            .map(|i| self.ids[i].clone())
             .collect()
     }
 }

@@ -122,14 +122,8 @@ pub fn combine_gathered(
     let card = &model.card;
     let prepared = Prepared::gather(fits, card.names.clone(), Some(&card.scaler), plan.earlier)?;
     let (weights, calibration) = super::combination(model, card.meta, levels, &prepared)?;
-    let mut rows = weights.into_iter();
-    let weights = prepared
-        .fits
-        .iter()
-        .map(|f| f.pool.as_ref().and_then(|_| rows.next()))
-        .collect();
     Ok(Combination {
-        weights,
+        weights: prepared.per_series(weights),
         calibration,
     })
 }

@@ -148,21 +148,14 @@ pub fn fit_window(
     let (mut weights, mut calibrations) = (Vec::new(), Vec::new());
     for &meta in &plan.metas {
         let (w, c) = combination(&model, meta, &plan.levels, &prepared)?;
-        let mut rows = w.into_iter();
-        weights.push(
-            prepared
-                .fits
-                .iter()
-                .map(|f| f.pool.as_ref().and_then(|_| rows.next()))
-                .collect(),
-        );
+        weights.push(prepared.per_series(w));
         calibrations.push(c);
     }
     Ok(WindowFit {
         card: model.card,
         weights,
         calibrations,
-        series: prepared.fits.len(),
+        series: prepared.ids.len(),
         fallbacks: prepared.fallback_ids().len(),
     })
 }

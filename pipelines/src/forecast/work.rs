@@ -317,10 +317,10 @@ fn global_forecasts<'a>(
 
 /// The panel's fingerprint from its series' digests, in order: SHA-256 of their
 /// concatenation, so that a driver that sees only the digests computes the same one.
-pub(crate) fn fingerprint(fits: &[SeriesFit]) -> String {
+pub(crate) fn fingerprint(digests: &[String]) -> String {
     let mut f = Fingerprint::new();
-    for s in fits {
-        f.text(&s.digest);
+    for d in digests {
+        f.text(d);
     }
     f.finish()
 }

@@ -252,8 +252,7 @@ def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[fl
             )
             gathered = _gathered(fa, work, cols, ["_fit", "_frequency"])
             card, weights, calibrations, n, fallback = _core.fit_window_work(
-                settings, plan, int(n_windows), levels, window, list(gathered["_fit"]),
-                list(gathered["_frequency"]),
+                settings, plan, window, list(gathered["_fit"]), list(gathered["_frequency"])
             )
             k = len(json.loads(card)["names"])
             per_series = _weights_frame(gathered[cols[0]], weights, k, cols[0])
@@ -269,9 +268,7 @@ def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[fl
             scores.append(list(_gathered(fa, shares, cols, ["_scores"])["_scores"]))
             scored.append(n)
             fallbacks.append(fallback)
-    return _core.cv_report_from_scores(
-        settings, plan, int(n_windows), levels, cards, scores, scored, fallbacks
-    )
+    return _core.cv_report_from_scores(settings, plan, cards, scores, scored, fallbacks)
 
 
 def _feature_rows(df: pd.DataFrame, season: Any, cols: Any, fill: Any) -> pd.DataFrame:
