@@ -102,15 +102,16 @@ fn backtest_train_resume_evaluate() {
     let methods = json["report"]["methods"].as_array().unwrap();
     assert_eq!(
         methods.len(),
-        4 + 10,
-        "4 models, 9 classical combiners and the policy"
+        4 + 11,
+        "4 models, 9 classical combiners, same-phase inverse MSE (period 48) and the policy"
     );
+    assert!(methods.iter().any(|m| m["name"] == "inverse_mse_phase48x7"));
     let policy = methods.iter().find(|m| m["name"] == "ppo_policy").unwrap();
     let printed = format!("{:.6}", policy["rmse"].as_f64().unwrap());
     let line = out.lines().find(|l| l.starts_with("ppo_policy")).unwrap();
     assert!(line.contains(&printed), "{line} vs {printed}");
     let verdicts = json["verdicts"].as_array().unwrap();
-    assert_eq!(verdicts.len(), 4 + 9 - 1, "every non-oracle baseline");
+    assert_eq!(verdicts.len(), 4 + 10 - 1, "every non-oracle baseline");
     assert!(std::fs::read_to_string(report.join("report.md"))
         .unwrap()
         .contains("The PPO policy against each baseline"));

@@ -47,7 +47,7 @@ pub mod series;
 pub use dm::{diebold_mariano, DieboldMariano};
 
 pub use backtest::{holdout_panel, BacktestOutput, WalkForward, Window};
-pub use combine::{classical_combiners, run_combiner, Combined, Combiner};
+pub use combine::{classical_combiners, run_combiner, seasonal_combiners, Combined, Combiner};
 pub use error::{Error, Result};
 pub use forecast::{Forecaster, ModelSpec};
 pub use report::{compare, compare_panel, Report};

@@ -92,6 +92,15 @@ impl<E: Env> SyncVectorEnv<E> {
 
     /// Steps sub-env `i` with `actions[i]`, resetting the ones that end (see [`VecStep`]).
     pub fn step(&mut self, actions: &[E::Act]) -> Result<VecStep<E::Obs>> {
+        let mut out = VecStep::with_capacity(self.envs.len());
+        self.step_into(actions, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`SyncVectorEnv::step`] into `out`, whose vectors are cleared and refilled: a caller
+    /// that steps in a loop keeps one `VecStep` and allocates its vectors once. On an error
+    /// `out` holds the sub-envs stepped before it.
+    pub fn step_into(&mut self, actions: &[E::Act], out: &mut VecStep<E::Obs>) -> Result<()> {
         let n = self.envs.len();
         if actions.len() != n {
             return Err(Error::InvalidAction(format!(
@@ -99,15 +108,7 @@ impl<E: Env> SyncVectorEnv<E> {
                 actions.len()
             )));
         }
-        let mut out = VecStep {
-            obs: Vec::with_capacity(n),
-            rewards: Vec::with_capacity(n),
-            terminated: Vec::with_capacity(n),
-            truncated: Vec::with_capacity(n),
-            infos: Vec::with_capacity(n),
-            final_obs: Vec::with_capacity(n),
-            reset_infos: Vec::with_capacity(n),
-        };
+        out.clear();
         for (i, (env, action)) in self.envs.iter_mut().zip(actions).enumerate() {
             let step = env.step(action).map_err(|e| match e {
                 Error::InvalidAction(m) => Error::InvalidAction(format!("sub-env {i}: {m}")),
@@ -129,7 +130,33 @@ impl<E: Env> SyncVectorEnv<E> {
                 out.reset_infos.push(None);
             }
         }
-        Ok(out)
+        Ok(())
+    }
+}
+
+impl<O> VecStep<O> {
+    /// An empty step with room for `n` sub-envs.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            obs: Vec::with_capacity(n),
+            rewards: Vec::with_capacity(n),
+            terminated: Vec::with_capacity(n),
+            truncated: Vec::with_capacity(n),
+            infos: Vec::with_capacity(n),
+            final_obs: Vec::with_capacity(n),
+            reset_infos: Vec::with_capacity(n),
+        }
+    }
+
+    /// Empties every vector, keeping their capacity.
+    pub fn clear(&mut self) {
+        self.obs.clear();
+        self.rewards.clear();
+        self.terminated.clear();
+        self.truncated.clear();
+        self.infos.clear();
+        self.final_obs.clear();
+        self.reset_infos.clear();
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 use metablend_core::fs::write_text;
 use metablend_core::Progress;
 use metablend_ensemble::{read_series_from, ModelSpec, SeriesCsvOptions, WalkForward, Window};
+use metablend_env::ensemble::ContextFeatures;
 use serde::Serialize;
 
 use crate::charts::Charts;
@@ -30,7 +31,25 @@ struct Dataset {
     origins: usize,
     refit_every: usize,
     rolling: usize,
+    /// Same-phase errors for the policy's observation (`None` for series without a cycle).
+    same_phase: Option<SamePhase>,
 }
+
+/// The policy's same-phase errors: the seasonal period in rows and the cycles averaged.
+#[derive(Clone, Copy)]
+struct SamePhase {
+    period: usize,
+    cycles: usize,
+}
+
+/// Taylor's policy sees each model's errors at the same half-hour of the previous five days.
+/// Chosen on the validation rows among phase features (48 and 336 rows), same-phase errors
+/// (periods 48 and 336; 3, 5, 7 and 14 cycles), the models' disagreement and PPO settings
+/// (see docs/results.md); the test rows played no part.
+const TAYLOR_SAME_PHASE: Option<SamePhase> = Some(SamePhase {
+    period: 48,
+    cycles: 5,
+});
 
 const SP500: &str = include_str!("../../data/sp500_close.csv");
 const TAYLOR: &str = include_str!("../../data/taylor_halfhourly.csv");
@@ -49,6 +68,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
                 origins: 300,
                 refit_every: 50,
                 rolling: 500,
+                same_phase: None,
             },
             Dataset {
                 name: "taylor",
@@ -61,6 +81,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
                 origins: 600,
                 refit_every: 336,
                 rolling: 2016,
+                same_phase: TAYLOR_SAME_PHASE,
             },
         ];
     }
@@ -76,6 +97,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
             origins: 1000,
             refit_every: 50,
             rolling: 1000,
+            same_phase: None,
         },
         Dataset {
             name: "taylor",
@@ -88,6 +110,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
             origins: 2016,
             refit_every: 336,
             rolling: 2016,
+            same_phase: TAYLOR_SAME_PHASE,
         },
     ]
 }
@@ -131,9 +154,16 @@ pub struct MainJob {
     pub seeds: Vec<u64>,
 }
 
-fn settings(quick: bool, seed: u64) -> TrainSettings {
+fn settings(d: &Dataset, quick: bool, seed: u64) -> TrainSettings {
     let mut s = TrainSettings::default();
     s.ppo.seed = seed;
+    if let Some(phase) = d.same_phase {
+        s.env.context = ContextFeatures {
+            same_phase_period: Some(phase.period),
+            same_phase_cycles: phase.cycles,
+            ..ContextFeatures::default()
+        };
+    }
     if quick {
         s.total_timesteps = 2048;
         s.eval_every = 1;
@@ -195,7 +225,7 @@ fn run_dataset(d: &Dataset, job: &MainJob, dir: &Path, io: &JobIo<'_>) -> Result
         let run = TrainRun {
             preds: &preds,
             source: &source,
-            settings: &settings(job.quick, seed),
+            settings: &settings(d, job.quick, seed),
             run_dir: &run_dir,
             resume: false,
         };

@@ -22,15 +22,32 @@ enum AnyVec {
 pub(crate) struct PyVecEnv {
     envs: AnyVec,
     recipe: Recipe,
+    /// The last step, refilled by each call (its vectors are allocated once).
+    last: VecStep<Vec<f64>>,
+    /// The last discrete actions, refilled by each call.
+    discrete_actions: Vec<usize>,
 }
 
-/// A batch of rows as a float32 `n x d` array.
+/// A batch of rows as a float32 `n x d` array, written straight into numpy's buffer.
 fn rows<'py>(py: Python<'py>, obs: &[Vec<f64>]) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let d = obs.first().map_or(0, Vec::len);
-    let flat: Vec<f32> = obs.iter().flatten().map(|&x| x as f32).collect();
-    PyArray1::from_vec(py, flat)
-        .reshape([obs.len(), d])
-        .map_err(|e| raise(Kind::InvalidInput, e.to_string()))
+    if obs.iter().any(|o| o.len() != d) {
+        return Err(raise(
+            Kind::InvalidInput,
+            "sub-envs returned observations of different lengths",
+        ));
+    }
+    // SAFETY: the array is new, so nothing else reads it, and every element is written
+    // below before it is returned.
+    let array = unsafe { PyArray2::<f32>::new(py, [obs.len(), d], false) };
+    let out =
+        unsafe { array.as_slice_mut() }.map_err(|e| raise(Kind::InvalidInput, e.to_string()))?;
+    for (row, o) in out.chunks_exact_mut(d.max(1)).zip(obs) {
+        for (x, &v) in row.iter_mut().zip(o) {
+            *x = v as f32;
+        }
+    }
+    Ok(array)
 }
 
 /// The infos of the sub-envs batched as Gymnasium's vector envs batch them: per key, an
@@ -99,7 +116,7 @@ type VecStepTuple<'py> = (
     Bound<'py, PyDict>,
 );
 
-fn step_tuple<'py>(py: Python<'py>, s: VecStep<Vec<f64>>) -> PyResult<VecStepTuple<'py>> {
+fn step_tuple<'py>(py: Python<'py>, s: &VecStep<Vec<f64>>) -> PyResult<VecStepTuple<'py>> {
     let n = s.obs.len();
     let ended: Vec<bool> = s.final_obs.iter().map(Option::is_some).collect();
     let shown: Vec<Option<&Info>> = (0..n)
@@ -109,22 +126,26 @@ fn step_tuple<'py>(py: Python<'py>, s: VecStep<Vec<f64>>) -> PyResult<VecStepTup
     if ended.iter().any(|&e| e) {
         let finals: Vec<Option<&Info>> = (0..n).map(|i| ended[i].then_some(&s.infos[i])).collect();
         // An object array of None, holding the last observation of each ended sub-env.
-        let objects = py.import("numpy")?.call_method1("empty", (n, "object"))?;
-        for (i, o) in s.final_obs.iter().enumerate() {
-            if let Some(o) = o {
-                objects.set_item(i, PyArray1::from_iter(py, o.iter().map(|&x| x as f32)))?;
-            }
-        }
-        info.set_item("final_obs", objects)?;
+        let objects: Vec<Py<PyAny>> = s
+            .final_obs
+            .iter()
+            .map(|o| match o {
+                Some(o) => PyArray1::from_iter(py, o.iter().map(|&x| x as f32))
+                    .into_any()
+                    .unbind(),
+                None => py.None(),
+            })
+            .collect();
+        info.set_item("final_obs", PyArray1::from_vec(py, objects))?;
         info.set_item("_final_obs", PyArray1::from_vec(py, ended.clone()))?;
         info.set_item("final_info", batched(py, &finals)?)?;
         info.set_item("_final_info", PyArray1::from_vec(py, ended))?;
     }
     Ok((
         rows(py, &s.obs)?,
-        PyArray1::from_vec(py, s.rewards),
-        PyArray1::from_vec(py, s.terminated),
-        PyArray1::from_vec(py, s.truncated),
+        PyArray1::from_slice(py, &s.rewards),
+        PyArray1::from_slice(py, &s.terminated),
+        PyArray1::from_slice(py, &s.truncated),
         info,
     ))
 }
@@ -143,7 +164,12 @@ impl PyVecEnv {
                 AnyVec::Box(SyncVectorEnv::from_fn(n, recipe.box_copies(first)).or_raise()?)
             }
         };
-        Ok(Self { envs, recipe })
+        Ok(Self {
+            envs,
+            recipe,
+            last: VecStep::with_capacity(n),
+            discrete_actions: Vec::with_capacity(n),
+        })
     }
 
     /// Number of sub-envs.
@@ -178,23 +204,26 @@ impl PyVecEnv {
         py: Python<'py>,
         actions: &Bound<'py, PyAny>,
     ) -> PyResult<VecStepTuple<'py>> {
+        let last = &mut self.last;
         let step = match &mut self.envs {
             AnyVec::Discrete(v) => {
-                let a: Vec<usize> = match actions.extract::<PyReadonlyArray1<i64>>() {
-                    Ok(a) => a
-                        .as_array()
-                        .iter()
-                        .map(|&x| usize::try_from(x))
-                        .collect::<Result<_, _>>()
-                        .map_err(|_| {
-                            raise(Kind::InvalidInput, "invalid action: a negative index")
-                        })?,
-                    Err(_) => actions
-                        .try_iter()?
-                        .map(|x| discrete_action(&x?))
-                        .collect::<PyResult<_>>()?,
-                };
-                v.step(&a)
+                let a = &mut self.discrete_actions;
+                a.clear();
+                match actions.extract::<PyReadonlyArray1<i64>>() {
+                    Ok(given) => {
+                        for &x in given.as_array().iter() {
+                            a.push(usize::try_from(x).map_err(|_| {
+                                raise(Kind::InvalidInput, "invalid action: a negative index")
+                            })?);
+                        }
+                    }
+                    Err(_) => {
+                        for x in actions.try_iter()? {
+                            a.push(discrete_action(&x?)?);
+                        }
+                    }
+                }
+                v.step_into(a, last)
             }
             AnyVec::Box(v) => {
                 let a: Vec<Vec<f64>> = match actions.extract::<PyReadonlyArray2<f32>>() {
@@ -209,12 +238,13 @@ impl PyVecEnv {
                         .map(|x| box_action(&x?))
                         .collect::<PyResult<_>>()?,
                 };
-                v.step(&a)
+                v.step_into(&a, last)
             }
         };
         if let Some(e) = self.recipe.take_reward_error() {
             return Err(e);
         }
-        step_tuple(py, step.or_raise()?)
+        step.or_raise()?;
+        step_tuple(py, &self.last)
     }
 }

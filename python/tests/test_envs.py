@@ -43,6 +43,21 @@ def test_ensemble_env_passes_the_checker(predictions_frame, action_map):
     assert env.observation_space.dtype == np.float32
 
 
+def test_context_features_extend_the_observation(predictions_frame):
+    plain = EnsembleEnv(data=predictions_frame, action_map="residual", log_rmse=True)
+    context = {"phase_periods": [24], "same_phase_period": 24, "same_phase_cycles": 2,
+               "disagreement": True}
+    env = EnsembleEnv(data=predictions_frame, action_map="residual", log_rmse=True,
+                      context=context)
+    k = plain.action_space.shape[0]
+    assert env.observation_space.shape[0] == plain.observation_space.shape[0] + 2 + 2 * k + 1
+    made = gym.make("metablend/Ensemble-v0", data=predictions_frame, action_map="residual",
+                    log_rmse=True, context=context, episode_len=64, render_mode="ansi")
+    assert all(RANGE_NOTE in m for m in checked(made))
+    with pytest.raises(ValueError, match="at least 2"):
+        EnsembleEnv(data=predictions_frame, context={"phase_periods": [1]})
+
+
 def rollout(env, seed, steps=300):
     obs, _ = env.reset(seed=seed)
     out = [obs]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use metablend::core::fs::{check_output_file, write_text};
-use metablend::ensemble::{classical_combiners, compare};
+use metablend::ensemble::{compare, seasonal_combiners};
 use metablend::env::Predictions;
 
 /// Arguments of `metablend compare`.
@@ -59,7 +59,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
         0..train_end,
         train_end..n,
         args.period,
-        classical_combiners(),
+        seasonal_combiners(args.period),
     )?;
     print!("{}", report.to_table());
     if let Some(path) = &args.markdown {

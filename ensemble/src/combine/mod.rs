@@ -9,6 +9,7 @@
 
 mod online;
 mod policy;
+mod same_phase;
 mod simple;
 mod simplex;
 mod windowed;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 pub use online::{ExpGradient, FixedShare, Hedge};
 pub use policy::PolicyCombiner;
+pub use same_phase::SamePhaseInverseMse;
 pub use simple::{BestSingle, EqualWeights, Median, Single};
 pub use simplex::{simplex_least_squares, OracleConvex, Stacking};
 pub use windowed::InverseMse;
@@ -138,6 +140,22 @@ pub fn classical_combiners() -> Vec<Box<dyn Combiner>> {
         Box::new(FixedShare::tuned()),
         Box::new(OracleConvex::default()),
     ]
+}
+
+/// The classical combiners for data with seasonal period `period`: those of
+/// [`classical_combiners`], with inverse MSE at the same phase of the last
+/// [`SamePhaseInverseMse::DEFAULT_CYCLES`] cycles before the oracle when `period >= 2`.
+pub fn seasonal_combiners(period: usize) -> Vec<Box<dyn Combiner>> {
+    let mut all = classical_combiners();
+    if period >= 2 {
+        let oracle = all.pop().expect("the oracle is last");
+        all.push(Box::new(SamePhaseInverseMse::new(
+            period,
+            SamePhaseInverseMse::DEFAULT_CYCLES,
+        )));
+        all.push(oracle);
+    }
+    all
 }
 
 /// Squared error of each model at row `s`.

@@ -36,7 +36,7 @@ fn table(n: usize, seed: u64) -> Predictions {
 }
 
 fn all() -> Vec<Box<dyn Combiner>> {
-    let mut v = classical_combiners();
+    let mut v = seasonal_combiners(7);
     v.push(Box::new(Hedge::new(0.5)));
     v.push(Box::new(ExpGradient::new(0.1)));
     v.push(Box::new(FixedShare::new(1.0)));
@@ -189,6 +189,40 @@ fn median_inverse_mse_and_online_methods_behave() {
     let mut hedge = Hedge::tuned();
     run_combiner(&mut hedge, &p, 0..100, 100..300).unwrap();
     assert!(hedge.eta() > 0.0);
+}
+
+#[test]
+fn same_phase_inverse_mse_weights_by_the_errors_one_period_apart() {
+    // Model a is exact at even rows, model b at odd rows: with period 2, the same phase
+    // tells them apart where a trailing window cannot.
+    let target: Vec<f64> = (0..40).map(|t| t as f64).collect();
+    let rows: Vec<Vec<f64>> = (0..40)
+        .map(|t| {
+            let y = t as f64;
+            if t % 2 == 0 {
+                vec![y, y + 3.0]
+            } else {
+                vec![y + 3.0, y]
+            }
+        })
+        .collect();
+    let p = Predictions::new(target, rows, vec!["a".into(), "b".into()]).unwrap();
+    let mut c = SamePhaseInverseMse::new(2, 3);
+    assert_eq!(c.name(), "inverse_mse_phase2x3");
+    assert_eq!(
+        c.weights(&p, 1).unwrap(),
+        vec![0.5, 0.5],
+        "no earlier cycle"
+    );
+    let even = c.weights(&p, 20).unwrap();
+    let odd = c.weights(&p, 21).unwrap();
+    assert!(even[0] > 0.999 && odd[1] > 0.999, "{even:?} {odd:?}");
+    let names: Vec<String> = seasonal_combiners(48)
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(names[names.len() - 2], "inverse_mse_phase48x7");
+    assert_eq!(seasonal_combiners(1).len(), classical_combiners().len());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `EnsembleEnvConfig`: the ensemble env's settings, as data.
 
+use crate::ensemble::ContextFeatures;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,8 @@ pub struct EnsembleEnvConfig {
     /// Relative floor on the scale: `s_t = rms + scale_epsilon * |target[t-1]| + 1e-12`, so
     /// a flat stretch of data cannot blow the features up.
     pub scale_epsilon: f64,
+    /// Block F: seasonal phase, same-phase errors and disagreement (empty by default).
+    pub context: ContextFeatures,
 }
 
 impl Default for EnsembleEnvConfig {
@@ -50,6 +53,7 @@ impl Default for EnsembleEnvConfig {
             range_end: None,
             series: None,
             scale_epsilon: 1e-6,
+            context: ContextFeatures::default(),
         }
     }
 }
@@ -82,6 +86,7 @@ impl EnsembleEnvConfig {
                 self.scale_epsilon
             )));
         }
+        self.context.validate()?;
         if let Some(s) = &self.series {
             if s.is_empty() {
                 return Err(Error::InvalidConfig("series selection is empty".into()));

@@ -20,7 +20,9 @@ const LOG_RMSE_FLOOR: f64 = 1e-8;
 /// block A, each model's predicted move `(pred[t][k] - target[t-1]) / s_t`;
 /// block B, each model's RMSE over the last W steps `/ s_t` (or its `ln`);
 /// block C, each model's last error `(pred[t-1][k] - target[t-1]) / s_t`;
-/// block D, the previous weights; block E, optional user features.
+/// block D, the previous weights; block F, the built-in context features the config asks for
+/// ([`super::ContextFeatures`]: seasonal phase, same-phase errors, disagreement); block E,
+/// optional user features.
 /// The action becomes weights `w` through the [`ActionMap`] `M`; the forecast is
 /// `sum_k w_k pred[t][k]`; the reward comes from the [`RewardFn`]; `info` has `forecast`,
 /// `target`, `error`, `scale`, `t`, `series` and the vector `weights`.
@@ -253,11 +255,16 @@ impl<M: ActionMap> EnsembleEnv<M> {
         } else {
             0.0
         };
-        let mut low = Vec::with_capacity(4 * k + e);
-        let mut high = Vec::with_capacity(4 * k + e);
+        let context = self.config.context.bounds(k, b_low);
+        let mut low = Vec::with_capacity(4 * k + context.len() + e);
+        let mut high = Vec::with_capacity(4 * k + context.len() + e);
         for (lo, hi) in [(-inf, inf), (b_low, inf), (-inf, inf), (0.0, 1.0)] {
             low.extend(std::iter::repeat_n(lo, k));
             high.extend(std::iter::repeat_n(hi, k));
+        }
+        for (lo, hi) in context {
+            low.push(lo);
+            high.push(hi);
         }
         low.extend(std::iter::repeat_n(-inf, e));
         high.extend(std::iter::repeat_n(inf, e));
@@ -303,8 +310,16 @@ impl<M: ActionMap> EnsembleEnv<M> {
                 *aj = (p - last) * inv_scale;
             }
         }
+        let f_len = self.config.context.dim(k);
+        if f_len > 0 {
+            let block = &mut obs[4 * k..4 * k + f_len];
+            let log_floor = self.config.log_rmse.then_some(LOG_RMSE_FLOOR);
+            self.config
+                .context
+                .write(data, t, self.scale, log_floor, block);
+        }
         if let Some(f) = &self.features {
-            let start = 4 * k;
+            let start = 4 * k + f_len;
             let ctx = FeatureContext::new(data, t, self.scale, self.series);
             f.features(&ctx, &mut obs[start..]);
             if let Some(i) = obs[start..].iter().position(|v| !v.is_finite()) {

@@ -3,6 +3,7 @@
 
 mod action_map;
 mod config;
+mod context;
 mod env;
 mod features;
 mod reward;
@@ -11,6 +12,7 @@ pub mod synthetic;
 
 pub use action_map::{softmax_into, ActionMap, ActionMapKind, Residual, Select, Simplex, Softmax};
 pub use config::{EnsembleEnvConfig, EpisodeStart};
+pub use context::ContextFeatures;
 pub use env::{EnsembleEnv, EnsembleEnvSnapshot};
 pub use features::{FeatureContext, FeatureFn};
 pub use metablend_core::{Predictions, PredictionsPanel};

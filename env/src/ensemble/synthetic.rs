@@ -70,6 +70,37 @@ impl RegimeTask {
         (se_equal - se) / (se_equal - se_oracle)
     }
 
+    /// The fraction of the squared-error gap between the best fixed combination and the
+    /// oracle that `forecasts` close: 0 is the convex combination `w p_0 + (1 - w) p_1` with
+    /// the one `w` that is best over the same rows (chosen with hindsight, so no fixed rule
+    /// can do better), 1 is the oracle. Stricter than [`RegimeTask::gap_closed`].
+    pub fn gap_closed_from_best_fixed(
+        &self,
+        forecasts: impl IntoIterator<Item = (usize, f64)>,
+    ) -> f64 {
+        let forecasts: Vec<(usize, f64)> = forecasts.into_iter().collect();
+        // Least squares in w of sum((p1 - y) + w (p0 - p1))^2, clipped to [0, 1].
+        let (mut num, mut den) = (0.0, 0.0);
+        for &(t, _) in &forecasts {
+            let (y, p) = (self.data.target()[t], self.data.pred(t));
+            num -= (p[1] - y) * (p[0] - p[1]);
+            den += (p[0] - p[1]).powi(2);
+        }
+        let w = if den > 0.0 {
+            (num / den).clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        let (mut se, mut se_fixed, mut se_oracle) = (0.0, 0.0, 0.0);
+        for (t, forecast) in forecasts {
+            let (y, p) = (self.data.target()[t], self.data.pred(t));
+            se += (forecast - y).powi(2);
+            se_fixed += (w * p[0] + (1.0 - w) * p[1] - y).powi(2);
+            se_oracle += (self.oracle_forecast(t) - y).powi(2);
+        }
+        (se_fixed - se) / (se_fixed - se_oracle)
+    }
+
     /// Block E feature: +1 in regime A, -1 in regime B.
     pub fn feature(&self) -> RegimeFeature {
         RegimeFeature(self.regimes.clone())

@@ -110,6 +110,13 @@ fn no_look_ahead_changing_the_future_never_changes_the_observation_at_t() {
     let base = synthetic(120, 3, 1);
     let mut cfg = eval_config(10);
     cfg.log_rmse = true;
+    // Block F too: phases, same-phase errors (rows t - 7, t - 14, ...) and disagreement.
+    cfg.context = ContextFeatures {
+        phase_periods: vec![7, 24],
+        same_phase_period: Some(7),
+        same_phase_cycles: 4,
+        disagreement: true,
+    };
     let t_check = 60;
     let observe = |data: Predictions| -> Vec<f64> {
         let mut c = cfg.clone();
@@ -202,6 +209,18 @@ fn every_env_variant_passes_check_env() {
         100,
     )
     .unwrap();
+    let context_cfg = EnsembleEnvConfig {
+        context: ContextFeatures {
+            phase_periods: vec![12],
+            same_phase_period: Some(12),
+            same_phase_cycles: 2,
+            disagreement: true,
+        },
+        ..log_cfg.clone()
+    };
+    let mut context_env = EnsembleEnv::new(data.clone(), context_cfg, Residual).unwrap();
+    assert_eq!(context_env.observation_space().dim(), 4 * 4 + 2 + 2 * 4 + 1);
+    check_env(&mut context_env, 5, 100).unwrap();
     let env = EnsembleEnv::new(data.clone(), eval_config(20), Softmax).unwrap();
     let mut norm = NormalizeObservation::new(TimeLimit::new(env, 40).unwrap(), 10.0).unwrap();
     // Learning statistics make a replay differ by design; frozen, the env is deterministic.
@@ -330,6 +349,23 @@ fn user_features_extend_the_observation_with_past_data_only() {
     let (obs, _) = env.reset(Some(0)).unwrap();
     assert_eq!(obs[9], 7.0, "at t = 6 the feature sees rows 0..=6");
     check_env(&mut env, 0, 30).unwrap();
+}
+
+#[test]
+fn context_features_sit_between_the_previous_weights_and_the_user_features() {
+    let data = synthetic(60, 2, 4);
+    let mut cfg = eval_config(5);
+    cfg.context.phase_periods = vec![4];
+    let mut env = EnsembleEnv::single(data, cfg)
+        .unwrap()
+        .with_features(Momentum)
+        .unwrap();
+    assert_eq!(env.observation_space().dim(), 8 + 2 + 2);
+    let (obs, _) = env.reset(Some(0)).unwrap();
+    // t = 6: phase 6 mod 4 = 2, half a cycle.
+    let angle = std::f64::consts::PI;
+    assert_eq!(&obs[8..10], &[angle.sin(), angle.cos()]);
+    assert_eq!(obs[11], 7.0, "the user features follow block F");
 }
 
 proptest! {

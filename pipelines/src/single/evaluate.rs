@@ -14,7 +14,7 @@ use metablend_core::Predictions;
 use metablend_ensemble::combine::PolicyCombiner;
 use metablend_ensemble::report::MethodKind;
 use metablend_ensemble::{
-    classical_combiners, compare, diebold_mariano, Combined, Combiner, Report,
+    compare, diebold_mariano, seasonal_combiners, Combined, Combiner, Report,
 };
 use metablend_env::ensemble::ActionMap;
 use metablend_env::{EnsembleEnv, Env, PredictionsPanel};
@@ -164,7 +164,7 @@ impl ActionMapJob for Job<'_> {
             test,
             m,
         } = self;
-        let mut combiners: Vec<Box<dyn Combiner>> = classical_combiners();
+        let mut combiners: Vec<Box<dyn Combiner>> = seasonal_combiners(m);
         combiners.push(Box::new(policy_combiner(preds, settings, run_dir, map)?));
         let (report, runs) = compare(preds, 0..test.start, test.clone(), m, combiners)?;
         let verdicts = verdicts(preds, &test, &report, &runs)?;

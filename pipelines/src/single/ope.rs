@@ -55,6 +55,7 @@ fn env_config(settings: &TrainSettings, range: Range<usize>) -> EnsembleEnvConfi
         start: EpisodeStart::Random,
         range_start: Some(range.start.max(settings.env.window + 1)),
         range_end: Some(range.end),
+        context: settings.env.context.clone(),
         ..EnsembleEnvConfig::default()
     }
 }

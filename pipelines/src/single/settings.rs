@@ -12,6 +12,10 @@
 //! log_rmse = true
 //! episode_len = 128
 //! action_map = "residual"   # softmax | residual | simplex | select
+//! [env.context]             # observation block F (all optional, off by default)
+//! phase_periods = [48, 336] # sin/cos of the position in each seasonal cycle (rows)
+//! same_phase_period = 48    # each model's errors at the same phase of earlier cycles
+//! disagreement = true       # spread of the models' forecasts
 //! [reward]
 //! kind = "neg_squared_error"  # or neg_abs_error, improvement_over_equal, directional_hit,
 //!                             # trading_pnl (cost), turnover_penalty (inner, lambda)
@@ -25,7 +29,7 @@
 use std::ops::Range;
 
 use metablend_agents::ppo::PpoConfig;
-use metablend_env::ensemble::{ActionMapKind, RewardSpec};
+use metablend_env::ensemble::{ActionMapKind, ContextFeatures, RewardSpec};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -76,6 +80,9 @@ pub struct EnvSettings {
     pub episode_len: usize,
     /// How actions become weights.
     pub action_map: ActionMapKind,
+    /// Observation block F: seasonal phase, same-phase errors, disagreement (`[env.context]`).
+    #[serde(skip_serializing_if = "ContextFeatures::is_empty")]
+    pub context: ContextFeatures,
 }
 
 impl Default for EnvSettings {
@@ -85,6 +92,7 @@ impl Default for EnvSettings {
             log_rmse: true,
             episode_len: 128,
             action_map: ActionMapKind::Residual,
+            context: ContextFeatures::default(),
         }
     }
 }

@@ -117,6 +117,7 @@ pub fn env_configs(
         start: EpisodeStart::Random,
         range_start: None,
         range_end: Some(ranges.train.end),
+        context: settings.env.context.clone(),
         ..EnsembleEnvConfig::default()
     };
     let validation = base.evaluation(ranges.validation.start, ranges.validation.end);

@@ -170,7 +170,9 @@ class EnsembleEnv(RustEnv):
     forecast, prev_forecast, scale`` (only values known once ``target[t]`` is revealed).
     Every other keyword is a field of the env's config: ``window``, ``log_rmse``,
     ``episode_len``, ``start`` (``"random"`` or ``"beginning"``), ``range_start``,
-    ``range_end``, ``series``, ``scale_epsilon``.
+    ``range_end``, ``series``, ``scale_epsilon``, ``context`` (a dict of the seasonal
+    context features: ``phase_periods``, ``same_phase_period``, ``same_phase_cycles``,
+    ``disagreement``; see the PPO guide).
     """
 
     def __init__(

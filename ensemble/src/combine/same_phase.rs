@@ -1,0 +1,58 @@
+//! Inverse-MSE weighting at the same phase of earlier seasonal cycles: the classical rule
+//! that uses what a phase-aware policy sees (each model's errors at rows `t - p, t - 2p,
+//! ...`), so that a policy's gain over it is a gain over the information, not over a rule
+//! that lacks it.
+
+use super::{model_sq_errors, Combiner};
+use crate::Result;
+use metablend_env::Predictions;
+
+/// `w_k ∝ 1 / MSE_k` over rows `t - p, t - 2p, ..., t - c·p` (those that exist); equal
+/// weights before the first cycle is complete.
+#[derive(Debug, Clone)]
+pub struct SamePhaseInverseMse {
+    period: usize,
+    cycles: usize,
+    name: String,
+}
+
+impl SamePhaseInverseMse {
+    /// Default number of cycles: a week of daily cycles.
+    pub const DEFAULT_CYCLES: usize = 7;
+
+    /// A combiner for seasonal period `period` averaging `cycles` cycles (each at least 1).
+    pub fn new(period: usize, cycles: usize) -> Self {
+        let (period, cycles) = (period.max(1), cycles.max(1));
+        Self {
+            period,
+            cycles,
+            name: format!("inverse_mse_phase{period}x{cycles}"),
+        }
+    }
+}
+
+impl Combiner for SamePhaseInverseMse {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn weights(&mut self, preds: &Predictions, t: usize) -> Result<Vec<f64>> {
+        let k = preds.num_models();
+        let mut sums = vec![0.0; k];
+        let mut n = 0usize;
+        for row in (1..=self.cycles).map_while(|c| t.checked_sub(c * self.period)) {
+            for (acc, e) in sums.iter_mut().zip(model_sq_errors(preds, row)) {
+                *acc += e;
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(vec![1.0 / k as f64; k]);
+        }
+        let n = n as f64;
+        let floor = 1e-12 * sums.iter().fold(0.0f64, |a, &b| a.max(b)) / n + f64::MIN_POSITIVE;
+        let inv: Vec<f64> = sums.iter().map(|s| 1.0 / (s / n + floor)).collect();
+        let total: f64 = inv.iter().sum();
+        Ok(inv.iter().map(|v| v / total).collect())
+    }
+}
