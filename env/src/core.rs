@@ -56,6 +56,23 @@ pub trait Env {
 
     /// Applies `action` and advances one step.
     fn step(&mut self, action: &Self::Act) -> Result<Step<Self::Obs>>;
+
+    /// [`Env::step`], with the new observation written into `obs` (typically the previous
+    /// one, whose allocation is reused) instead of returned. A vector env steps its sub-envs
+    /// this way so that a step allocates nothing. The default moves `step`'s observation in;
+    /// envs whose observation is a `Vec` override it to write in place. Same results as
+    /// `step` either way.
+    fn step_into(&mut self, action: &Self::Act, obs: &mut Self::Obs) -> Result<Step<()>> {
+        let step = self.step(action)?;
+        *obs = step.obs;
+        Ok(Step {
+            obs: (),
+            reward: step.reward,
+            terminated: step.terminated,
+            truncated: step.truncated,
+            info: step.info,
+        })
+    }
 }
 
 /// Lets `&mut E` and `Box<E>` be used wherever an env is expected.
@@ -76,6 +93,9 @@ impl<E: Env + ?Sized> Env for Box<E> {
     }
     fn step(&mut self, action: &Self::Act) -> Result<Step<Self::Obs>> {
         (**self).step(action)
+    }
+    fn step_into(&mut self, action: &Self::Act, obs: &mut Self::Obs) -> Result<Step<()>> {
+        (**self).step_into(action, obs)
     }
 }
 

@@ -97,9 +97,10 @@ impl<E: Env> SyncVectorEnv<E> {
         Ok(out)
     }
 
-    /// [`SyncVectorEnv::step`] into `out`, whose vectors are cleared and refilled: a caller
-    /// that steps in a loop keeps one `VecStep` and allocates its vectors once. On an error
-    /// `out` holds the sub-envs stepped before it.
+    /// [`SyncVectorEnv::step`] into `out`, refilled in place: a caller that steps in a loop
+    /// keeps one `VecStep`, and once it holds every sub-env's observation each sub-env writes
+    /// its next one into the same allocation ([`Env::step_into`]), so a step allocates only
+    /// when an episode ends. On an error, `out` is incomplete and must not be read.
     pub fn step_into(&mut self, actions: &[E::Act], out: &mut VecStep<E::Obs>) -> Result<()> {
         let n = self.envs.len();
         if actions.len() != n {
@@ -108,24 +109,40 @@ impl<E: Env> SyncVectorEnv<E> {
                 actions.len()
             )));
         }
-        out.clear();
+        // The observation buffers are kept only when they are a full set from this env.
+        let reuse = out.obs.len() == n;
+        if !reuse {
+            out.obs.clear();
+        }
+        out.rewards.clear();
+        out.terminated.clear();
+        out.truncated.clear();
+        out.infos.clear();
+        out.final_obs.clear();
+        out.reset_infos.clear();
         for (i, (env, action)) in self.envs.iter_mut().zip(actions).enumerate() {
-            let step = env.step(action).map_err(|e| match e {
+            let sub_env = |e: Error| match e {
                 Error::InvalidAction(m) => Error::InvalidAction(format!("sub-env {i}: {m}")),
                 other => other,
-            })?;
-            let done = step.done();
-            out.rewards.push(step.reward);
-            out.terminated.push(step.terminated);
-            out.truncated.push(step.truncated);
-            out.infos.push(step.info);
-            if done {
-                let (obs, info) = env.reset(None)?;
-                out.final_obs.push(Some(step.obs));
-                out.obs.push(obs);
-                out.reset_infos.push(Some(info));
+            };
+            let (reward, terminated, truncated, info) = if reuse {
+                let s = env.step_into(action, &mut out.obs[i]).map_err(sub_env)?;
+                (s.reward, s.terminated, s.truncated, s.info)
             } else {
-                out.obs.push(step.obs);
+                let s = env.step(action).map_err(sub_env)?;
+                out.obs.push(s.obs);
+                (s.reward, s.terminated, s.truncated, s.info)
+            };
+            out.rewards.push(reward);
+            out.terminated.push(terminated);
+            out.truncated.push(truncated);
+            out.infos.push(info);
+            if terminated || truncated {
+                let (first, reset_info) = env.reset(None)?;
+                out.final_obs
+                    .push(Some(std::mem::replace(&mut out.obs[i], first)));
+                out.reset_infos.push(Some(reset_info));
+            } else {
                 out.final_obs.push(None);
                 out.reset_infos.push(None);
             }
@@ -174,6 +191,55 @@ mod tests {
             )?))
         })
         .unwrap()
+    }
+
+    /// Steps two copies side by side, one with a fresh `VecStep` per call and one refilling
+    /// a single buffer in place, and checks every field agrees at every step.
+    fn in_place_matches_fresh<E: Env + Clone>(
+        mut a: SyncVectorEnv<E>,
+        act: impl Fn(usize, usize) -> E::Act,
+    ) where
+        E::Obs: PartialEq + std::fmt::Debug,
+    {
+        let mut b = a.clone();
+        a.reset(Some(11)).unwrap();
+        b.reset(Some(11)).unwrap();
+        let n = a.num_envs();
+        let mut buffer = VecStep::with_capacity(n);
+        let mut ended = 0;
+        for step in 0..600 {
+            let actions: Vec<E::Act> = (0..n).map(|i| act(step, i)).collect();
+            let fresh = a.step(&actions).unwrap();
+            b.step_into(&actions, &mut buffer).unwrap();
+            assert_eq!(fresh.obs, buffer.obs, "step {step}");
+            assert_eq!(fresh.rewards, buffer.rewards);
+            assert_eq!(fresh.terminated, buffer.terminated);
+            assert_eq!(fresh.truncated, buffer.truncated);
+            assert_eq!(fresh.final_obs, buffer.final_obs);
+            for (x, y) in fresh.infos.iter().zip(&buffer.infos) {
+                assert_eq!(
+                    x.scalars().collect::<Vec<_>>(),
+                    y.scalars().collect::<Vec<_>>()
+                );
+            }
+            ended += fresh.final_obs.iter().flatten().count();
+        }
+        assert!(ended > 0, "the test covers episode ends");
+    }
+
+    #[test]
+    fn stepping_in_place_gives_the_same_steps() {
+        in_place_matches_fresh(make(50), |step, i| (step / 3 + i) % 2);
+        let data = crate::ensemble::synthetic::RegimeTask::generate(400, 3).data;
+        let config = crate::EnsembleEnvConfig {
+            episode_len: Some(40),
+            ..Default::default()
+        };
+        let ensemble = SyncVectorEnv::from_fn(3, |_| {
+            crate::EnsembleEnv::single(data.clone(), config.clone())
+        })
+        .unwrap();
+        in_place_matches_fresh(ensemble, |step, i| vec![(step + i) as f64 * 0.1, -0.2]);
     }
 
     #[test]

@@ -86,6 +86,9 @@ impl Env for DiscreteEnv {
     fn step(&mut self, action: &usize) -> Result<Step<Vec<f64>>> {
         discrete!(self, e => e.step(action))
     }
+    fn step_into(&mut self, action: &usize, obs: &mut Vec<f64>) -> Result<Step<()>> {
+        discrete!(self, e => e.step_into(action, obs))
+    }
 }
 
 impl Env for BoxEnv {
@@ -105,6 +108,9 @@ impl Env for BoxEnv {
     }
     fn step(&mut self, action: &Vec<f64>) -> Result<Step<Vec<f64>>> {
         boxed!(self, e => e.step(action))
+    }
+    fn step_into(&mut self, action: &Vec<f64>, obs: &mut Vec<f64>) -> Result<Step<()>> {
+        boxed!(self, e => e.step_into(action, obs))
     }
 }
 

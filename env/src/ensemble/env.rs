@@ -273,6 +273,13 @@ impl<M: ActionMap> EnsembleEnv<M> {
 
     /// Computes `s_t` and the models' recent RMSE at the current `t`, then the observation.
     fn observe(&mut self) -> Result<Vec<f64>> {
+        let mut obs = Vec::new();
+        self.observe_into(&mut obs)?;
+        Ok(obs)
+    }
+
+    /// [`Self::observe`] into `obs`, reusing its allocation.
+    fn observe_into(&mut self, obs: &mut Vec<f64>) -> Result<()> {
         let (t, w, k) = (self.t, self.config.window, self.num_models());
         let data = &self.data.series()[self.series];
         let stats = &self.stats[self.series];
@@ -283,7 +290,8 @@ impl<M: ActionMap> EnsembleEnv<M> {
         let need_log = self.config.log_rmse || self.map.uses_log_rmse();
         // One pass over row slices, writing blocks A-D into a buffer of the final size: the
         // step's hot loop, kept free of per-element capacity and index checks.
-        let mut obs = vec![0.0; self.obs_space.dim()];
+        obs.clear();
+        obs.resize(self.obs_space.dim(), 0.0);
         let (a, rest) = obs.split_at_mut(k);
         let (b, rest) = rest.split_at_mut(k);
         let (c, rest) = rest.split_at_mut(k);
@@ -330,7 +338,7 @@ impl<M: ActionMap> EnsembleEnv<M> {
                 )));
             }
         }
-        Ok(obs)
+        Ok(())
     }
 }
 
@@ -385,6 +393,18 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
     }
 
     fn step(&mut self, action: &Self::Act) -> Result<Step<Vec<f64>>> {
+        let mut obs = Vec::new();
+        let step = self.step_into(action, &mut obs)?;
+        Ok(Step {
+            obs,
+            reward: step.reward,
+            terminated: step.terminated,
+            truncated: step.truncated,
+            info: step.info,
+        })
+    }
+
+    fn step_into(&mut self, action: &Self::Act, obs: &mut Vec<f64>) -> Result<Step<()>> {
         self.guard.check_step()?;
         self.act_space.validate(action)?;
         let t = self.t;
@@ -426,10 +446,10 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
         self.prev_forecast = Some(forecast);
         self.t += 1;
         let truncated = self.t >= self.episode_end;
-        let obs = self.observe()?;
+        self.observe_into(obs)?;
         self.guard.record(truncated);
         Ok(Step {
-            obs,
+            obs: (),
             reward,
             terminated: false,
             truncated,

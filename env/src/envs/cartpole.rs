@@ -78,6 +78,34 @@ impl CartPole {
     fn obs(&self) -> Vec<f64> {
         self.state.iter().map(|&v| f32_round(v)).collect()
     }
+
+    /// Advances the physics; returns `terminated`.
+    #[inline]
+    fn advance(&mut self, action: &usize) -> Result<bool> {
+        self.guard.check_step()?;
+        self.act_space.validate(action)?;
+        let [x, x_dot, theta, theta_dot] = self.state;
+        let force = if *action == 1 { FORCE_MAG } else { -FORCE_MAG };
+        let (sintheta, costheta) = theta.sin_cos();
+        // Gymnasium's exact operation order: folding the constant divisions into
+        // multiplications changes results by an ulp, which the balancing episodes amplify
+        // past float32 precision within 500 steps (the golden replay catches it).
+        let temp = (force + POLEMASS_LENGTH * (theta_dot * theta_dot) * sintheta) / TOTAL_MASS;
+        let thetaacc = (GRAVITY * sintheta - costheta * temp)
+            / (LENGTH * (4.0 / 3.0 - MASS_POLE * (costheta * costheta) / TOTAL_MASS));
+        let xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS;
+        self.state = [
+            x + TAU * x_dot,
+            x_dot + TAU * xacc,
+            theta + TAU * theta_dot,
+            theta_dot + TAU * thetaacc,
+        ];
+        let [x, _, theta, _] = self.state;
+        let terminated = !(-X_THRESHOLD..=X_THRESHOLD).contains(&x)
+            || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta);
+        self.guard.record(terminated);
+        Ok(terminated)
+    }
 }
 
 impl Env for CartPole {
@@ -105,30 +133,23 @@ impl Env for CartPole {
 
     #[inline]
     fn step(&mut self, action: &usize) -> Result<Step<Vec<f64>>> {
-        self.guard.check_step()?;
-        self.act_space.validate(action)?;
-        let [x, x_dot, theta, theta_dot] = self.state;
-        let force = if *action == 1 { FORCE_MAG } else { -FORCE_MAG };
-        let (sintheta, costheta) = theta.sin_cos();
-        // Gymnasium's exact operation order: folding the constant divisions into
-        // multiplications changes results by an ulp, which the balancing episodes amplify
-        // past float32 precision within 500 steps (the golden replay catches it).
-        let temp = (force + POLEMASS_LENGTH * (theta_dot * theta_dot) * sintheta) / TOTAL_MASS;
-        let thetaacc = (GRAVITY * sintheta - costheta * temp)
-            / (LENGTH * (4.0 / 3.0 - MASS_POLE * (costheta * costheta) / TOTAL_MASS));
-        let xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS;
-        self.state = [
-            x + TAU * x_dot,
-            x_dot + TAU * xacc,
-            theta + TAU * theta_dot,
-            theta_dot + TAU * thetaacc,
-        ];
-        let [x, _, theta, _] = self.state;
-        let terminated = !(-X_THRESHOLD..=X_THRESHOLD).contains(&x)
-            || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta);
-        self.guard.record(terminated);
+        let terminated = self.advance(action)?;
         Ok(Step {
             obs: self.obs(),
+            reward: 1.0,
+            terminated,
+            truncated: false,
+            info: Info::new(),
+        })
+    }
+
+    #[inline]
+    fn step_into(&mut self, action: &usize, obs: &mut Vec<f64>) -> Result<Step<()>> {
+        let terminated = self.advance(action)?;
+        obs.clear();
+        obs.extend(self.state.iter().map(|&v| f32_round(v)));
+        Ok(Step {
+            obs: (),
             reward: 1.0,
             terminated,
             truncated: false,

@@ -69,6 +69,17 @@ impl<E: Env> Env for TimeLimit<E> {
         self.guard.record(step.done());
         Ok(step)
     }
+
+    fn step_into(&mut self, action: &E::Act, obs: &mut E::Obs) -> Result<Step<()>> {
+        self.guard.check_step()?;
+        let mut step = self.env.step_into(action, obs)?;
+        self.elapsed += 1;
+        if self.elapsed >= self.max_episode_steps {
+            step.truncated = true;
+        }
+        self.guard.record(step.done());
+        Ok(step)
+    }
 }
 
 impl<E: Env + crate::Snapshot> crate::Snapshot for TimeLimit<E> {
