@@ -120,3 +120,109 @@ fn m4_command_rejects_bad_arguments() {
         );
     }
 }
+
+/// Writes the first `n` series of the official Hourly train and test files into `dir`
+/// (official wide format), leaving out the test row of series `drop` if given.
+fn official_subset(dir: &std::path::Path, n: usize, drop: Option<&str>) {
+    use std::io::{BufRead, BufReader};
+    std::fs::create_dir_all(dir).unwrap();
+    for part in ["train", "test"] {
+        let path = repo_data_path(&format!("m4/official/Hourly-{part}.csv.gz"));
+        let gz = flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap());
+        let mut out = std::fs::File::create(dir.join(format!("Hourly-{part}.csv"))).unwrap();
+        for line in BufReader::new(gz).lines().take(n + 1) {
+            let line = line.unwrap();
+            let id = line
+                .split(',')
+                .next()
+                .unwrap()
+                .trim_matches('"')
+                .to_string();
+            if part == "test" && drop == Some(id.as_str()) {
+                continue;
+            }
+            writeln!(out, "{line}").unwrap();
+        }
+    }
+}
+
+#[test]
+fn m4_official_scores_fit_and_forecast_on_the_official_files() {
+    let root = std::env::temp_dir().join(format!("metablend-m4-official-{}", std::process::id()));
+    let data = root.join("data");
+    official_subset(&data, 20, None);
+    let out = root.join("report");
+    let (ok, stdout, stderr) = metablend(&[
+        "m4",
+        "--official",
+        data.to_str().unwrap(),
+        "--quick",
+        "--no-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let results = report.as_array().unwrap();
+    assert_eq!(results.len(), 1, "only Hourly's files are there");
+    let hourly = &results[0];
+    assert_eq!(hourly["frequency"], "hourly");
+    assert_eq!(hourly["series"], 20);
+    assert_eq!(hourly["report"]["horizon"], 48);
+    assert_eq!(hourly["report"]["season"], 24);
+    let methods = hourly["report"]["methods"].as_array().unwrap();
+    let names: Vec<&str> = methods
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    for name in [
+        "metablend (fforma)",
+        "inverse_error",
+        "naive2_24",
+        "global_mlp",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    let naive2 = methods.iter().find(|m| m["method"] == "naive2_24").unwrap();
+    assert!((naive2["owa"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    assert_eq!(
+        naive2["coverage"].as_array().unwrap().len(),
+        2,
+        "80 and 95 by default"
+    );
+    assert!(hourly["published"].as_array().unwrap().len() > 10);
+    assert!(std::fs::read_to_string(out.join("report.md"))
+        .unwrap()
+        .contains("Jurgen Doornik"));
+
+    // A training series without test values is named.
+    let broken = root.join("broken");
+    official_subset(&broken, 4, Some("H3"));
+    let (ok, _, stderr) = metablend(&[
+        "m4",
+        "--official",
+        broken.to_str().unwrap(),
+        "--quick",
+        "--no-progress",
+        "--out",
+        root.join("broken-report").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("no test values for series 'H3'"),
+        "{stderr}"
+    );
+    // A folder without official files is refused.
+    let (ok, _, stderr) = metablend(&[
+        "m4",
+        "--official",
+        root.to_str().unwrap(),
+        "--no-progress",
+        "--out",
+        root.join("empty-report").to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("no official M4 files"), "{stderr}");
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -6,7 +6,11 @@ use metablend::core::fs::check_output_folder;
 use metablend::ensemble::meta::M4Frequency;
 use metablend::ensemble::ModelSpec;
 use metablend::env::ensemble::ActionMapKind;
-use metablend::pipelines::m4::{run as run_m4, M4Options};
+use metablend::pipelines::forecast::{FitSettings, MetaLearner};
+use metablend::pipelines::m4::{
+    official_markdown, run as run_m4, run_official, write_official, M4Options, OfficialFrequency,
+    OfficialOptions,
+};
 
 use crate::plots::Png;
 use crate::terminal::Terminal;
@@ -16,7 +20,9 @@ use crate::terminal::Terminal;
 #[command(after_help = "Examples:
   metablend m4 --frequency hourly          # the whole protocol on 414 series
   metablend m4 --frequency weekly --out weekly-report
-  metablend m4 --frequency hourly --series 40 --quick   # smoke run")]
+  metablend m4 --frequency hourly --series 40 --quick   # smoke run
+  metablend m4 --official ~/m4 --out m4-report           # fit/forecast on every frequency's official files
+  metablend m4 --official ~/m4 --only monthly --meta ppo --level 80 95")]
 pub struct M4Args {
     /// hourly (414 series, h = 48) or weekly (359 series, h = 13).
     #[arg(long, default_value = "hourly")]
@@ -35,7 +41,8 @@ pub struct M4Args {
     /// Only the first N series.
     #[arg(long)]
     series: Option<usize>,
-    /// The model pool, e.g. "naive snaive:24 naive2:24 theta:24" (must include naive2).
+    /// The model pool, e.g. "naive snaive:24 naive2:24 theta:24" (must include naive2; with
+    /// --official, periods are explicit, so use it with --only).
     #[arg(long)]
     models: Option<String>,
     /// Leave the global MLP out of the pool.
@@ -63,10 +70,65 @@ pub struct M4Args {
     /// No progress bars.
     #[arg(long)]
     no_progress: bool,
+    /// Instead of the meta-learning protocol: `fit` and `forecast` (the generic path, with
+    /// M4's horizon and period and the m4-hourly / m4-weekly presets) on M4's official files
+    /// in this folder, every frequency whose `<Frequency>-train.csv(.gz)` and
+    /// `<Frequency>-test.csv(.gz)` are there (Yearly, Quarterly, Monthly, Weekly, Daily,
+    /// Hourly), scored on the test horizon beside the published rows.
+    #[arg(long)]
+    official: Option<PathBuf>,
+    /// With --official: only these frequencies.
+    #[arg(long, num_args = 1.., requires = "official")]
+    only: Vec<OfficialFrequency>,
+    /// With --official: the combination (fforma, ppo, inverse, best, equal).
+    #[arg(long, default_value = "fforma", requires = "official")]
+    meta: String,
+    /// With --official: the meta-learner's seed.
+    #[arg(long, default_value_t = 0, requires = "official")]
+    seed: u64,
+    /// With --official: interval levels scored (coverage, MSIS).
+    #[arg(long, num_args = 1.., default_values_t = [80.0, 95.0], requires = "official")]
+    level: Vec<f64>,
+}
+
+/// `metablend m4 --official DIR`: the generic path on M4's official files.
+fn run_official_files(args: &M4Args, dir: PathBuf) -> anyhow::Result<()> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("metablend-m4-official"));
+    check_output_folder(&out, "m4", &[&dir], args.force)?;
+    let mut settings = FitSettings {
+        meta: args.meta.parse::<MetaLearner>()?,
+        seed: args.seed,
+        ..FitSettings::default()
+    };
+    if args.quick {
+        settings.global_steps = Some(150);
+    }
+    if let Some(text) = &args.models {
+        settings.pool = Some(text.clone());
+    }
+    let opts = OfficialOptions {
+        dir,
+        frequencies: (!args.only.is_empty()).then(|| args.only.clone()),
+        settings,
+        levels: args.level.clone(),
+        series: args.series,
+        small_pool: args.quick && args.models.is_none(),
+    };
+    let results = run_official(&opts, &Terminal::new(!args.no_progress))?;
+    write_official(&out, &results)?;
+    println!("{}", official_markdown(&results));
+    println!("report: {}", out.join("report.md").display());
+    Ok(())
 }
 
 /// Runs `metablend m4`.
 pub fn run(args: M4Args) -> anyhow::Result<()> {
+    if let Some(dir) = args.official.clone() {
+        return run_official_files(&args, dir);
+    }
     let frequency = args.frequency;
     let action_map = if args.dirichlet {
         ActionMapKind::Simplex

@@ -174,6 +174,12 @@ pub struct PublishedRow {
 /// The published rows for a frequency from the organisers' table (CSV with columns
 /// `method_id,method_label,type,…,smape_{freq},…,mase_{freq},…,owa_{freq}`), sorted by OWA.
 pub fn published_rows(text: &str, frequency: M4Frequency) -> Result<Vec<PublishedRow>> {
+    published_rows_named(text, frequency.name())
+}
+
+/// [`published_rows`] for the frequency whose columns end in `_{name}` (`yearly`,
+/// `quarterly`, `monthly`, `weekly`, `daily`, `hourly`), best OWA first.
+pub fn published_rows_named(text: &str, name: &str) -> Result<Vec<PublishedRow>> {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let headers = rdr
         .headers()
@@ -185,7 +191,7 @@ pub fn published_rows(text: &str, frequency: M4Frequency) -> Result<Vec<Publishe
             .position(|h| h == name)
             .ok_or_else(|| Error::InvalidInput(format!("published scores: no column `{name}`")))
     };
-    let f = frequency.name();
+    let f = name;
     let (id, label, kind) = (col("method_id")?, col("method_label")?, col("type")?);
     let (s, m, o) = (
         col(&format!("smape_{f}"))?,

@@ -12,7 +12,7 @@ mod score;
 mod tasks;
 
 pub use fforma::{Fforma, FformaConfig, Objective};
-pub use m4::{published_rows, M4Frequency, M4Panel, PublishedRow};
+pub use m4::{published_rows, published_rows_named, M4Frequency, M4Panel, PublishedRow};
 pub use pool::{
     forecast_history, forecast_pool, forecast_window, PoolFailure, PoolForecasts, WindowForecasts,
 };

@@ -5,6 +5,7 @@
 
 use metablend_core::Progress;
 use metablend_ensemble::panel::{Panel, PanelSeries};
+use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
 use super::cv_scores::{aggregate, score_rows, SeriesScores};
@@ -94,7 +95,6 @@ pub fn cross_validation(
     }
     let h = opts.fit.horizon;
     let (m, models) = resolve(panel, &opts.fit)?;
-    let metas = metas(opts.fit.meta);
     let mut scores = Vec::new();
     let (mut series_scored, mut fallbacks) = (Vec::new(), Vec::new());
     for window in 0..opts.windows {
@@ -105,33 +105,11 @@ pub fn cross_validation(
                 "window {window}: no series is longer than the {cut} values it holds out"
             )));
         }
-        let global = opts.fit.global.as_ref();
-        let earlier = !opts.levels.is_empty() || super::needs_earlier_window(&opts.fit);
-        let hm = (h, m);
-        let prepared = Prepared::new(&history, &models, global, hm, None, earlier, true, progress)?;
-        let model = fit_prepared(
-            history.frequency,
-            &opts.fit,
-            m,
-            models.clone(),
-            &prepared,
-            progress,
-        )?;
-        let mut outputs = Vec::new();
-        for &meta in &metas {
-            let f = forecast_prepared(&model, meta, &opts.levels, &prepared)?;
-            outputs.push((method_label(meta, opts.fit.meta), f));
-        }
-        scores.push(score_window(
-            window,
-            &history,
-            &actual,
-            &outputs,
-            m,
-            &opts.levels,
-        )?);
+        let (scored, fallback) =
+            run_window(window, &history, &actual, opts, (m, &models), progress)?;
+        scores.push(scored);
         series_scored.push(history.series.len());
-        fallbacks.push(prepared.fallback_ids().len());
+        fallbacks.push(fallback);
     }
     Ok(assemble_report(
         (h, m),
@@ -140,6 +118,92 @@ pub fn cross_validation(
         series_scored,
         fallbacks,
     ))
+}
+
+/// Scores a held-out horizon given apart from the history, as a one-window
+/// cross-validation: everything is fitted on `history` and `actual[i]` (the next
+/// `horizon` values of series `i`) is read only to score. This is how M4's official
+/// train/test files are evaluated.
+pub fn holdout(
+    history: &Panel,
+    actual: &[Vec<f64>],
+    opts: &CvOptions,
+    progress: &dyn Progress,
+) -> Result<CvReport> {
+    super::intervals::check_levels(&opts.levels)?;
+    let h = opts.fit.horizon;
+    if actual.len() != history.series.len() {
+        return Err(Error::Settings(format!(
+            "{} held-out series for {} series of history",
+            actual.len(),
+            history.series.len()
+        )));
+    }
+    if let Some((s, a)) = history
+        .series
+        .iter()
+        .zip(actual)
+        .find(|(_, a)| a.len() != h)
+    {
+        return Err(Error::Settings(format!(
+            "series '{}': {} held-out values, the horizon is {h}",
+            s.id,
+            a.len()
+        )));
+    }
+    let (m, models) = resolve(history, &opts.fit)?;
+    let (scored, fallback) = run_window(0, history, actual, opts, (m, &models), progress)?;
+    let single = CvOptions {
+        windows: 1,
+        ..opts.clone()
+    };
+    Ok(assemble_report(
+        (h, m),
+        &single,
+        vec![scored],
+        vec![history.series.len()],
+        vec![fallback],
+    ))
+}
+
+/// Fits on `history`, forecasts with the meta-learner and every rule, and scores the
+/// forecasts against `actual`; returns the scores and the number of fallback series.
+fn run_window(
+    window: usize,
+    history: &Panel,
+    actual: &[Vec<f64>],
+    opts: &CvOptions,
+    (m, models): (usize, &[ModelSpec]),
+    progress: &dyn Progress,
+) -> Result<(Vec<(String, WindowScore)>, usize)> {
+    let h = opts.fit.horizon;
+    let global = opts.fit.global.as_ref();
+    let earlier = !opts.levels.is_empty() || super::needs_earlier_window(&opts.fit);
+    let prepared = Prepared::new(
+        history,
+        models,
+        global,
+        (h, m),
+        None,
+        earlier,
+        true,
+        progress,
+    )?;
+    let model = fit_prepared(
+        history.frequency,
+        &opts.fit,
+        m,
+        models.to_vec(),
+        &prepared,
+        progress,
+    )?;
+    let mut outputs = Vec::new();
+    for meta in metas(opts.fit.meta) {
+        let f = forecast_prepared(&model, meta, &opts.levels, &prepared)?;
+        outputs.push((method_label(meta, opts.fit.meta), f));
+    }
+    let scored = score_window(window, history, actual, &outputs, m, &opts.levels)?;
+    Ok((scored, prepared.fallback_ids().len()))
 }
 
 /// The combinations a cross-validation scores: the meta-learner `meta`, then the rules.

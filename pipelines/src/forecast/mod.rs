@@ -51,7 +51,7 @@ mod staged;
 mod staged_cv;
 mod work;
 
-pub use cv::{cross_validation, CvOptions, CvReport, CvScore, WindowScore};
+pub use cv::{cross_validation, holdout, CvOptions, CvReport, CvScore, WindowScore};
 pub use cv_scores::SeriesScores;
 pub use features::{panel_features, FeatureTable};
 pub use intervals::{Calibration, CalibrationInfo};

@@ -294,6 +294,37 @@ fn settings_that_cannot_work_are_errors() {
 }
 
 #[test]
+fn a_holdout_is_a_one_window_cross_validation_with_the_values_given_apart() {
+    let p = panel(24, 84);
+    let opts = CvOptions {
+        fit: options(MetaLearner::Fforma),
+        windows: 1,
+        levels: vec![80.0, 95.0],
+    };
+    let cv = cross_validation(&p, &opts, &Silent).unwrap();
+    // The same cut by hand: every series longer than the horizon, its last 7 values apart.
+    let mut history = p.clone();
+    history.series.retain(|s| s.values.len() > 7);
+    let actual: Vec<Vec<f64>> = history
+        .series
+        .iter_mut()
+        .map(|s| {
+            let end = s.values.len() - 7;
+            s.stamps.truncate(end);
+            s.values.split_off(end)
+        })
+        .collect();
+    assert_eq!(holdout(&history, &actual, &opts, &Silent).unwrap(), cv);
+    // Bad held-out data are clear errors.
+    let short: Vec<Vec<f64>> = actual.iter().map(|a| a[..6].to_vec()).collect();
+    let err = holdout(&history, &short, &opts, &Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("6 held-out values, the horizon is 7"), "{err}");
+    assert!(holdout(&history, &actual[1..], &opts, &Silent).is_err());
+}
+
+#[test]
 fn cross_validation_reads_each_window_only_to_score_it() {
     let p = panel(20, 84);
     let opts = CvOptions {

@@ -31,8 +31,13 @@ use crate::rules::{best_one, inverse_error, rule_weights};
 use crate::threads::on_all_cores;
 use crate::{Error, Result};
 
+mod official;
 mod report;
 
+pub use official::{
+    official_markdown, run_official, write_official, OfficialFrequency, OfficialOptions,
+    OfficialResult,
+};
 pub use report::{M4Outcome, M4Report, SeedScore};
 
 /// What the M4 protocol runs.
