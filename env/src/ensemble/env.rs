@@ -393,7 +393,7 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
     }
 
     fn step(&mut self, action: &Self::Act) -> Result<Step<Vec<f64>>> {
-        let mut obs = Vec::new();
+        let mut obs = Vec::with_capacity(self.obs_space.dim());
         let step = self.step_into(action, &mut obs)?;
         Ok(Step {
             obs,

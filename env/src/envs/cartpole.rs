@@ -79,13 +79,11 @@ impl CartPole {
         self.state.iter().map(|&v| f32_round(v)).collect()
     }
 
-    /// Advances the physics; returns `terminated`.
-    #[inline]
-    fn advance(&mut self, action: &usize) -> Result<bool> {
-        self.guard.check_step()?;
-        self.act_space.validate(action)?;
+    /// Advances the physics by one step under `action`; returns `terminated`.
+    #[inline(always)]
+    fn advance(&mut self, action: usize) -> bool {
         let [x, x_dot, theta, theta_dot] = self.state;
-        let force = if *action == 1 { FORCE_MAG } else { -FORCE_MAG };
+        let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
         let (sintheta, costheta) = theta.sin_cos();
         // Gymnasium's exact operation order: folding the constant divisions into
         // multiplications changes results by an ulp, which the balancing episodes amplify
@@ -101,10 +99,8 @@ impl CartPole {
             theta_dot + TAU * thetaacc,
         ];
         let [x, _, theta, _] = self.state;
-        let terminated = !(-X_THRESHOLD..=X_THRESHOLD).contains(&x)
-            || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta);
-        self.guard.record(terminated);
-        Ok(terminated)
+        !(-X_THRESHOLD..=X_THRESHOLD).contains(&x)
+            || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta)
     }
 }
 
@@ -133,7 +129,10 @@ impl Env for CartPole {
 
     #[inline]
     fn step(&mut self, action: &usize) -> Result<Step<Vec<f64>>> {
-        let terminated = self.advance(action)?;
+        self.guard.check_step()?;
+        self.act_space.validate(action)?;
+        let terminated = self.advance(*action);
+        self.guard.record(terminated);
         Ok(Step {
             obs: self.obs(),
             reward: 1.0,
@@ -145,7 +144,10 @@ impl Env for CartPole {
 
     #[inline]
     fn step_into(&mut self, action: &usize, obs: &mut Vec<f64>) -> Result<Step<()>> {
-        let terminated = self.advance(action)?;
+        self.guard.check_step()?;
+        self.act_space.validate(action)?;
+        let terminated = self.advance(*action);
+        self.guard.record(terminated);
         obs.clear();
         obs.extend(self.state.iter().map(|&v| f32_round(v)));
         Ok(Step {
