@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use metablend::core::fs::check_output_folder;
 use metablend::ensemble::meta::M4Frequency;
+use metablend::ensemble::meta::Objective;
 use metablend::ensemble::ModelSpec;
 use metablend::env::ensemble::ActionMapKind;
-use metablend::pipelines::forecast::{FitSettings, MetaLearner};
+use metablend::pipelines::forecast::{FitSettings, InputWindow, MetaLearner};
 use metablend::pipelines::m4::{
     official_markdown, run as run_m4, run_official, write_official, M4Options, OfficialFrequency,
     OfficialOptions,
@@ -83,6 +84,13 @@ pub struct M4Args {
     /// With --official: the combination (fforma, ppo, inverse, best, equal).
     #[arg(long, default_value = "fforma", requires = "official")]
     meta: String,
+    /// With --official and --meta fforma: the training objective (expected or combined).
+    #[arg(long, value_enum, default_value = "expected", requires = "official")]
+    fforma_objective: Objective,
+    /// With --official and --meta fforma: the window whose errors the learner observes
+    /// (validation or earlier).
+    #[arg(long, value_enum, default_value = "validation", requires = "official")]
+    fforma_inputs: InputWindow,
     /// With --official: the meta-learner's seed.
     #[arg(long, default_value_t = 0, requires = "official")]
     seed: u64,
@@ -100,6 +108,8 @@ fn run_official_files(args: &M4Args, dir: PathBuf) -> anyhow::Result<()> {
     check_output_folder(&out, "m4", &[&dir], args.force)?;
     let mut settings = FitSettings {
         meta: args.meta.parse::<MetaLearner>()?,
+        fforma_objective: args.fforma_objective,
+        fforma_inputs: args.fforma_inputs,
         seed: args.seed,
         ..FitSettings::default()
     };
