@@ -146,13 +146,9 @@ fn official_subset(dir: &std::path::Path, n: usize, drop: Option<&str>) {
     }
 }
 
-#[test]
-fn m4_official_scores_fit_and_forecast_on_the_official_files() {
-    let root = std::env::temp_dir().join(format!("metablend-m4-official-{}", std::process::id()));
-    let data = root.join("data");
-    official_subset(&data, 20, None);
-    let out = root.join("report");
-    let (ok, stdout, stderr) = metablend(&[
+/// `metablend m4 --official DATA --quick --no-progress --out OUT`: (ok, stdout, stderr).
+fn official(data: &std::path::Path, out: &std::path::Path) -> (bool, String, String) {
+    metablend(&[
         "m4",
         "--official",
         data.to_str().unwrap(),
@@ -160,7 +156,16 @@ fn m4_official_scores_fit_and_forecast_on_the_official_files() {
         "--no-progress",
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ])
+}
+
+#[test]
+fn m4_official_scores_fit_and_forecast_on_the_official_files() {
+    let root = std::env::temp_dir().join(format!("metablend-m4-official-{}", std::process::id()));
+    let data = root.join("data");
+    official_subset(&data, 20, None);
+    let out = root.join("report");
+    let (ok, stdout, stderr) = official(&data, &out);
     assert!(ok, "{stdout}\n{stderr}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
@@ -199,29 +204,14 @@ fn m4_official_scores_fit_and_forecast_on_the_official_files() {
     // A training series without test values is named.
     let broken = root.join("broken");
     official_subset(&broken, 4, Some("H3"));
-    let (ok, _, stderr) = metablend(&[
-        "m4",
-        "--official",
-        broken.to_str().unwrap(),
-        "--quick",
-        "--no-progress",
-        "--out",
-        root.join("broken-report").to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = official(&broken, &root.join("broken-report"));
     assert!(!ok);
     assert!(
         stderr.contains("no test values for series 'H3'"),
         "{stderr}"
     );
     // A folder without official files is refused.
-    let (ok, _, stderr) = metablend(&[
-        "m4",
-        "--official",
-        root.to_str().unwrap(),
-        "--no-progress",
-        "--out",
-        root.join("empty-report").to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = official(&root, &root.join("empty-report"));
     assert!(!ok);
     assert!(stderr.contains("no official M4 files"), "{stderr}");
     std::fs::remove_dir_all(&root).ok();

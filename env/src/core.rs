@@ -26,6 +26,19 @@ impl<O> Step<O> {
     pub fn done(&self) -> bool {
         self.terminated || self.truncated
     }
+
+    /// The same step with its observation mapped by `f` (e.g. moved out into a buffer, or
+    /// a buffer moved in).
+    #[inline(always)]
+    pub fn map_obs<P>(self, f: impl FnOnce(O) -> P) -> Step<P> {
+        Step {
+            obs: f(self.obs),
+            reward: self.reward,
+            terminated: self.terminated,
+            truncated: self.truncated,
+            info: self.info,
+        }
+    }
 }
 
 /// A reinforcement-learning environment.
@@ -63,15 +76,7 @@ pub trait Env {
     /// envs whose observation is a `Vec` override it to write in place. Same results as
     /// `step` either way.
     fn step_into(&mut self, action: &Self::Act, obs: &mut Self::Obs) -> Result<Step<()>> {
-        let step = self.step(action)?;
-        *obs = step.obs;
-        Ok(Step {
-            obs: (),
-            reward: step.reward,
-            terminated: step.terminated,
-            truncated: step.truncated,
-            info: step.info,
-        })
+        Ok(self.step(action)?.map_obs(|o| *obs = o))
     }
 }
 

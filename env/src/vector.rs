@@ -110,16 +110,12 @@ impl<E: Env> SyncVectorEnv<E> {
             )));
         }
         // The observation buffers are kept only when they are a full set from this env.
-        let reuse = out.obs.len() == n;
-        if !reuse {
-            out.obs.clear();
+        let kept = std::mem::take(&mut out.obs);
+        out.clear();
+        let reuse = kept.len() == n;
+        if reuse {
+            out.obs = kept;
         }
-        out.rewards.clear();
-        out.terminated.clear();
-        out.truncated.clear();
-        out.infos.clear();
-        out.final_obs.clear();
-        out.reset_infos.clear();
         for (i, (env, action)) in self.envs.iter_mut().zip(actions).enumerate() {
             let sub_env = |e: Error| match e {
                 Error::InvalidAction(m) => Error::InvalidAction(format!("sub-env {i}: {m}")),

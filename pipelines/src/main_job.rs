@@ -31,25 +31,21 @@ struct Dataset {
     origins: usize,
     refit_every: usize,
     rolling: usize,
-    /// Same-phase errors for the policy's observation (`None` for series without a cycle).
-    same_phase: Option<SamePhase>,
-}
-
-/// The policy's same-phase errors: the seasonal period in rows and the cycles averaged.
-#[derive(Clone, Copy)]
-struct SamePhase {
-    period: usize,
-    cycles: usize,
+    /// The policy's context features (none for series without a cycle).
+    context: ContextFeatures,
 }
 
 /// Taylor's policy sees each model's errors at the same half-hour of the previous five days.
 /// Chosen on the validation rows among phase features (48 and 336 rows), same-phase errors
 /// (periods 48 and 336; 3, 5, 7 and 14 cycles), the models' disagreement and PPO settings
 /// (see docs/results.md); the test rows played no part.
-const TAYLOR_SAME_PHASE: Option<SamePhase> = Some(SamePhase {
-    period: 48,
-    cycles: 5,
-});
+fn taylor_context() -> ContextFeatures {
+    ContextFeatures {
+        same_phase_period: Some(48),
+        same_phase_cycles: 5,
+        ..ContextFeatures::default()
+    }
+}
 
 const SP500: &str = include_str!("../../data/sp500_close.csv");
 const TAYLOR: &str = include_str!("../../data/taylor_halfhourly.csv");
@@ -68,7 +64,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
                 origins: 300,
                 refit_every: 50,
                 rolling: 500,
-                same_phase: None,
+                context: ContextFeatures::default(),
             },
             Dataset {
                 name: "taylor",
@@ -81,7 +77,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
                 origins: 600,
                 refit_every: 336,
                 rolling: 2016,
-                same_phase: TAYLOR_SAME_PHASE,
+                context: taylor_context(),
             },
         ];
     }
@@ -97,7 +93,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
             origins: 1000,
             refit_every: 50,
             rolling: 1000,
-            same_phase: None,
+            context: ContextFeatures::default(),
         },
         Dataset {
             name: "taylor",
@@ -110,7 +106,7 @@ fn datasets(quick: bool) -> Vec<Dataset> {
             origins: 2016,
             refit_every: 336,
             rolling: 2016,
-            same_phase: TAYLOR_SAME_PHASE,
+            context: taylor_context(),
         },
     ]
 }
@@ -157,13 +153,7 @@ pub struct MainJob {
 fn settings(d: &Dataset, quick: bool, seed: u64) -> TrainSettings {
     let mut s = TrainSettings::default();
     s.ppo.seed = seed;
-    if let Some(phase) = d.same_phase {
-        s.env.context = ContextFeatures {
-            same_phase_period: Some(phase.period),
-            same_phase_cycles: phase.cycles,
-            ..ContextFeatures::default()
-        };
-    }
+    s.env.context = d.context.clone();
     if quick {
         s.total_timesteps = 2048;
         s.eval_every = 1;

@@ -6,7 +6,7 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{box_action, discrete_action};
+use crate::convert::{box_action, discrete_action, obs_array};
 use crate::envs::PyEnv;
 use crate::errors::{raise, Kind, OrRaise};
 use crate::kinds::{AnyEnv, BoxEnv, DiscreteEnv};
@@ -130,9 +130,7 @@ fn step_tuple<'py>(py: Python<'py>, s: &VecStep<Vec<f64>>) -> PyResult<VecStepTu
             .final_obs
             .iter()
             .map(|o| match o {
-                Some(o) => PyArray1::from_iter(py, o.iter().map(|&x| x as f32))
-                    .into_any()
-                    .unbind(),
+                Some(o) => obs_array(py, o).into_any().unbind(),
                 None => py.None(),
             })
             .collect();

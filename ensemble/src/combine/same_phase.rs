@@ -3,6 +3,7 @@
 //! ...`), so that a policy's gain over it is a gain over the information, not over a rule
 //! that lacks it.
 
+use super::windowed::inverse_mse_weights;
 use super::{model_sq_errors, Combiner};
 use crate::Result;
 use metablend_env::Predictions;
@@ -49,10 +50,6 @@ impl Combiner for SamePhaseInverseMse {
         if n == 0 {
             return Ok(vec![1.0 / k as f64; k]);
         }
-        let n = n as f64;
-        let floor = 1e-12 * sums.iter().fold(0.0f64, |a, &b| a.max(b)) / n + f64::MIN_POSITIVE;
-        let inv: Vec<f64> = sums.iter().map(|s| 1.0 / (s / n + floor)).collect();
-        let total: f64 = inv.iter().sum();
-        Ok(inv.iter().map(|v| v / total).collect())
+        Ok(inverse_mse_weights(&sums, n))
     }
 }

@@ -73,14 +73,19 @@ impl Combiner for InverseMse {
         if self.recent.is_empty() {
             return Ok(vec![1.0 / k as f64; k]);
         }
-        let n = self.recent.len() as f64;
-        let floor = 1e-12 * self.sums.iter().fold(0.0f64, |a, &b| a.max(b)) / n + f64::MIN_POSITIVE;
-        let inv: Vec<f64> = self
-            .sums
-            .iter()
-            .map(|s| 1.0 / (s.max(0.0) / n + floor))
-            .collect();
-        let total: f64 = inv.iter().sum();
-        Ok(inv.iter().map(|v| v / total).collect())
+        Ok(inverse_mse_weights(&self.sums, self.recent.len()))
     }
+}
+
+/// `w_k ∝ 1 / MSE_k` from each model's sum of squared errors over `n` rows, with a floor
+/// relative to the largest MSE so that a model with no error gets a finite weight.
+pub(super) fn inverse_mse_weights(sums: &[f64], n: usize) -> Vec<f64> {
+    let n = n as f64;
+    let floor = 1e-12 * sums.iter().fold(0.0f64, |a, &b| a.max(b)) / n + f64::MIN_POSITIVE;
+    let inv: Vec<f64> = sums
+        .iter()
+        .map(|s| 1.0 / (s.max(0.0) / n + floor))
+        .collect();
+    let total: f64 = inv.iter().sum();
+    inv.iter().map(|v| v / total).collect()
 }

@@ -395,13 +395,7 @@ impl<M: ActionMap> Env for EnsembleEnv<M> {
     fn step(&mut self, action: &Self::Act) -> Result<Step<Vec<f64>>> {
         let mut obs = Vec::with_capacity(self.obs_space.dim());
         let step = self.step_into(action, &mut obs)?;
-        Ok(Step {
-            obs,
-            reward: step.reward,
-            terminated: step.terminated,
-            truncated: step.truncated,
-            info: step.info,
-        })
+        Ok(step.map_obs(|()| obs))
     }
 
     fn step_into(&mut self, action: &Self::Act, obs: &mut Vec<f64>) -> Result<Step<()>> {

@@ -60,14 +60,8 @@ impl RegimeTask {
     /// `forecasts` (pairs `(t, forecast)`, e.g. from [`super::EnsembleEnv::forecast_episode`])
     /// close over their time indices: 0 is equal weights, 1 is the oracle.
     pub fn gap_closed(&self, forecasts: impl IntoIterator<Item = (usize, f64)>) -> f64 {
-        let (mut se, mut se_equal, mut se_oracle) = (0.0, 0.0, 0.0);
-        for (t, forecast) in forecasts {
-            let (y, p) = (self.data.target()[t], self.data.pred(t));
-            se += (forecast - y).powi(2);
-            se_equal += ((p[0] + p[1]) / 2.0 - y).powi(2);
-            se_oracle += (self.oracle_forecast(t) - y).powi(2);
-        }
-        (se_equal - se) / (se_equal - se_oracle)
+        let forecasts: Vec<(usize, f64)> = forecasts.into_iter().collect();
+        self.gap_closed_from(&forecasts, 0.5)
     }
 
     /// The fraction of the squared-error gap between the best fixed combination and the
@@ -91,8 +85,14 @@ impl RegimeTask {
         } else {
             0.5
         };
+        self.gap_closed_from(&forecasts, w)
+    }
+
+    /// The fraction of the squared-error gap between the fixed combination
+    /// `w p_0 + (1 - w) p_1` (0) and the oracle (1) that `forecasts` close.
+    fn gap_closed_from(&self, forecasts: &[(usize, f64)], w: f64) -> f64 {
         let (mut se, mut se_fixed, mut se_oracle) = (0.0, 0.0, 0.0);
-        for (t, forecast) in forecasts {
+        for &(t, forecast) in forecasts {
             let (y, p) = (self.data.target()[t], self.data.pred(t));
             se += (forecast - y).powi(2);
             se_fixed += (w * p[0] + (1.0 - w) * p[1] - y).powi(2);

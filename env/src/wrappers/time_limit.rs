@@ -47,6 +47,17 @@ impl<E: Env> TimeLimit<E> {
     pub fn inner_mut(&mut self) -> &mut E {
         &mut self.env
     }
+
+    /// Counts a step of the inner env: truncates it at the limit and records its outcome.
+    #[inline]
+    fn count<O>(&mut self, mut step: Step<O>) -> Step<O> {
+        self.elapsed += 1;
+        if self.elapsed >= self.max_episode_steps {
+            step.truncated = true;
+        }
+        self.guard.record(step.done());
+        step
+    }
 }
 
 impl<E: Env> Env for TimeLimit<E> {
@@ -61,24 +72,14 @@ impl<E: Env> Env for TimeLimit<E> {
 
     fn step(&mut self, action: &E::Act) -> Result<Step<E::Obs>> {
         self.guard.check_step()?;
-        let mut step = self.env.step(action)?;
-        self.elapsed += 1;
-        if self.elapsed >= self.max_episode_steps {
-            step.truncated = true;
-        }
-        self.guard.record(step.done());
-        Ok(step)
+        let step = self.env.step(action)?;
+        Ok(self.count(step))
     }
 
     fn step_into(&mut self, action: &E::Act, obs: &mut E::Obs) -> Result<Step<()>> {
         self.guard.check_step()?;
-        let mut step = self.env.step_into(action, obs)?;
-        self.elapsed += 1;
-        if self.elapsed >= self.max_episode_steps {
-            step.truncated = true;
-        }
-        self.guard.record(step.done());
-        Ok(step)
+        let step = self.env.step_into(action, obs)?;
+        Ok(self.count(step))
     }
 }
 
