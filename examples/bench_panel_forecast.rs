@@ -46,6 +46,7 @@ fn main() -> anyhow::Result<()> {
         seed: 0,
         fforma_objective: Default::default(),
         fforma_inputs: Default::default(),
+        fforma_shrink: false,
         ppo: Default::default(),
         global: None,
     };

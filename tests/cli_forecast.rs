@@ -63,6 +63,17 @@ fn fit_then_forecast_a_users_panel() {
     assert_eq!(card["meta"], "fforma");
     assert_eq!(card["horizon"], 7);
     assert!(model.join("fforma.safetensors").exists());
+    assert!(card.get("fforma_shrinkage").is_none());
+    // Shrinkage toward the panel's best member: reported, recorded, and off again on request.
+    let shrunk = dir.join("model-shrunk");
+    let (ok, out, err) = fit(&shrunk, &["--fforma-shrink"]);
+    assert!(ok && out.contains("shrunk toward"), "{out}{err}");
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(shrunk.join("model.json")).unwrap()).unwrap();
+    let lambda = card["fforma_shrinkage"]["lambda"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&lambda), "{card}");
+    let (ok, out, err) = fit(&dir.join("model-plain"), &["--fforma-shrink", "false"]);
+    assert!(ok && !out.contains("shrunk toward"), "{out}{err}");
     let forecasts = dir.join("forecasts.csv");
     let run = |out: &Path| {
         metablend(&[

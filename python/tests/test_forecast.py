@@ -40,6 +40,20 @@ def test_new_series_and_the_model_folder(daily_panel, tmp_path):
     assert "s3" in set(a.unique_id)
 
 
+def test_fforma_shrinks_toward_the_best_member(daily_panel):
+    plain = MetaForecaster(h=7, models=POOL).fit(daily_panel)
+    mf = MetaForecaster(h=7, models=POOL, fforma_shrink=True).fit(daily_panel)
+    assert "fforma_shrinkage" not in plain.card
+    s = mf.card["fforma_shrinkage"]
+    assert s["member_name"] == mf.card["names"][s["member"]] and 0.0 <= s["lambda"] <= 1.0
+    a, b = mf.predict(), plain.predict()
+    rows = a.fallback.isna()
+    member = f"w_{s['member_name']}"
+    for name in mf.card["names"]:
+        expected = (1 - s["lambda"]) * b.loc[rows, f"w_{name}"] + s["lambda"] * (f"w_{name}" == member)
+        np.testing.assert_allclose(a.loc[rows, f"w_{name}"], expected, atol=1e-12)
+
+
 def test_the_same_numbers_as_the_command(daily_panel, tmp_path):
     binary = Path(os.environ.get("METABLEND_BIN", REPO / "target" / "debug" / "metablend"))
     if not binary.exists():

@@ -44,6 +44,15 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         card.horizon,
         card.names.join(" ")
     );
+    if let Some(s) = &card.fforma_shrinkage {
+        println!(
+            "shrunk toward {} by {:.1} (held-out OWA {:.3} unshrunk, {:.3} shrunk)",
+            s.member_name,
+            s.lambda,
+            s.held_out_owa[0],
+            s.held_out_owa.iter().copied().fold(f64::INFINITY, f64::min)
+        );
+    }
     if !card.fallbacks.is_empty() {
         println!(
             "{} series too short or constant for the pool get Naive2: {}",

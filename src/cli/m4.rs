@@ -84,13 +84,19 @@ pub struct M4Args {
     /// With --official: the combination (fforma, ppo, inverse, best, equal).
     #[arg(long, default_value = "fforma", requires = "official")]
     meta: String,
-    /// With --official and --meta fforma: the training objective (expected or combined).
-    #[arg(long, value_enum, default_value = "expected", requires = "official")]
-    fforma_objective: Objective,
+    /// With --official and --meta fforma: the training objective (expected or combined;
+    /// default: each frequency's preset's).
+    #[arg(long, value_enum, requires = "official")]
+    fforma_objective: Option<Objective>,
     /// With --official and --meta fforma: the window whose errors the learner observes
     /// (validation or earlier).
     #[arg(long, value_enum, default_value = "validation", requires = "official")]
     fforma_inputs: InputWindow,
+    /// With --official and --meta fforma: shrink the weights toward the panel's best
+    /// member (the amount chosen on series held out of the learner's training; default:
+    /// each frequency's preset's; `--fforma-shrink false` turns it off).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", requires = "official")]
+    fforma_shrink: Option<bool>,
     /// With --official: the meta-learner's seed.
     #[arg(long, default_value_t = 0, requires = "official")]
     seed: u64,
@@ -110,6 +116,7 @@ fn run_official_files(args: &M4Args, dir: PathBuf) -> anyhow::Result<()> {
         meta: args.meta.parse::<MetaLearner>()?,
         fforma_objective: args.fforma_objective,
         fforma_inputs: args.fforma_inputs,
+        fforma_shrink: args.fforma_shrink,
         seed: args.seed,
         ..FitSettings::default()
     };

@@ -36,14 +36,21 @@ pub struct PanelFitArgs {
     #[arg(long, default_value = "fforma")]
     meta: String,
     /// With --meta fforma: the training objective, expected (FFORMA's Σ w·loss, a
-    /// selection objective) or combined (the loss of the combined forecast).
-    #[arg(long, value_enum, default_value = "expected")]
-    fforma_objective: Objective,
+    /// selection objective) or combined (the loss of the combined forecast). Default:
+    /// expected; combined with --preset m4-weekly.
+    #[arg(long, value_enum)]
+    fforma_objective: Option<Objective>,
     /// With --meta fforma: the window whose errors the learner observes while it learns,
     /// validation (FFORMA's: the window it is scored on) or earlier (the window before it,
     /// so it learns how errors carry over to the next window; one more pool run).
     #[arg(long, value_enum, default_value = "validation")]
     fforma_inputs: InputWindow,
+    /// With --meta fforma: shrink the learner's weights toward the panel's best pool member,
+    /// by the amount that series held out of its training show is best (0 keeps the
+    /// learner, 1 is the member alone; five more learner trainings and one more pool run).
+    /// Default: off; on with --preset m4-weekly (`--fforma-shrink false` turns it off).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    fforma_shrink: Option<bool>,
     /// With --meta ppo: env steps of PPO training (one series per step).
     #[arg(long, default_value_t = PpoMetaOptions::default().steps)]
     ppo_steps: u64,
@@ -78,6 +85,7 @@ impl PanelFitArgs {
             meta: self.meta.parse::<MetaLearner>()?,
             fforma_objective: self.fforma_objective,
             fforma_inputs: self.fforma_inputs,
+            fforma_shrink: self.fforma_shrink,
             ppo_steps: self.ppo_steps,
             action_map: self.action_map,
             global_mlp: self.global_mlp,

@@ -232,7 +232,25 @@ impl Fforma {
     /// The weights for tasks `rows` of `panel` (one row of K per task).
     pub fn weights(&self, panel: &ContextPanel, rows: &[usize]) -> Result<Vec<Vec<f64>>> {
         let x = self.inputs(panel, rows)?;
-        let w = candle_nn::ops::softmax(&self.logits(&x)?, D::Minus1)?;
+        self.softmax_weights(&x)
+    }
+
+    /// The weights for given observations (e.g. made from another window's errors, as
+    /// [`Fforma::fit_on_inputs`] takes them), one row of K per observation.
+    pub fn weights_on_inputs(&self, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
+        let dim = self.net.input_dim();
+        if inputs.iter().any(|x| x.len() != dim) {
+            return Err(Error::Config(format!(
+                "FFORMA: every observation must have {dim} values"
+            )));
+        }
+        let flat: Vec<f32> = inputs.iter().flatten().map(|&v| v as f32).collect();
+        let x = Tensor::from_vec(flat, (inputs.len(), dim), &Device::Cpu)?;
+        self.softmax_weights(&x)
+    }
+
+    fn softmax_weights(&self, x: &Tensor) -> Result<Vec<Vec<f64>>> {
+        let w = candle_nn::ops::softmax(&self.logits(x)?, D::Minus1)?;
         Ok(w.to_vec2::<f32>()?
             .into_iter()
             .map(|r| r.into_iter().map(f64::from).collect())

@@ -9,6 +9,7 @@ mod fforma;
 mod m4;
 mod pool;
 mod score;
+mod shrink;
 mod tasks;
 
 pub use fforma::{Fforma, FformaConfig, Objective};
@@ -17,6 +18,7 @@ pub use pool::{
     forecast_history, forecast_pool, forecast_window, PoolFailure, PoolForecasts, WindowForecasts,
 };
 pub use score::{score, MethodScore};
+pub use shrink::{choose as choose_shrinkage, owa as windows_owa, Shrinkage, SHRINK_GRID};
 pub use tasks::{context_panel, context_task, FeatureScaler};
 
 #[cfg(test)]

@@ -27,6 +27,7 @@
 //!     seed: 0,
 //!     fforma_objective: Default::default(),
 //!     fforma_inputs: Default::default(),
+//!     fforma_shrink: false,
 //!     ppo: Default::default(),
 //!     global: None,
 //! };
@@ -47,6 +48,7 @@ mod model;
 mod output;
 mod prepare;
 mod settings;
+mod shrink;
 mod staged;
 mod staged_cv;
 mod work;
@@ -155,6 +157,11 @@ pub struct FitOptions {
     pub fforma_objective: Objective,
     /// Which window's errors [`MetaLearner::Fforma`] sees as inputs while it learns.
     pub fforma_inputs: InputWindow,
+    /// Shrink [`MetaLearner::Fforma`]'s weights toward the panel's best pool member by the
+    /// amount that series held out of the learner's training show is best (see
+    /// `metablend_ensemble::meta::Shrinkage`); needs series long enough for the earlier
+    /// window.
+    pub fforma_shrink: bool,
     /// How [`MetaLearner::Ppo`] trains (ignored by the others).
     pub ppo: PpoMetaOptions,
     /// Add a global MLP to the pool: one network trained across the panel's series (on the
@@ -175,20 +182,31 @@ impl FitOptions {
             seed: 0,
             fforma_objective: Objective::default(),
             fforma_inputs: InputWindow::default(),
+            fforma_shrink: false,
             ppo: PpoMetaOptions::default(),
             global: None,
         }
     }
 
     /// M4's settings for `frequency`: its horizon and period, the pool of `metablend m4`
-    /// (with the second seasonal naive and the local MLP) and the global MLP.
+    /// (with the second seasonal naive and the local MLP) and the global MLP. On Weekly the
+    /// FFORMA learner minimises the combined forecast's loss and is shrunk toward the
+    /// panel's best member: the variant a cross-validation window of the training series
+    /// ranks first (see docs/guide-panels.md, "Measured on M4").
     pub fn m4(frequency: M4Frequency, meta: MetaLearner, seed: u64) -> Self {
+        let weekly = frequency == M4Frequency::Weekly;
         Self {
             season: Some(frequency.period()),
             models: Some(frequency.default_pool()),
             meta,
             seed,
             global: Some(frequency.global_config()),
+            fforma_objective: if weekly {
+                Objective::CombinedLoss
+            } else {
+                Objective::ExpectedLoss
+            },
+            fforma_shrink: weekly,
             ..Self::new(frequency.horizon())
         }
     }
@@ -271,7 +289,8 @@ pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<
 
 /// Whether fitting with `opts` needs the pool's earlier window.
 fn needs_earlier_window(opts: &FitOptions) -> bool {
-    opts.meta == MetaLearner::Fforma && opts.fforma_inputs == InputWindow::Earlier
+    opts.meta == MetaLearner::Fforma
+        && (opts.fforma_inputs == InputWindow::Earlier || opts.fforma_shrink)
 }
 
 /// The season and the pool `opts` imply for `panel` (Naive2 added when missing).
@@ -340,6 +359,21 @@ fn fit_prepared(
         },
         _ => None,
     };
+    let fforma_shrinkage = match (&prepared.ctx, &prepared.earlier, opts.meta) {
+        (Some(ctx), Some(earlier), MetaLearner::Fforma) if opts.fforma_shrink => {
+            Some(shrink::cross_fitted(
+                &fforma_config,
+                opts.fforma_inputs,
+                ctx,
+                earlier,
+                prepared.naive2,
+            )?)
+        }
+        (_, None, MetaLearner::Fforma) if opts.fforma_shrink => {
+            unreachable!("fit adds the earlier window")
+        }
+        _ => None,
+    };
     let ppo = match (&prepared.ctx, opts.meta) {
         (Some(ctx), MetaLearner::Ppo) => {
             let cfg = PpoConfig {
@@ -363,6 +397,7 @@ fn fit_prepared(
         fforma: (opts.meta == MetaLearner::Fforma).then_some(fforma_config),
         fforma_inputs: (opts.meta == MetaLearner::Fforma).then_some(opts.fforma_inputs),
         fforma_sizes: learner.as_ref().map(Fforma::sizes),
+        fforma_shrinkage,
         ppo: (opts.meta == MetaLearner::Ppo).then_some(opts.ppo),
         global: opts.global.clone(),
         scaler: prepared.scaler.clone(),
@@ -466,7 +501,11 @@ fn weights(model: &MetaModel, meta: MetaLearner, prepared: &Prepared) -> Result<
                 .learner
                 .as_ref()
                 .ok_or_else(|| Error::Settings("the meta-model has no FFORMA learner".into()))?;
-            learner.weights(ctx, &rows)?
+            let weights = learner.weights(ctx, &rows)?;
+            match &model.card.fforma_shrinkage {
+                Some(s) => weights.iter().map(|w| s.apply(w)).collect(),
+                None => weights,
+            }
         }
         MetaLearner::Ppo => {
             let (learner, settings) = model

@@ -9,7 +9,7 @@ use std::path::Path;
 use metablend_core::fs::checksum::{file_sha256, verify_file};
 use metablend_core::fs::write_output_folder;
 use metablend_ensemble::forecast::GlobalMlpConfig;
-use metablend_ensemble::meta::{FeatureScaler, Fforma, FformaConfig};
+use metablend_ensemble::meta::{FeatureScaler, Fforma, FformaConfig, Shrinkage};
 use metablend_ensemble::panel::Frequency;
 use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,10 @@ pub struct ModelCard {
     pub fforma_inputs: Option<InputWindow>,
     /// The FFORMA network's layer sizes, input first.
     pub fforma_sizes: Option<Vec<usize>>,
+    /// The shrinkage of the FFORMA learner's weights toward the panel's best member, when
+    /// fitted with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fforma_shrinkage: Option<Shrinkage>,
     /// The PPO meta-combiner's training (with `meta = ppo`).
     #[serde(default)]
     pub ppo: Option<PpoMetaOptions>,

@@ -18,7 +18,8 @@ use crate::{Error, Result};
 pub enum Preset {
     /// M4 Hourly: h = 48, season 24, with the weekly seasonal naive and the global MLP.
     M4Hourly,
-    /// M4 Weekly: h = 13, season 52 (M4's Naive2 rule), with the global MLP.
+    /// M4 Weekly: h = 13, season 52 (M4's Naive2 rule), with the global MLP; FFORMA on the
+    /// combined forecast's loss, shrunk toward the panel's best member.
     M4Weekly,
 }
 
@@ -36,10 +37,14 @@ pub struct FitSettings {
     pub pool: Option<String>,
     /// The combination.
     pub meta: MetaLearner,
-    /// With FFORMA: the training objective.
-    pub fforma_objective: Objective,
+    /// With FFORMA: the training objective (default: the preset's, else FFORMA's expected
+    /// loss).
+    pub fforma_objective: Option<Objective>,
     /// With FFORMA: the window whose errors the learner observes.
     pub fforma_inputs: InputWindow,
+    /// With FFORMA: shrink the weights toward the panel's best member (the amount chosen
+    /// on series held out of the learner's training; default: the preset's, else off).
+    pub fforma_shrink: Option<bool>,
     /// With PPO: env steps of training.
     pub ppo_steps: u64,
     /// With PPO: how actions become weights.
@@ -61,8 +66,9 @@ impl Default for FitSettings {
             season: None,
             pool: None,
             meta: MetaLearner::Fforma,
-            fforma_objective: Objective::default(),
+            fforma_objective: None,
             fforma_inputs: InputWindow::default(),
+            fforma_shrink: None,
             ppo_steps: ppo.steps,
             action_map: ppo.action_map,
             global_mlp: false,
@@ -125,8 +131,13 @@ impl FitSettings {
         if let (Some(global), Some(steps)) = (&mut opts.global, self.global_steps) {
             global.steps = steps;
         }
-        opts.fforma_objective = self.fforma_objective;
+        if let Some(objective) = self.fforma_objective {
+            opts.fforma_objective = objective;
+        }
         opts.fforma_inputs = self.fforma_inputs;
+        if let Some(shrink) = self.fforma_shrink {
+            opts.fforma_shrink = shrink;
+        }
         opts.ppo = PpoMetaOptions {
             steps: self.ppo_steps,
             action_map: self.action_map,

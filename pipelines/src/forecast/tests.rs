@@ -40,6 +40,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         seed: 0,
         fforma_objective: Default::default(),
         fforma_inputs: Default::default(),
+        fforma_shrink: false,
         ppo: Default::default(),
         global: None,
     }
@@ -240,6 +241,77 @@ fn fforma_can_learn_from_the_earlier_windows_errors() {
         shifted
     );
     // No series long enough for an earlier window: a clear error.
+    opts.horizon = 12;
+    let err = fit(&panel(20, 40), &opts, &Silent)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("earlier window"), "{err}");
+}
+
+#[test]
+fn fforma_shrinks_toward_the_panel_s_best_member_by_a_held_out_amount() {
+    let p = panel(20, 70);
+    let plain = fit(&p, &options(MetaLearner::Fforma), &Silent).unwrap();
+    assert!(plain.card.fforma_shrinkage.is_none());
+    for inputs in [InputWindow::Validation, InputWindow::Earlier] {
+        let mut opts = options(MetaLearner::Fforma);
+        opts.fforma_inputs = inputs;
+        opts.fforma_shrink = true;
+        let model = fit(&p, &opts, &Silent).unwrap();
+        let s = model
+            .card
+            .fforma_shrinkage
+            .clone()
+            .expect("fitted with shrinkage");
+        assert_eq!(s.member_name, model.card.names[s.member]);
+        assert!(metablend_ensemble::meta::SHRINK_GRID.contains(&s.lambda));
+        let chosen = s.held_out_owa.iter().copied().fold(f64::INFINITY, f64::min);
+        let at = metablend_ensemble::meta::SHRINK_GRID
+            .iter()
+            .position(|&l| l == s.lambda);
+        assert_eq!(
+            s.held_out_owa[at.unwrap()],
+            chosen,
+            "the lowest held-out OWA wins"
+        );
+        // Each series' weights are the learner's (the same learner as without shrinkage),
+        // moved toward the member by lambda.
+        let mut unshrunk_opts = opts.clone();
+        unshrunk_opts.fforma_shrink = false;
+        let unshrunk = fit(&p, &unshrunk_opts, &Silent).unwrap();
+        let a = forecast(&model, &p, &[], &Silent).unwrap();
+        let b = forecast(&unshrunk, &p, &[], &Silent).unwrap();
+        for (x, y) in a
+            .rows
+            .iter()
+            .zip(&b.rows)
+            .filter(|(x, _)| x.fallback.is_none())
+        {
+            let expected = s.apply(&y.weights);
+            for (w, e) in x.weights.iter().zip(&expected) {
+                assert!((w - e).abs() < 1e-12, "{:?} vs {expected:?}", x.weights);
+            }
+        }
+        // Saved and loaded with the model; the same seed gives the same forecasts.
+        let dir = std::env::temp_dir().join(format!("mb-fit-shrink-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        model.save(&dir).unwrap();
+        let loaded = MetaModel::load(&dir).unwrap();
+        assert_eq!(loaded.card.fforma_shrinkage, Some(s));
+        assert_eq!(
+            forecast(&loaded, &p, &[80.0], &Silent).unwrap(),
+            forecast(&model, &p, &[80.0], &Silent).unwrap()
+        );
+        assert_eq!(
+            forecast(&fit(&p, &opts, &Silent).unwrap(), &p, &[], &Silent).unwrap(),
+            a
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    // Shrinkage is chosen on series with an earlier window: none is a clear error.
+    let mut opts = options(MetaLearner::Fforma);
+    opts.fforma_shrink = true;
     opts.horizon = 12;
     let err = fit(&panel(20, 40), &opts, &Silent)
         .err()

@@ -14,7 +14,7 @@ The work runs in Rust through the same functions and settings as the ``metablend
 Settings (keywords): ``season`` (default: from the stamps, e.g. 7 for daily data),
 ``models`` (the pool, e.g. ``"naive snaive ses theta auto_arima"`` or a list),
 ``meta`` (``"fforma"``, ``"ppo"``, ``"inverse"``, ``"best"``, ``"equal"``), ``preset``
-(``"m4-hourly"``, ``"m4-weekly"``), ``seed``, ``fforma_objective``, ``fforma_inputs``,
+(``"m4-hourly"``, ``"m4-weekly"``), ``seed``, ``fforma_objective``, ``fforma_inputs``, ``fforma_shrink``,
 ``ppo_steps``, ``action_map``, ``global_mlp``, ``global_steps``; ``fill`` says what to do
 with missing values (``"error"``, ``"previous"``, ``"drop"``).
 """
