@@ -189,10 +189,10 @@ impl FitOptions {
     }
 
     /// M4's settings for `frequency`: its horizon and period, the pool of `metablend m4`
-    /// (with the second seasonal naive and the local MLP) and the global MLP. On Weekly the
-    /// FFORMA learner minimises the combined forecast's loss and is shrunk toward the
-    /// panel's best member: the variant a cross-validation window of the training series
-    /// ranks first (see docs/guide-panels.md, "Measured on M4").
+    /// (with the second seasonal naive and the local MLP) and the global MLP. The FFORMA
+    /// learner is shrunk toward the panel's best member, and on Weekly minimises the combined
+    /// forecast's loss: on each frequency the variant a cross-validation window of the
+    /// training series ranks first (see docs/results.md, "What changed the Weekly result").
     pub fn m4(frequency: M4Frequency, meta: MetaLearner, seed: u64) -> Self {
         let weekly = frequency == M4Frequency::Weekly;
         Self {
@@ -206,7 +206,7 @@ impl FitOptions {
             } else {
                 Objective::ExpectedLoss
             },
-            fforma_shrink: weekly,
+            fforma_shrink: true,
             ..Self::new(frequency.horizon())
         }
     }

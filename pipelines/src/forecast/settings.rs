@@ -16,7 +16,8 @@ use crate::{Error, Result};
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Preset {
-    /// M4 Hourly: h = 48, season 24, with the weekly seasonal naive and the global MLP.
+    /// M4 Hourly: h = 48, season 24, with the weekly seasonal naive and the global MLP;
+    /// FFORMA shrunk toward the panel's best member.
     M4Hourly,
     /// M4 Weekly: h = 13, season 52 (M4's Naive2 rule), with the global MLP; FFORMA on the
     /// combined forecast's loss, shrunk toward the panel's best member.
