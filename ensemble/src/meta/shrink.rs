@@ -170,13 +170,16 @@ mod tests {
         let t1 = task(&[10.0, 10.0], &[&[7.0, 7.0], &[9.0, 9.0], &[11.0, 11.0]]);
         let t2 = task(
             &[20.0, 20.0],
-            &[&[15.0, 15.0], &[18.0, 18.0], &[22.5, 22.5]],
+            &[&[15.0, 15.0], &[18.0, 18.0], &[22.0, 22.0]],
         );
         let names: Vec<String> = ["naive2", "low", "high"].map(String::from).to_vec();
+        // The even mix is exact on both windows; either member alone is not.
         let held_out = vec![vec![0.0, 0.5, 0.5]; 2];
         let s = choose(&[&t1, &t2], &held_out, &names).unwrap();
-        assert_eq!(s.member, 1);
+        assert!(s.member == 1 || s.member == 2, "{s:?}");
         assert_eq!(s.lambda, 0.0);
+        assert_eq!(s.held_out_owa[0], 0.0);
+        assert!(s.held_out_owa[1..].iter().all(|&v| v > 0.0));
     }
 
     #[test]
