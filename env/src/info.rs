@@ -120,6 +120,7 @@ impl Info {
             .extend_from_slice(&values[..values.len().min(room)]);
     }
 
+    #[inline]
     fn layout(&self) -> &InfoLayout {
         static EMPTY: InfoLayout = InfoLayout {
             entries: Vec::new(),
@@ -188,6 +189,7 @@ impl Info {
     }
 
     /// The filled entries in order: key, numbers, and whether it is a vector.
+    #[inline]
     fn entries(&self) -> impl Iterator<Item = (&str, &[f64], bool)> {
         self.layout().entries.iter().filter_map(|e| {
             let v = self.values.get(e.range())?;
@@ -210,6 +212,7 @@ impl Info {
     }
 
     /// True when nothing is set.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.entries().next().is_none()
     }

@@ -3,7 +3,7 @@
 //! JSON text (so unknown fields are refused by name).
 
 use metablend_env::Info;
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use serde::de::DeserializeOwned;
@@ -11,8 +11,21 @@ use serde::de::DeserializeOwned;
 use crate::errors::{raise, Kind};
 
 /// An observation as the float32 array the observation space declares.
+///
+/// The array's buffer is numpy's own and is written in place: `PyArray1::from_iter` would
+/// collect into a Rust vector and hand numpy a second Python object to own it, which was a
+/// good part of the vector env's step (every ended episode returns one observation).
 pub(crate) fn obs_array<'py>(py: Python<'py>, obs: &[f64]) -> Bound<'py, PyArray1<f32>> {
-    PyArray1::from_iter(py, obs.iter().map(|&x| x as f32))
+    // SAFETY: the array is new, so nothing else reads it, and every element is written
+    // before it is returned.
+    let array = unsafe { PyArray1::<f32>::new(py, [obs.len()], false) };
+    // A new array of `new` is contiguous, so `as_slice_mut` cannot fail.
+    if let Ok(out) = unsafe { array.as_slice_mut() } {
+        for (x, &v) in out.iter_mut().zip(obs) {
+            *x = v as f32;
+        }
+    }
+    array
 }
 
 /// The Python strings of an env's info keys, made once: an env's infos repeat the same

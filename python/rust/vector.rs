@@ -3,8 +3,9 @@
 
 use metablend_env::{Info, SyncVectorEnv, VecStep};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 use crate::convert::{box_action, discrete_action, obs_array};
 use crate::envs::PyEnv;
@@ -26,6 +27,8 @@ pub(crate) struct PyVecEnv {
     last: VecStep<Vec<f64>>,
     /// The last discrete actions, refilled by each call.
     discrete_actions: Vec<usize>,
+    /// The info keys' Python strings.
+    keys: BatchKeys,
 }
 
 /// A batch of rows as a float32 `n x d` array, written straight into numpy's buffer.
@@ -53,55 +56,91 @@ fn rows<'py>(py: Python<'py>, obs: &[Vec<f64>]) -> PyResult<Bound<'py, PyArray2<
 /// The infos of the sub-envs batched as Gymnasium's vector envs batch them: per key, an
 /// array with one row per sub-env (zeros where a sub-env lacks the key) and the mask
 /// `_key`. `infos[i]` is `None` for a sub-env that contributes nothing.
-fn batched<'py>(py: Python<'py>, infos: &[Option<&Info>]) -> PyResult<Bound<'py, PyDict>> {
+///
+/// Every array is allocated by numpy and filled in place (`from_vec` would hand numpy a
+/// second Python object owning a Rust vector), and the key strings come from `keys`.
+fn batched<'py>(
+    py: Python<'py>,
+    keys: &mut BatchKeys,
+    infos: &[Option<&Info>],
+) -> PyResult<Bound<'py, PyDict>> {
     let n = infos.len();
     let d = PyDict::new(py);
     // Keys in first-seen order, with the vector length (None for scalars).
-    let mut keys: Vec<(String, Option<usize>)> = Vec::new();
-    for info in infos.iter().flatten() {
+    let mut seen: Vec<(&str, Option<usize>)> = Vec::new();
+    // Most steps of most envs carry no info at all.
+    for info in infos.iter().flatten().filter(|info| !info.is_empty()) {
         for (k, _) in info.scalars() {
-            if !keys.iter().any(|(key, _)| key == k) {
-                keys.push((k.to_string(), None));
+            if !seen.iter().any(|(key, _)| *key == k) {
+                seen.push((k, None));
             }
         }
         for (k, v) in info.vectors() {
-            if !keys.iter().any(|(key, _)| key == k) {
-                keys.push((k.to_string(), Some(v.len())));
+            if !seen.iter().any(|(key, _)| *key == k) {
+                seen.push((k, Some(v.len())));
             }
         }
     }
-    for (key, len) in keys {
+    for (key, len) in seen {
+        let width = len.unwrap_or(1);
         let mut mask = vec![false; n];
-        match len {
-            None => {
-                let mut values = vec![0.0; n];
-                for (i, info) in infos.iter().enumerate() {
-                    if let Some(v) = info.and_then(|info| info.get(&key)) {
-                        values[i] = v;
+        // SAFETY: the array is new, nothing else reads it, and it is zeroed before use.
+        let values = unsafe { PyArray1::<f64>::new(py, [n * width], false) };
+        let out = unsafe { values.as_slice_mut() }
+            .map_err(|e| raise(Kind::InvalidInput, e.to_string()))?;
+        out.fill(0.0);
+        for (i, info) in infos.iter().enumerate() {
+            let Some(info) = info else { continue };
+            match len {
+                None => {
+                    if let Some(v) = info.get(key) {
+                        out[i] = v;
                         mask[i] = true;
                     }
                 }
-                d.set_item(&key, PyArray1::from_vec(py, values))?;
-            }
-            Some(len) => {
-                let mut values = vec![0.0; n * len];
-                for (i, info) in infos.iter().enumerate() {
-                    if let Some(v) = info.and_then(|info| info.get_vec(&key)) {
-                        if v.len() == len {
-                            values[i * len..(i + 1) * len].copy_from_slice(v);
-                            mask[i] = true;
-                        }
+                Some(len) => {
+                    if let Some(v) = info.get_vec(key).filter(|v| v.len() == len) {
+                        out[i * len..(i + 1) * len].copy_from_slice(v);
+                        mask[i] = true;
                     }
                 }
-                let array = PyArray1::from_vec(py, values)
-                    .reshape([n, len])
-                    .map_err(|e| raise(Kind::InvalidInput, e.to_string()))?;
-                d.set_item(&key, array)?;
             }
         }
-        d.set_item(format!("_{key}"), PyArray1::from_vec(py, mask))?;
+        let (name, masked) = keys.get(py, key);
+        match len {
+            None => d.set_item(name, values)?,
+            Some(len) => d.set_item(
+                name,
+                values
+                    .reshape([n, len])
+                    .map_err(|e| raise(Kind::InvalidInput, e.to_string()))?,
+            )?,
+        }
+        d.set_item(masked, PyArray1::from_slice(py, &mask))?;
     }
     Ok(d)
+}
+
+/// The Python strings of the info keys and their masks (`key`, `_key`), made once: a vector
+/// env's infos repeat the same few keys on every step.
+#[derive(Default)]
+struct BatchKeys(Vec<(String, Py<PyString>, Py<PyString>)>);
+
+impl BatchKeys {
+    fn get<'py>(
+        &mut self,
+        py: Python<'py>,
+        key: &str,
+    ) -> (Bound<'py, PyString>, Bound<'py, PyString>) {
+        if let Some((_, k, m)) = self.0.iter().find(|(name, _, _)| name == key) {
+            return (k.bind(py).clone(), m.bind(py).clone());
+        }
+        let k = PyString::new(py, key);
+        let m = PyString::new(py, &format!("_{key}"));
+        self.0
+            .push((key.to_string(), k.clone().unbind(), m.clone().unbind()));
+        (k, m)
+    }
 }
 
 /// `(obs, rewards, terminated, truncated, info)` of one step, the info batched with
@@ -116,13 +155,17 @@ type VecStepTuple<'py> = (
     Bound<'py, PyDict>,
 );
 
-fn step_tuple<'py>(py: Python<'py>, s: &VecStep<Vec<f64>>) -> PyResult<VecStepTuple<'py>> {
+fn step_tuple<'py>(
+    py: Python<'py>,
+    keys: &mut BatchKeys,
+    s: &VecStep<Vec<f64>>,
+) -> PyResult<VecStepTuple<'py>> {
     let n = s.obs.len();
     let ended: Vec<bool> = s.final_obs.iter().map(Option::is_some).collect();
     let shown: Vec<Option<&Info>> = (0..n)
         .map(|i| Some(s.reset_infos[i].as_ref().unwrap_or(&s.infos[i])))
         .collect();
-    let info = batched(py, &shown)?;
+    let info = batched(py, keys, &shown)?;
     if ended.iter().any(|&e| e) {
         let finals: Vec<Option<&Info>> = (0..n).map(|i| ended[i].then_some(&s.infos[i])).collect();
         // An object array of None, holding the last observation of each ended sub-env.
@@ -134,10 +177,10 @@ fn step_tuple<'py>(py: Python<'py>, s: &VecStep<Vec<f64>>) -> PyResult<VecStepTu
                 None => py.None(),
             })
             .collect();
-        info.set_item("final_obs", PyArray1::from_vec(py, objects))?;
-        info.set_item("_final_obs", PyArray1::from_vec(py, ended.clone()))?;
-        info.set_item("final_info", batched(py, &finals)?)?;
-        info.set_item("_final_info", PyArray1::from_vec(py, ended))?;
+        info.set_item(intern!(py, "final_obs"), PyArray1::from_vec(py, objects))?;
+        info.set_item(intern!(py, "_final_obs"), PyArray1::from_slice(py, &ended))?;
+        info.set_item(intern!(py, "final_info"), batched(py, keys, &finals)?)?;
+        info.set_item(intern!(py, "_final_info"), PyArray1::from_slice(py, &ended))?;
     }
     Ok((
         rows(py, &s.obs)?,
@@ -167,6 +210,7 @@ impl PyVecEnv {
             recipe,
             last: VecStep::with_capacity(n),
             discrete_actions: Vec::with_capacity(n),
+            keys: BatchKeys::default(),
         })
     }
 
@@ -192,7 +236,7 @@ impl PyVecEnv {
         }
         .or_raise()?;
         let shown: Vec<Option<&Info>> = info.iter().map(Some).collect();
-        Ok((rows(py, &obs)?, batched(py, &shown)?))
+        Ok((rows(py, &obs)?, batched(py, &mut self.keys, &shown)?))
     }
 
     /// Steps every sub-env with its row of `actions` (ints for discrete spaces, an
@@ -243,6 +287,6 @@ impl PyVecEnv {
             return Err(e);
         }
         step.or_raise()?;
-        step_tuple(py, &self.last)
+        step_tuple(py, &mut self.keys, &self.last)
     }
 }

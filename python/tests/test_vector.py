@@ -64,3 +64,48 @@ def test_bad_vector_input():
     vec.reset(seed=0)
     with pytest.raises(InvalidInputError, match="expected 2 actions"):
         vec.step(np.array([1, 0, 1]))
+
+
+def _assert_same_info(ours, theirs, path="info"):
+    assert set(ours) == set(theirs), f"{path}: keys {sorted(ours)} != {sorted(theirs)}"
+    for key, value in theirs.items():
+        if isinstance(value, dict):
+            _assert_same_info(ours[key], value, f"{path}[{key!r}]")
+        elif value.dtype == object:
+            assert ours[key].dtype == object and ours[key].shape == value.shape, f"{path}[{key!r}]"
+            for a, b in zip(ours[key], value):
+                assert (a is None and b is None) or np.array_equal(a, b), f"{path}[{key!r}]"
+        else:
+            assert ours[key].shape == value.shape, f"{path}[{key!r}]"
+            assert np.array_equal(ours[key], value), f"{path}[{key!r}]: {ours[key]} != {value}"
+
+
+@pytest.mark.parametrize("kind", ["cartpole", "ensemble"])
+def test_batching_equals_gymnasium_s_sync_vector_env(kind, predictions_frame):
+    """Every step's arrays and infos (keys, masks, values, final observations and infos) equal
+    those of Gymnasium's own SyncVectorEnv in SAME_STEP mode over the same single envs."""
+    from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+    if kind == "cartpole":
+        make = CartPoleEnv
+        actions = [np.array([1, 0, 1]), np.array([1, 1, 1])]
+    else:
+        def make():
+            return EnsembleEnv(predictions_frame, action_map="simplex", episode_len=4)
+
+        actions = [np.tile(np.array([0.6, 0.3, 0.1], np.float32), (3, 1)),
+                   np.tile(np.array([0.1, 0.1, 0.8], np.float32), (3, 1))]
+    ours = VectorEnv(make(), 3)
+    theirs = SyncVectorEnv([make] * 3, autoreset_mode=AutoresetMode.SAME_STEP)
+    (o1, i1), (o2, i2) = ours.reset(seed=5), theirs.reset(seed=5)
+    assert np.array_equal(o1, o2)
+    _assert_same_info(i1, i2)
+    ended = 0
+    for t in range(30):
+        a = actions[t % 2]
+        mine, gym_s = ours.step(a), theirs.step(a)
+        for x, y in zip(mine[:4], gym_s[:4]):
+            assert x.dtype == y.dtype and np.array_equal(x, y), f"step {t}"
+        _assert_same_info(mine[4], gym_s[4])
+        ended += int((mine[2] | mine[3]).sum())
+    assert ended > 0

@@ -25,6 +25,7 @@ pub(crate) fn reseed(rng: &mut Option<EnvRng>, seed: Option<u64>) -> &mut EnvRng
 }
 
 /// Rounds to `f32` and back: Gymnasium returns float32 observations from float64 state.
+#[inline]
 pub(crate) fn f32_round(x: f64) -> f64 {
     x as f32 as f64
 }
