@@ -16,10 +16,9 @@ use crate::errors::{raise, Kind};
 /// collect into a Rust vector and hand numpy a second Python object to own it, which was a
 /// good part of the vector env's step (every ended episode returns one observation).
 pub(crate) fn obs_array<'py>(py: Python<'py>, obs: &[f64]) -> Bound<'py, PyArray1<f32>> {
-    // SAFETY: the array is new, so nothing else reads it, and every element is written
-    // before it is returned.
-    let array = unsafe { PyArray1::<f32>::new(py, [obs.len()], false) };
-    // A new array of `new` is contiguous, so `as_slice_mut` cannot fail.
+    let array = PyArray1::<f32>::zeros(py, [obs.len()], false);
+    // SAFETY: the array is new, so nothing else reads it. It is contiguous, so
+    // `as_slice_mut` cannot fail (and if it did, the array would hold zeros, not garbage).
     if let Ok(out) = unsafe { array.as_slice_mut() } {
         for (x, &v) in out.iter_mut().zip(obs) {
             *x = v as f32;
@@ -28,20 +27,37 @@ pub(crate) fn obs_array<'py>(py: Python<'py>, obs: &[f64]) -> Bound<'py, PyArray
     array
 }
 
-/// The Python strings of an env's info keys, made once: an env's infos repeat the same
-/// few keys on every step, and building the key strings anew was a good part of a step's
-/// cost from Python.
+/// The Python strings of an env's info keys (and, for vector envs, of their `_key` masks),
+/// made once: an env's infos repeat the same few keys on every step, and building the key
+/// strings anew was a good part of a step's cost from Python.
 #[derive(Default)]
-pub(crate) struct InfoKeys(Vec<(String, Py<PyString>)>);
+pub(crate) struct InfoKeys(Vec<(String, Py<PyString>, Option<Py<PyString>>)>);
 
 impl InfoKeys {
-    fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
-        if let Some((_, s)) = self.0.iter().find(|(k, _)| k == key) {
-            return s.bind(py).clone();
+    fn index(&mut self, py: Python<'_>, key: &str) -> usize {
+        if let Some(i) = self.0.iter().position(|(k, _, _)| k == key) {
+            return i;
         }
-        let s = PyString::new(py, key);
-        self.0.push((key.to_string(), s.clone().unbind()));
-        s
+        self.0
+            .push((key.to_string(), PyString::new(py, key).unbind(), None));
+        self.0.len() - 1
+    }
+
+    fn get<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+        let i = self.index(py, key);
+        self.0[i].1.bind(py).clone()
+    }
+
+    /// The key's string and its mask's, `_key`, as Gymnasium's vector envs name it.
+    pub(crate) fn with_mask<'py>(
+        &mut self,
+        py: Python<'py>,
+        key: &str,
+    ) -> (Bound<'py, PyString>, Bound<'py, PyString>) {
+        let i = self.index(py, key);
+        let (_, name, mask) = &mut self.0[i];
+        let mask = mask.get_or_insert_with(|| PyString::new(py, &format!("_{key}")).unbind());
+        (name.bind(py).clone(), mask.bind(py).clone())
     }
 
     /// An info as a dict: scalars as floats, vectors as float64 arrays.

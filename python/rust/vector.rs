@@ -5,9 +5,9 @@ use metablend_env::{Info, SyncVectorEnv, VecStep};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 
-use crate::convert::{box_action, discrete_action, obs_array};
+use crate::convert::{box_action, discrete_action, obs_array, InfoKeys};
 use crate::envs::PyEnv;
 use crate::errors::{raise, Kind, OrRaise};
 use crate::kinds::{AnyEnv, BoxEnv, DiscreteEnv};
@@ -28,7 +28,7 @@ pub(crate) struct PyVecEnv {
     /// The last discrete actions, refilled by each call.
     discrete_actions: Vec<usize>,
     /// The info keys' Python strings.
-    keys: BatchKeys,
+    keys: InfoKeys,
 }
 
 /// A batch of rows as a float32 `n x d` array, written straight into numpy's buffer.
@@ -61,7 +61,7 @@ fn rows<'py>(py: Python<'py>, obs: &[Vec<f64>]) -> PyResult<Bound<'py, PyArray2<
 /// second Python object owning a Rust vector), and the key strings come from `keys`.
 fn batched<'py>(
     py: Python<'py>,
-    keys: &mut BatchKeys,
+    keys: &mut InfoKeys,
     infos: &[Option<&Info>],
 ) -> PyResult<Bound<'py, PyDict>> {
     let n = infos.len();
@@ -82,13 +82,11 @@ fn batched<'py>(
         }
     }
     for (key, len) in seen {
-        let width = len.unwrap_or(1);
         let mut mask = vec![false; n];
-        // SAFETY: the array is new, nothing else reads it, and it is zeroed before use.
-        let values = unsafe { PyArray1::<f64>::new(py, [n * width], false) };
+        let values = PyArray1::<f64>::zeros(py, [n * len.unwrap_or(1)], false);
+        // SAFETY: the array is new, so nothing else reads or writes it.
         let out = unsafe { values.as_slice_mut() }
             .map_err(|e| raise(Kind::InvalidInput, e.to_string()))?;
-        out.fill(0.0);
         for (i, info) in infos.iter().enumerate() {
             let Some(info) = info else { continue };
             match len {
@@ -106,7 +104,7 @@ fn batched<'py>(
                 }
             }
         }
-        let (name, masked) = keys.get(py, key);
+        let (name, masked) = keys.with_mask(py, key);
         match len {
             None => d.set_item(name, values)?,
             Some(len) => d.set_item(
@@ -119,28 +117,6 @@ fn batched<'py>(
         d.set_item(masked, PyArray1::from_slice(py, &mask))?;
     }
     Ok(d)
-}
-
-/// The Python strings of the info keys and their masks (`key`, `_key`), made once: a vector
-/// env's infos repeat the same few keys on every step.
-#[derive(Default)]
-struct BatchKeys(Vec<(String, Py<PyString>, Py<PyString>)>);
-
-impl BatchKeys {
-    fn get<'py>(
-        &mut self,
-        py: Python<'py>,
-        key: &str,
-    ) -> (Bound<'py, PyString>, Bound<'py, PyString>) {
-        if let Some((_, k, m)) = self.0.iter().find(|(name, _, _)| name == key) {
-            return (k.bind(py).clone(), m.bind(py).clone());
-        }
-        let k = PyString::new(py, key);
-        let m = PyString::new(py, &format!("_{key}"));
-        self.0
-            .push((key.to_string(), k.clone().unbind(), m.clone().unbind()));
-        (k, m)
-    }
 }
 
 /// `(obs, rewards, terminated, truncated, info)` of one step, the info batched with
@@ -157,7 +133,7 @@ type VecStepTuple<'py> = (
 
 fn step_tuple<'py>(
     py: Python<'py>,
-    keys: &mut BatchKeys,
+    keys: &mut InfoKeys,
     s: &VecStep<Vec<f64>>,
 ) -> PyResult<VecStepTuple<'py>> {
     let n = s.obs.len();
@@ -210,7 +186,7 @@ impl PyVecEnv {
             recipe,
             last: VecStep::with_capacity(n),
             discrete_actions: Vec::with_capacity(n),
-            keys: BatchKeys::default(),
+            keys: InfoKeys::default(),
         })
     }
 
