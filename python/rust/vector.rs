@@ -2,7 +2,7 @@
 //! autoreset (an ended sub-env is reset within the step; its last observation is kept).
 
 use metablend_env::{Info, SyncVectorEnv, VecStep};
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -27,6 +27,8 @@ pub(crate) struct PyVecEnv {
     last: VecStep<Vec<f64>>,
     /// The last discrete actions, refilled by each call.
     discrete_actions: Vec<usize>,
+    /// The last box actions, refilled by each call.
+    box_actions: Vec<Vec<f64>>,
     /// The info keys' Python strings.
     keys: InfoKeys,
 }
@@ -119,6 +121,57 @@ fn batched<'py>(
     Ok(d)
 }
 
+/// Reads a vector step's discrete actions into `out`: an int64 array (what a policy's
+/// `argmax` gives), or any sequence of integers.
+///
+/// A contiguous int64 array is read as a plain slice: numpy's borrow tracking
+/// (`PyReadonlyArray`) cost more than stepping a dozen CartPoles.
+fn discrete_actions(actions: &Bound<'_, PyAny>, out: &mut Vec<usize>) -> PyResult<()> {
+    out.clear();
+    let negative = || raise(Kind::InvalidInput, "invalid action: a negative index");
+    if let Ok(array) = actions.cast::<PyArray1<i64>>() {
+        // SAFETY: the GIL is held and no Python code runs until the values are copied out,
+        // so nothing can write the array while it is read.
+        if let Ok(values) = unsafe { array.as_slice() } {
+            for &x in values {
+                out.push(usize::try_from(x).map_err(|_| negative())?);
+            }
+            return Ok(());
+        }
+    }
+    // Strided arrays and Python sequences, element by element.
+    for x in actions.try_iter()? {
+        out.push(discrete_action(&x?)?);
+    }
+    Ok(())
+}
+
+/// Reads a vector step's box actions into `out`, one row per sub-env: a float32
+/// `n x d` array (what a policy gives), or any sequence of 1-d float arrays or number lists.
+/// The rows' vectors are reused from the previous step.
+fn box_actions(actions: &Bound<'_, PyAny>, out: &mut Vec<Vec<f64>>) -> PyResult<()> {
+    if let Ok(array) = actions.cast::<PyArray2<f32>>() {
+        let d = array.shape()[1];
+        // Row-major only: `as_slice` also accepts a column-major array (a transpose), whose
+        // memory holds the columns one after another.
+        // SAFETY: as for `discrete_actions`.
+        if let (true, Ok(values)) = (array.is_c_contiguous(), unsafe { array.as_slice() }) {
+            out.resize_with(array.shape()[0], Vec::new);
+            for (i, row) in out.iter_mut().enumerate() {
+                row.clear();
+                row.extend(values[i * d..(i + 1) * d].iter().map(|&x| f64::from(x)));
+            }
+            return Ok(());
+        }
+    }
+    // Strided arrays, other dtypes and Python sequences, row by row.
+    out.clear();
+    for x in actions.try_iter()? {
+        out.push(box_action(&x?)?);
+    }
+    Ok(())
+}
+
 /// `(obs, rewards, terminated, truncated, info)` of one step, the info batched with
 /// Gymnasium's `SAME_STEP` rule: a sub-env that ended shows its reset's info, and its
 /// last observation and info go to `final_obs` and `final_info` (masks `_final_obs`,
@@ -186,6 +239,7 @@ impl PyVecEnv {
             recipe,
             last: VecStep::with_capacity(n),
             discrete_actions: Vec::with_capacity(n),
+            box_actions: Vec::with_capacity(n),
             keys: InfoKeys::default(),
         })
     }
@@ -226,37 +280,13 @@ impl PyVecEnv {
         let step = match &mut self.envs {
             AnyVec::Discrete(v) => {
                 let a = &mut self.discrete_actions;
-                a.clear();
-                match actions.extract::<PyReadonlyArray1<i64>>() {
-                    Ok(given) => {
-                        for &x in given.as_array().iter() {
-                            a.push(usize::try_from(x).map_err(|_| {
-                                raise(Kind::InvalidInput, "invalid action: a negative index")
-                            })?);
-                        }
-                    }
-                    Err(_) => {
-                        for x in actions.try_iter()? {
-                            a.push(discrete_action(&x?)?);
-                        }
-                    }
-                }
+                discrete_actions(actions, a)?;
                 v.step_into(a, last)
             }
             AnyVec::Box(v) => {
-                let a: Vec<Vec<f64>> = match actions.extract::<PyReadonlyArray2<f32>>() {
-                    Ok(a) => a
-                        .as_array()
-                        .rows()
-                        .into_iter()
-                        .map(|r| r.iter().map(|&x| f64::from(x)).collect())
-                        .collect(),
-                    Err(_) => actions
-                        .try_iter()?
-                        .map(|x| box_action(&x?))
-                        .collect::<PyResult<_>>()?,
-                };
-                v.step_into(&a, last)
+                let a = &mut self.box_actions;
+                box_actions(actions, a)?;
+                v.step_into(a, last)
             }
         };
         if let Some(e) = self.recipe.take_reward_error() {

@@ -66,6 +66,40 @@ def test_bad_vector_input():
         vec.step(np.array([1, 0, 1]))
 
 
+def _steps(vec, actions, seed=3):
+    vec.reset(seed=seed)
+    return [vec.step(a) for a in actions]
+
+
+def _assert_same_steps(a, b):
+    for (oa, ra, tea, tra, _), (ob, rb, teb, trb, _) in zip(a, b):
+        assert np.array_equal(oa, ob) and np.array_equal(ra, rb)
+        assert np.array_equal(tea, teb) and np.array_equal(trb, tra)
+
+
+def test_every_way_of_passing_actions_steps_the_same():
+    rng = np.random.default_rng(0)
+    # Discrete: contiguous int64 (the fast path), strided, another int dtype, a list.
+    given = [rng.integers(0, 2, size=8) for _ in range(30)]
+    vec = VectorEnv(CartPoleEnv(), 4)
+    reference = _steps(vec, [a[::2].copy() for a in given])
+    _assert_same_steps(_steps(vec, [a[::2] for a in given]), reference)
+    _assert_same_steps(_steps(vec, [a[::2].astype(np.int32) for a in given]), reference)
+    _assert_same_steps(_steps(vec, [a[::2].tolist() for a in given]), reference)
+    with pytest.raises(InvalidInputError, match="negative"):
+        vec.step(np.array([0, -1, 0, 1]))
+
+
+def test_every_way_of_passing_box_actions_steps_the_same(predictions_frame):
+    rng = np.random.default_rng(1)
+    given = [rng.normal(size=(3, 4)).astype(np.float32) for _ in range(12)]
+    vec = VectorEnv(EnsembleEnv(predictions_frame, action_map="softmax", episode_len=5), 4)
+    reference = _steps(vec, [np.ascontiguousarray(a.T) for a in given])
+    _assert_same_steps(_steps(vec, [a.T for a in given]), reference)  # strided
+    _assert_same_steps(_steps(vec, [a.T.astype(np.float64) for a in given]), reference)
+    _assert_same_steps(_steps(vec, [a.T.tolist() for a in given]), reference)
+
+
 def _assert_same_info(ours, theirs, path="info"):
     assert set(ours) == set(theirs), f"{path}: keys {sorted(ours)} != {sorted(theirs)}"
     for key, value in theirs.items():
