@@ -3,6 +3,7 @@ PPO on CartPole-v1 (zoo preset, seed 0), fit + forecast with 80/95 intervals, an
 features, on the bundled M4 Weekly training series. Prints medians.
 
     python python/benches/bench_vs_cli.py [--bin target/debug/metablend] [--repeats 3]
+        [--only ppo|forecast|features]
 """
 
 import argparse
@@ -31,6 +32,8 @@ def main():
     p.add_argument("--bin", default=str(REPO / "target" / "debug" / "metablend"))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=100_000)
+    p.add_argument("--only", choices=["ppo", "forecast", "features"],
+                   help="time one of the three pairs (default: all)")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp())
     data = REPO / "data" / "m4" / "weekly_train.csv.gz"
@@ -71,6 +74,9 @@ def main():
              "fit + forecast M4 Weekly, command": cli_forecast,
              "fit + forecast M4 Weekly, Python": py_forecast,
              "features M4 Weekly, command": cli_features, "features M4 Weekly, Python": py_features}
+    if args.only:
+        prefix = {"ppo": "PPO", "forecast": "fit + forecast", "features": "features"}[args.only]
+        cases = {name: fn for name, fn in cases.items() if name.startswith(prefix)}
     times = {name: [] for name in cases}
     for _ in range(args.repeats):
         for name, fn in cases.items():

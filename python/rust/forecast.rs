@@ -1,16 +1,17 @@
 //! Forecasting a panel (`metablend.forecast`): fit, forecast, cross-validation and
 //! features, through the same library functions and settings as the command, so the
 //! numbers are the command's. Panels arrive as CSV text in the long `unique_id,ds,y` shape
-//! and go through the command's reader (its validation and messages included).
+//! (or its id and time columns as text beside the values as an array) and go through the
+//! command's reader (its validation and messages included).
 
 use std::path::Path;
 
-use metablend_ensemble::panel::{read_panel_from, Panel, PanelOptions};
+use metablend_ensemble::panel::{read_panel_from, read_panel_with_values, Panel, PanelOptions};
 use metablend_ensemble::FillPolicy;
 use metablend_pipelines::forecast::{
     cross_validation, fit, forecast, CvOptions, FitSettings, Forecasts, MetaModel,
 };
-use numpy::PyArray1;
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -18,10 +19,27 @@ use crate::convert::from_json;
 use crate::errors::OrRaise;
 use crate::interrupt;
 
-/// The panel in `csv` (long CSV text) with the fill policy named by `fill`.
-pub(crate) fn panel(csv: &str, fill: &str) -> PyResult<Panel> {
+/// A panel as Python hands it over: long CSV text, or the text of its id and time columns
+/// beside its values as a float64 array, one per data row (a frame's numeric values need
+/// not be printed and parsed again).
+#[derive(FromPyObject)]
+pub(crate) enum PanelData<'py> {
+    Apart(String, PyReadonlyArray1<'py, f64>),
+    Text(String),
+}
+
+/// The panel in `data` with the fill policy named by `fill`.
+pub(crate) fn panel(data: &PanelData<'_>, fill: &str) -> PyResult<Panel> {
     let fill: FillPolicy = from_json(&format!("\"{fill}\""), "fill policy")?;
-    read_panel_from(csv.as_bytes(), "the data frame", &PanelOptions { fill }).or_raise()
+    let (source, options) = ("the data frame", &PanelOptions { fill });
+    match data {
+        PanelData::Text(csv) => read_panel_from(csv.as_bytes(), source, options),
+        PanelData::Apart(csv, values) => {
+            let values = values.as_array().to_vec();
+            read_panel_with_values(csv.as_bytes(), source, options, &values)
+        }
+    }
+    .or_raise()
 }
 
 /// A fitted meta-model.
@@ -35,12 +53,12 @@ pub(crate) struct PyMetaModel {
 #[pyo3(signature = (csv, settings, fill="error"))]
 pub(crate) fn fit_panel(
     py: Python<'_>,
-    csv: &str,
+    csv: PanelData<'_>,
     settings: &str,
     fill: &str,
 ) -> PyResult<PyMetaModel> {
     let settings: FitSettings = from_json(settings, "fit settings")?;
-    let panel = panel(csv, fill)?;
+    let panel = panel(&csv, fill)?;
     let opts = settings.resolve(&panel).or_raise()?;
     let model = interrupt::run(py, |p| fit(&panel, &opts, p))?.or_raise()?;
     Ok(PyMetaModel { model })
@@ -61,14 +79,14 @@ impl PyMetaModel {
 #[pyo3(signature = (csv, settings, windows, levels, fill="error"))]
 pub(crate) fn cross_validate(
     py: Python<'_>,
-    csv: &str,
+    csv: PanelData<'_>,
     settings: &str,
     windows: usize,
     levels: Vec<f64>,
     fill: &str,
 ) -> PyResult<String> {
     let settings: FitSettings = from_json(settings, "fit settings")?;
-    let panel = panel(csv, fill)?;
+    let panel = panel(&csv, fill)?;
     let fit = settings.resolve(&panel).or_raise()?;
     let opts = CvOptions {
         fit,
@@ -88,11 +106,11 @@ type FeatureTable = (Vec<String>, Vec<&'static str>, Vec<Option<Vec<f64>>>);
 #[pyo3(signature = (csv, season, fill="error"))]
 pub(crate) fn panel_features(
     py: Python<'_>,
-    csv: &str,
+    csv: PanelData<'_>,
     season: Option<usize>,
     fill: &str,
 ) -> PyResult<FeatureTable> {
-    let panel = panel(csv, fill)?;
+    let panel = panel(&csv, fill)?;
     let table = interrupt::run(py, |p| {
         metablend_pipelines::forecast::panel_features(&panel, season, p)
     })?
@@ -147,11 +165,11 @@ impl PyMetaModel {
     fn forecast<'py>(
         &self,
         py: Python<'py>,
-        csv: &str,
+        csv: PanelData<'_>,
         levels: Vec<f64>,
         fill: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let panel = panel(csv, fill)?;
+        let panel = panel(&csv, fill)?;
         let model = &self.model;
         let f = interrupt::run(py, |p| forecast(model, &panel, &levels, p))?.or_raise()?;
         columns(py, &f)

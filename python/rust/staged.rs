@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::convert::from_json;
 use crate::errors::{raise, Kind, OrRaise};
-use crate::forecast::{columns, panel, PyMetaModel};
+use crate::forecast::{columns, panel, PanelData, PyMetaModel};
 use crate::interrupt;
 
 fn encode<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyBytes>> {
@@ -54,7 +54,7 @@ pub(crate) fn fit_plan<'py>(py: Python<'py>, settings: &str) -> PyResult<Bound<'
 #[pyo3(signature = (csv, plan, fill="error"))]
 pub(crate) fn map_partition<'py>(
     py: Python<'py>,
-    csv: &str,
+    csv: PanelData<'_>,
     plan: &[u8],
     fill: &str,
 ) -> PyResult<(
@@ -64,7 +64,7 @@ pub(crate) fn map_partition<'py>(
     String,
 )> {
     let plan: Plan = decode(plan, "plan")?;
-    let panel = panel(csv, fill)?;
+    let panel = panel(&csv, fill)?;
     let works = interrupt::run(py, |p| map_series(&panel, &plan, p))?.or_raise()?;
     let mut ids = Vec::with_capacity(works.len());
     let (mut fits, mut futures) = (Vec::new(), Vec::new());
@@ -219,7 +219,7 @@ pub(crate) fn cv_plan<'py>(
 #[pyo3(signature = (csv, plan, window, fill="error"))]
 pub(crate) fn map_window_partition<'py>(
     py: Python<'py>,
-    csv: &str,
+    csv: PanelData<'_>,
     plan: &[u8],
     window: usize,
     fill: &str,
@@ -230,7 +230,7 @@ pub(crate) fn map_window_partition<'py>(
     String,
 )> {
     let plan: CvPlan = decode(plan, "plan")?;
-    let panel = panel(csv, fill)?;
+    let panel = panel(&csv, fill)?;
     let works = interrupt::run(py, |p| map_window(&panel, &plan, window, p))?.or_raise()?;
     let (mut ids, mut fits, mut tails) = (Vec::new(), Vec::new(), Vec::new());
     for (fit, tail) in &works {

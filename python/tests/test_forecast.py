@@ -106,3 +106,30 @@ def test_integer_stamps_and_other_column_names(daily_panel):
     fc = mf.fit(df).predict()
     assert fc["t"].dtype == np.int64
     assert fc[fc.item == "s0"]["t"].iloc[0] == 120
+
+
+def test_numeric_values_handed_over_as_an_array_equal_the_text_path(daily_panel):
+    # Integer and float targets go to Rust as an array; any other dtype (here strings) as
+    # CSV text. Both must read as the same panel, missing values and errors included.
+    text = daily_panel.assign(y=daily_panel["y"].map(repr))
+    kw = dict(h=7, season=7, models="naive snaive:7 ses")
+    assert isinstance(daily_panel["y"].iloc[0], float)
+    pd.testing.assert_frame_equal(features(daily_panel, season=7), features(text, season=7))
+    want = MetaForecaster(**kw).fit(text).predict(level=[80])
+    got = MetaForecaster(**kw).fit(daily_panel).predict(level=[80])
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    ints = daily_panel.assign(y=daily_panel["y"].round().astype("int64"))
+    pd.testing.assert_frame_equal(
+        features(ints, season=7), features(ints.assign(y=ints["y"].astype(str)), season=7)
+    )
+    from metablend import InvalidInputError
+
+    gap = daily_panel.copy()
+    gap.loc[gap.index[3], "y"] = np.nan
+    with pytest.raises(InvalidInputError, match=r"line 5.*missing value"):
+        features(gap, season=7)
+    filled = features(gap, season=7, fill="previous")
+    assert filled.equals(features(gap.assign(y=gap["y"].map(repr)), season=7, fill="previous"))
+    gap.loc[gap.index[3], "y"] = np.inf
+    with pytest.raises(InvalidInputError, match=r"line 5.*not finite"):
+        features(gap, season=7)

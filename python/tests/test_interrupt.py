@@ -19,7 +19,7 @@ rng = np.random.default_rng(0)
 df = pd.concat([pd.DataFrame({"unique_id": f"s{i}", "ds": np.arange(400),
                               "y": 100 + rng.normal(size=400).cumsum()}) for i in range(3000)])
 print("started", flush=True)
-MetaForecaster(h=12, season=12, models="auto_arima ets theta").fit(df)
+MetaForecaster(h=12, season=12, models="auto_arima ses theta").fit(df)
 """
 
 

@@ -8,7 +8,7 @@
 mod read;
 mod time;
 
-pub use read::{read_m4_wide, read_panel_file, read_panel_from};
+pub use read::{read_m4_wide, read_panel_file, read_panel_from, read_panel_with_values};
 pub use time::{infer_frequency, Frequency, Stamp, StampFormat};
 
 use crate::{Error, FillPolicy, Result, Series};

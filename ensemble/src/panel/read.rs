@@ -22,6 +22,16 @@ pub fn read_panel_file(path: impl AsRef<Path>, options: &PanelOptions) -> Result
 
 /// Reads a panel from CSV text; `source` names it in errors.
 pub fn read_panel_from<R: Read>(reader: R, source: &str, options: &PanelOptions) -> Result<Panel> {
+    read_long(reader, source, options, None)
+}
+
+/// A long or M4 wide panel from text, or (`given`) a long one with its values apart.
+fn read_long<R: Read>(
+    reader: R,
+    source: &str,
+    options: &PanelOptions,
+    given: Option<&[f64]>,
+) -> Result<Panel> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers: Vec<String> = rdr
         .headers()
@@ -29,7 +39,7 @@ pub fn read_panel_from<R: Read>(reader: R, source: &str, options: &PanelOptions)
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
-    if headers.first().map(String::as_str) == Some("V1") {
+    if given.is_none() && headers.first().map(String::as_str) == Some("V1") {
         return Ok(wide(rdr, source)?.0);
     }
     let find = |names: &[&str]| {
@@ -48,12 +58,50 @@ pub fn read_panel_from<R: Read>(reader: R, source: &str, options: &PanelOptions)
                 )
             })
     };
-    let columns = [
-        find(&ID_COLUMNS)?,
-        find(&TIME_COLUMNS)?,
-        find(&VALUE_COLUMNS)?,
-    ];
-    long(rdr, source, columns, &headers, options)
+    let columns = [find(&ID_COLUMNS)?, find(&TIME_COLUMNS)?];
+    match given {
+        None => {
+            let value = find(&VALUE_COLUMNS)?;
+            let name = headers[value].clone();
+            long(
+                rdr,
+                source,
+                columns,
+                &headers,
+                Values::Column(value, &name),
+                options,
+            )
+        }
+        Some(values) => long(
+            rdr,
+            source,
+            columns,
+            &headers,
+            Values::Given(values),
+            options,
+        ),
+    }
+}
+
+/// Reads a long panel from CSV text that holds the id and time columns, data row `r`'s
+/// value being `values[r]` (NaN where it is missing). A caller that holds the values as
+/// numbers already (a data frame) hands them over as they are: printing and parsing them
+/// was most of the cost of passing a frame as text. Errors name the value column `y`.
+pub fn read_panel_with_values<R: Read>(
+    reader: R,
+    source: &str,
+    options: &PanelOptions,
+    values: &[f64],
+) -> Result<Panel> {
+    read_long(reader, source, options, Some(values))
+}
+
+/// Where a long panel's values come from.
+enum Values<'a> {
+    /// A column of the text, with its header.
+    Column(usize, &'a str),
+    /// Given apart from the text, one per data row.
+    Given(&'a [f64]),
 }
 
 /// A series being read, with the line of each row for errors about gaps.
@@ -65,11 +113,17 @@ struct Growing {
 fn long<R: Read>(
     mut rdr: csv::Reader<R>,
     source: &str,
-    [ic, tc, vc]: [usize; 3],
+    [ic, tc]: [usize; 2],
     headers: &[String],
+    values: Values<'_>,
     options: &PanelOptions,
 ) -> Result<Panel> {
-    let (id_name, t_name, v_name) = (&headers[ic], &headers[tc], &headers[vc]);
+    let (id_name, t_name) = (&headers[ic], &headers[tc]);
+    let v_name = match values {
+        Values::Column(_, name) => name,
+        Values::Given(_) => "y",
+    };
+    let mut row = 0;
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut grown: Vec<Growing> = Vec::new();
     let mut format: Option<StampFormat> = None;
@@ -137,8 +191,30 @@ fn long<R: Read>(
                 ));
             }
         }
-        let raw = cell(vc, v_name)?;
-        let parsed = parse_value(source, line, v_name, raw).map_err(|e| match e {
+        let (raw, parsed) = match values {
+            Values::Column(vc, _) => {
+                let raw = cell(vc, v_name)?;
+                (raw, parse_value(source, line, v_name, raw))
+            }
+            Values::Given(given) => {
+                let v = *given.get(row).ok_or_else(|| {
+                    err(v_name, format!("only {} values for more rows", given.len()))
+                })?;
+                let parsed = match v {
+                    v if v.is_nan() => Ok(None),
+                    v if v.is_infinite() => Err(parse_err(
+                        source,
+                        line,
+                        v_name,
+                        format!("`{v}` is not finite"),
+                    )),
+                    v => Ok(Some(v)),
+                };
+                ("NaN", parsed)
+            }
+        };
+        row += 1;
+        let parsed = parsed.map_err(|e| match e {
             Error::Parse { message, .. } => err(v_name, message),
             other => other,
         })?;
@@ -167,6 +243,16 @@ fn long<R: Read>(
         g.series.values.push(value);
         g.series.stamps.push(stamp);
         g.lines.push(line);
+    }
+    if let Values::Given(given) = values {
+        if given.len() != row {
+            return Err(parse_err(
+                source,
+                1,
+                v_name,
+                format!("{} values for {row} rows", given.len()),
+            ));
+        }
     }
     let format = format.ok_or_else(|| parse_err(source, 1, id_name, "no data rows"))?;
     let frequency = infer_frequency(

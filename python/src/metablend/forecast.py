@@ -33,7 +33,7 @@ from .exceptions import InvalidInputError
 Models = Union[str, Sequence[str], None]
 
 
-def _csv(df: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> str:
+def _panel(df: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> Any:
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in (id_col, time_col, target_col) if c not in df.columns]
@@ -42,9 +42,7 @@ def _csv(df: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> str:
             f"the frame has no column(s) {missing}; it needs {id_col}, {time_col}, {target_col} "
             f"(columns: {list(df.columns)})"
         )
-    frame = df[[id_col, time_col, target_col]]
-    frame.columns = ["unique_id", "ds", "y"]
-    return frame.to_csv(index=False)
+    return _engine.panel_data(df, (id_col, time_col, target_col))
 
 
 def _settings(h: Optional[int], models: Models, settings: dict) -> str:
@@ -107,7 +105,7 @@ class MetaForecaster:
             self._model = _engine.fit(df, self._settings, self.fill, self._cols, engine,
                                       engine_conf)
         else:
-            self._model = _core.fit_panel(_csv(df, *self._cols), self._settings, self.fill)
+            self._model = _core.fit_panel(_panel(df, *self._cols), self._settings, self.fill)
         self._df = df
         self._engine = (engine, engine_conf)
         self.h = self.card["horizon"]
@@ -151,7 +149,7 @@ class MetaForecaster:
         if _engine.is_distributed(data, engine):
             return _engine.predict(model, data, level or [], self.fill, self._cols, engine,
                                    engine_conf)
-        cols = model.forecast(_csv(data, *self._cols), [float(x) for x in (level or [])], self.fill)
+        cols = model.forecast(_panel(data, *self._cols), [float(x) for x in (level or [])], self.fill)
         out = pd.DataFrame(cols)
         out["ds"] = _ds_like(out["ds"], data[self._cols[1]])
         if self._cols[0] != "unique_id":
@@ -202,7 +200,7 @@ def cross_validation(
         text = _engine.cross_validation(df, _settings(h, models, settings), int(n_windows),
                                         levels, fill, cols, engine, engine_conf)
     else:
-        text = _core.cross_validate(_csv(df, id_col, time_col, target_col),
+        text = _core.cross_validate(_panel(df, id_col, time_col, target_col),
                                     _settings(h, models, settings), int(n_windows), levels, fill)
     report = json.loads(text)
     rows = []
@@ -235,7 +233,7 @@ def features(
     if _engine.is_distributed(df, engine):
         cols = (id_col, time_col, target_col)
         return _engine.features(df, season, fill, cols, engine, engine_conf)
-    ids, names, rows = _core.panel_features(_csv(df, id_col, time_col, target_col), season, fill)
+    ids, names, rows = _core.panel_features(_panel(df, id_col, time_col, target_col), season, fill)
     values = np.array([r if r is not None else [np.nan] * len(names) for r in rows], dtype=np.float64)
     out = pd.DataFrame(values.reshape(len(ids), len(names)), columns=names)
     out.insert(0, id_col, ids)

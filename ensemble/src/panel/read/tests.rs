@@ -119,3 +119,48 @@ fn fill_policies_carry_forward_or_drop_missing_values() {
     let e = read_with("unique_id,ds,y\na,1,\n", FillPolicy::Previous).unwrap_err();
     assert!(e.to_string().contains("nothing to carry forward"), "{e}");
 }
+
+/// The same panel, and the same errors, with the values given apart from the text.
+#[test]
+fn values_given_apart_read_as_the_same_panel() {
+    let text =
+        "unique_id,ds,y\nb,2024-01-01,5.25\na,2024-01-01,1e-5\nb,2024-01-02,6\na,2024-01-02,\n";
+    let apart = |values: &[f64], fill: FillPolicy| {
+        let ids_and_stamps: String = text
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+            .collect();
+        read_panel_with_values(
+            ids_and_stamps.as_bytes(),
+            "mem.csv",
+            &PanelOptions { fill },
+            values,
+        )
+    };
+    let values = [5.25, 1e-5, 6.0, f64::NAN];
+    for fill in [FillPolicy::Previous, FillPolicy::Drop] {
+        let want = read_with(text, fill).unwrap();
+        let got = apart(&values, fill).unwrap();
+        assert_eq!(got.series.len(), want.series.len());
+        for (g, w) in got.series.iter().zip(&want.series) {
+            assert_eq!((&g.id, &g.values, &g.stamps), (&w.id, &w.values, &w.stamps));
+        }
+        assert_eq!((got.format, got.frequency), (want.format, want.frequency));
+    }
+    // A missing value names the series and the line, as in the text.
+    let e = apart(&values, FillPolicy::Error).unwrap_err().to_string();
+    assert!(
+        e.contains("line 5") && e.contains("series a") && e.contains("missing value"),
+        "{e}"
+    );
+    let e = apart(&[5.25, f64::INFINITY, 6.0, 1.0], FillPolicy::Error)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 3") && e.contains("not finite"), "{e}");
+    let e = apart(&[1.0, 2.0], FillPolicy::Error)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only 2 values"), "{e}");
+    let e = apart(&[1.0; 5], FillPolicy::Error).unwrap_err().to_string();
+    assert!(e.contains("5 values for 4 rows"), "{e}");
+}
