@@ -121,18 +121,32 @@ fn batched<'py>(
     Ok(d)
 }
 
+/// The elements of a row-major (C-contiguous) array as a slice, or `None` for any other
+/// layout. Numpy's borrow tracking (`PyReadonlyArray`) is skipped: it cost more than
+/// stepping a dozen CartPoles. `as_slice` alone would also accept a column-major array (a
+/// transpose), whose memory holds the columns one after another.
+///
+/// # Safety
+///
+/// The caller holds the GIL and runs no Python code while the slice lives, so nothing
+/// can write the array meanwhile.
+unsafe fn row_major<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(
+    array: &'a Bound<'_, numpy::PyArray<T, D>>,
+) -> Option<&'a [T]> {
+    if !array.is_c_contiguous() {
+        return None;
+    }
+    unsafe { array.as_slice() }.ok()
+}
+
 /// Reads a vector step's discrete actions into `out`: an int64 array (what a policy's
 /// `argmax` gives), or any sequence of integers.
-///
-/// A contiguous int64 array is read as a plain slice: numpy's borrow tracking
-/// (`PyReadonlyArray`) cost more than stepping a dozen CartPoles.
 fn discrete_actions(actions: &Bound<'_, PyAny>, out: &mut Vec<usize>) -> PyResult<()> {
     out.clear();
     let negative = || raise(Kind::InvalidInput, "invalid action: a negative index");
     if let Ok(array) = actions.cast::<PyArray1<i64>>() {
-        // SAFETY: the GIL is held and no Python code runs until the values are copied out,
-        // so nothing can write the array while it is read.
-        if let Ok(values) = unsafe { array.as_slice() } {
+        // SAFETY: no Python code runs until the values are copied out.
+        if let Some(values) = unsafe { row_major(array) } {
             for &x in values {
                 out.push(usize::try_from(x).map_err(|_| negative())?);
             }
@@ -152,10 +166,8 @@ fn discrete_actions(actions: &Bound<'_, PyAny>, out: &mut Vec<usize>) -> PyResul
 fn box_actions(actions: &Bound<'_, PyAny>, out: &mut Vec<Vec<f64>>) -> PyResult<()> {
     if let Ok(array) = actions.cast::<PyArray2<f32>>() {
         let d = array.shape()[1];
-        // Row-major only: `as_slice` also accepts a column-major array (a transpose), whose
-        // memory holds the columns one after another.
-        // SAFETY: as for `discrete_actions`.
-        if let (true, Ok(values)) = (array.is_c_contiguous(), unsafe { array.as_slice() }) {
+        // SAFETY: no Python code runs until the values are copied out.
+        if let Some(values) = unsafe { row_major(array) } {
             out.resize_with(array.shape()[0], Vec::new);
             for (i, row) in out.iter_mut().enumerate() {
                 row.clear();

@@ -22,11 +22,11 @@ pub fn read_panel_file(path: impl AsRef<Path>, options: &PanelOptions) -> Result
 
 /// Reads a panel from CSV text; `source` names it in errors.
 pub fn read_panel_from<R: Read>(reader: R, source: &str, options: &PanelOptions) -> Result<Panel> {
-    read_long(reader, source, options, None)
+    read_text(reader, source, options, None)
 }
 
 /// A long or M4 wide panel from text, or (`given`) a long one with its values apart.
-fn read_long<R: Read>(
+fn read_text<R: Read>(
     reader: R,
     source: &str,
     options: &PanelOptions,
@@ -59,28 +59,14 @@ fn read_long<R: Read>(
             })
     };
     let columns = [find(&ID_COLUMNS)?, find(&TIME_COLUMNS)?];
-    match given {
+    let values = match given {
         None => {
             let value = find(&VALUE_COLUMNS)?;
-            let name = headers[value].clone();
-            long(
-                rdr,
-                source,
-                columns,
-                &headers,
-                Values::Column(value, &name),
-                options,
-            )
+            Values::Column(value, headers[value].as_str())
         }
-        Some(values) => long(
-            rdr,
-            source,
-            columns,
-            &headers,
-            Values::Given(values),
-            options,
-        ),
-    }
+        Some(values) => Values::Given(values),
+    };
+    long(rdr, source, columns, &headers, values, options)
 }
 
 /// Reads a long panel from CSV text that holds the id and time columns, data row `r`'s
@@ -93,7 +79,7 @@ pub fn read_panel_with_values<R: Read>(
     options: &PanelOptions,
     values: &[f64],
 ) -> Result<Panel> {
-    read_long(reader, source, options, Some(values))
+    read_text(reader, source, options, Some(values))
 }
 
 /// Where a long panel's values come from.

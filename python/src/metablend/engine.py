@@ -58,7 +58,6 @@ def panel_data(df: pd.DataFrame, cols: Columns) -> Union[str, Tuple[str, np.ndar
     return frame.to_csv(index=False)
 
 
-
 def _map_work(df: pd.DataFrame, plan: Any, cols: Any, fill: Any) -> pd.DataFrame:
     """A worker's series: their work as bytes (the id column named as the input's)."""
     ids, fits, futures, frequency = _core.map_partition(panel_data(df, tuple(cols)), plan, fill)
