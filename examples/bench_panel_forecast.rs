@@ -1,10 +1,14 @@
 //! Wall time and throughput of `fit` and `forecast` on a panel (the pool on every series'
-//! validation window and future, FFORMA's features, the meta-learner, intervals): the
-//! bundled M4 Hourly (414 series, h = 48, season 24) or Weekly (359 series, h = 13, season
-//! 52) training series, optionally only the first N. Prints each run and the medians.
+//! validation window and future, FFORMA's features, the meta-learner, 80/95% intervals):
+//! the bundled M4 Hourly (414 series, h = 48, season 24) or Weekly (359 series, h = 13,
+//! season 52) training series, optionally only the first N, optionally each repeated
+//! `copies` times under new ids. `forecast` is timed twice: on the fitted panel (which
+//! reuses the work `fit` kept) and as on a panel the model has not seen (the work done
+//! afresh: the pool on the validation window, the window before it and the whole history).
+//! Prints each run and the medians.
 //!
-//! `cargo run --release --example bench_panel_forecast -- [hourly|weekly] [runs] [threads] [series]`
-//! (default: hourly, 3 runs, all cores, every series).
+//! `cargo run --release --example bench_panel_forecast -- [hourly|weekly] [runs] [threads] [series] [copies]`
+//! (default: hourly, 3 runs, all cores, every series, 1 copy).
 
 use std::time::Instant;
 
@@ -34,8 +38,17 @@ fn main() -> anyhow::Result<()> {
     };
     let path = format!("{}/data/m4/{file}", env!("CARGO_MANIFEST_DIR"));
     let mut panel = read_panel_file(path, &PanelOptions::default())?;
+    let copies: usize = args.get(4).map(|a| a.parse()).transpose()?.unwrap_or(1);
     if let Some(n) = limit {
         panel.series.truncate(n);
+    }
+    let originals = panel.series.clone();
+    for copy in 1..copies {
+        panel.series.extend(originals.iter().map(|s| {
+            let mut s = s.clone();
+            s.id = format!("{}-{copy}", s.id);
+            s
+        }));
     }
     let n = panel.series.len();
     let options = FitOptions {
@@ -49,31 +62,48 @@ fn main() -> anyhow::Result<()> {
         fforma_shrink: false,
         ppo: Default::default(),
         global: None,
+        keep_work: true,
     };
-    let (mut fits, mut forecasts) = (Vec::new(), Vec::new());
+    let (mut fits, mut forecasts, mut fresh) = (Vec::new(), Vec::new(), Vec::new());
+    let levels = [80.0, 95.0];
     for run in 0..runs {
         let start = Instant::now();
-        let model = fit(&panel, &options, &Silent)?;
+        let mut model = fit(&panel, &options, &Silent)?;
         let fit_secs = start.elapsed().as_secs_f64();
         let start = Instant::now();
-        let out = forecast(&model, &panel, &[80.0, 95.0], &Silent)?;
+        let out = forecast(&model, &panel, &levels, &Silent)?;
         let forecast_secs = start.elapsed().as_secs_f64();
         assert_eq!(out.rows.len(), n * horizon);
-        println!("{frequency} run {run}: fit {fit_secs:.2} s, forecast {forecast_secs:.2} s");
+        model.work = None;
+        let start = Instant::now();
+        let again = forecast(&model, &panel, &levels, &Silent)?;
+        let fresh_secs = start.elapsed().as_secs_f64();
+        assert_eq!(again, out, "the kept work gives the same forecasts");
+        println!(
+            "{frequency} run {run}: fit {fit_secs:.2} s, forecast {forecast_secs:.2} s \
+             (fitted panel), {fresh_secs:.2} s (work afresh)"
+        );
         fits.push(fit_secs);
         forecasts.push(forecast_secs);
+        fresh.push(fresh_secs);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (f, g) = (median(&mut fits), median(&mut forecasts));
+    let (f, g, a) = (
+        median(&mut fits),
+        median(&mut forecasts),
+        median(&mut fresh),
+    );
     println!(
         "{frequency}: {n} series, {} thread(s): fit median {f:.2} s ({:.1} series/s), \
-         forecast median {g:.2} s ({:.1} series/s)",
+         forecast median {g:.2} s ({:.1} series/s) on the fitted panel, {a:.2} s \
+         ({:.1} series/s) with the work afresh",
         rayon::current_num_threads(),
         n as f64 / f,
-        n as f64 / g
+        n as f64 / g,
+        n as f64 / a
     );
     Ok(())
 }

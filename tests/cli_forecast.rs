@@ -104,6 +104,25 @@ fn fit_then_forecast_a_users_panel() {
     let again = dir.join("again.csv");
     assert!(run(&again).0);
     assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+    // The work `fit` kept stood in for the pool's validation windows: without it, the
+    // same bytes.
+    assert!(model.join("work.msgpack").exists());
+    let no_work = dir.join("model-no-work");
+    let (ok, out, err) = fit(&no_work, &["--keep-work", "false"]);
+    assert!(ok && !no_work.join("work.msgpack").exists(), "{out}{err}");
+    let afresh = dir.join("afresh.csv");
+    let (ok, out, err) = metablend(&[
+        "forecast",
+        "--model",
+        s(&no_work),
+        "--data",
+        s(&data),
+        "--out",
+        s(&afresh),
+        "--no-progress",
+    ]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(std::fs::read(&afresh).unwrap(), text.as_bytes());
     // The input is never the output; a damaged model is an error naming the file.
     let (ok, _, err) = run(&data);
     assert!(!ok && err.contains("input"), "{err}");

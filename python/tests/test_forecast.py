@@ -40,6 +40,17 @@ def test_new_series_and_the_model_folder(daily_panel, tmp_path):
     assert "s3" in set(a.unique_id)
 
 
+def test_predict_on_the_fitted_frame_reuses_fit_s_work_with_the_same_numbers(daily_panel, tmp_path):
+    kept = MetaForecaster(h=7, models=POOL).fit(daily_panel)
+    plain = MetaForecaster(h=7, models=POOL, keep_work=False).fit(daily_panel)
+    pd.testing.assert_frame_equal(kept.predict(level=[80, 95]), plain.predict(level=[80, 95]))
+    kept.save(str(tmp_path / "kept"))
+    plain.save(str(tmp_path / "plain"))
+    assert (tmp_path / "kept" / "work.msgpack").exists()
+    assert not (tmp_path / "plain" / "work.msgpack").exists()
+    assert "work_sha256" in MetaForecaster.load(str(tmp_path / "kept")).card
+
+
 def test_fforma_shrinks_toward_the_best_member(daily_panel):
     plain = MetaForecaster(h=7, models=POOL).fit(daily_panel)
     mf = MetaForecaster(h=7, models=POOL, fforma_shrink=True).fit(daily_panel)

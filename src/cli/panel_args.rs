@@ -67,6 +67,12 @@ pub struct PanelFitArgs {
     /// The meta-learner's seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// fit: keep the per-series work in the model folder, so that `forecast` of the same
+    /// panel runs the pool once per series instead of three times (fit runs it on the
+    /// window the intervals calibrate on too). `--keep-work false`: a smaller folder and a
+    /// fit that runs only what its learner needs.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    keep_work: bool,
     /// Missing values: error, previous (carry forward) or drop.
     #[arg(long, default_value = "error")]
     fill: FillPolicy,
@@ -91,6 +97,7 @@ impl PanelFitArgs {
             global_mlp: self.global_mlp,
             global_steps: self.global_steps,
             seed: self.seed,
+            keep_work: self.keep_work,
         };
         let opts = settings.resolve(&panel)?;
         Ok((panel, opts))

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::cv_scores::{aggregate, score_rows, SeriesScores};
 use super::intervals::series_scale;
 use super::output::ForecastRow;
-use super::prepare::Prepared;
+use super::prepare::{Prepared, Windows};
 use super::{fit_prepared, forecast_prepared, resolve, FitOptions, Forecasts, MetaLearner};
 use crate::{Error, Result};
 
@@ -185,8 +185,11 @@ fn run_window(
         global,
         (h, m),
         None,
-        earlier,
-        true,
+        Windows {
+            earlier,
+            future: true,
+            ..Windows::default()
+        },
         progress,
     )?;
     let model = fit_prepared(

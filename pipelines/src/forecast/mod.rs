@@ -30,6 +30,7 @@
 //!     fforma_shrink: false,
 //!     ppo: Default::default(),
 //!     global: None,
+//!     keep_work: true,
 //! };
 //! let model = fit(&panel, &options, &Silent)?;
 //! let forecasts = forecast(&model, &panel, &[80.0], &Silent)?;
@@ -65,7 +66,8 @@ pub use staged_cv::{
     cv_report, fit_window, map_window, score_series, score_window, CvPlan, WindowFit, WindowTail,
 };
 pub use work::{
-    map_series, FutureForecasts, Plan, PoolWork, SeriesFit, SeriesFuture, SeriesWork, WindowWork,
+    map_series, FutureForecasts, KeptWork, Plan, PoolWork, SeriesFit, SeriesFuture, SeriesWork,
+    WindowWork,
 };
 
 use std::fmt;
@@ -83,7 +85,7 @@ use serde::{Deserialize, Serialize};
 use crate::meta_ppo;
 use crate::rules::{best_one, inverse_error, rule_weights};
 use crate::{Error, Result};
-use prepare::Prepared;
+use prepare::{Prepared, Windows};
 
 /// How the pool's forecasts are combined per series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +170,11 @@ pub struct FitOptions {
     /// values before the validation windows for them, on the whole histories for the
     /// future), as in `metablend m4`.
     pub global: Option<GlobalMlpConfig>,
+    /// Keep the per-series work with the meta-model (see [`KeptWork`]): `fit` also runs the
+    /// pool on the earlier window (what the intervals calibrate on), and [`forecast`] of the
+    /// same panel then runs the pool only on the whole histories, one run instead of three.
+    /// Off, `fit` runs only what its learner needs and the model folder holds no work.
+    pub keep_work: bool,
 }
 
 impl FitOptions {
@@ -185,6 +192,7 @@ impl FitOptions {
             fforma_shrink: false,
             ppo: PpoMetaOptions::default(),
             global: None,
+            keep_work: true,
         }
     }
 
@@ -281,10 +289,17 @@ pub fn default_pool(m: usize) -> Vec<ModelSpec> {
 pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<MetaModel> {
     let (m, models) = resolve(panel, opts)?;
     let global = opts.global.as_ref();
-    let earlier = needs_earlier_window(opts);
+    let windows = Windows {
+        earlier: needs_earlier_window(opts) || opts.keep_work,
+        keep: opts.keep_work,
+        ..Windows::default()
+    };
     let hm = (opts.horizon, m);
-    let prepared = Prepared::new(panel, &models, global, hm, None, earlier, false, progress)?;
-    fit_prepared(panel.frequency, opts, m, models, &prepared, progress)
+    let mut prepared = Prepared::new(panel, &models, global, hm, None, windows, progress)?;
+    let kept = prepared.kept.take();
+    let mut model = fit_prepared(panel.frequency, opts, m, models, &prepared, progress)?;
+    model.work = kept;
+    Ok(model)
 }
 
 /// Whether fitting with `opts` needs the pool's earlier window.
@@ -407,14 +422,22 @@ fn fit_prepared(
         fallbacks: prepared.fallback_ids(),
         data_fingerprint: work::fingerprint(&prepared.digests),
         learner_sha256: None,
+        work_sha256: None,
     };
-    Ok(MetaModel { card, learner, ppo })
+    Ok(MetaModel {
+        card,
+        learner,
+        ppo,
+        work: None,
+    })
 }
 
 /// Forecasts the `h` steps after each series of `panel` with a fitted meta-model: the pool
 /// refit on each series' whole history, combined with the weights the meta-model gives the
 /// series (also to series it was not fitted on), with prediction intervals at each of
-/// `levels` (percentages; see the `intervals` module for the method).
+/// `levels` (percentages; see the `intervals` module for the method). On the panel the
+/// model was fitted on, the work the model kept (see [`FitOptions::keep_work`]) stands in
+/// for the pool's validation and earlier windows: the same forecasts, a third of the work.
 pub fn forecast(
     model: &MetaModel,
     panel: &Panel,
@@ -427,14 +450,23 @@ pub fn forecast(
     let (h, m) = (card.horizon, card.period);
     let scaler = Some(&card.scaler);
     let earlier = !levels.is_empty();
+    let reuse = model
+        .work
+        .as_ref()
+        .filter(|w| (w.earlier || !earlier) && w.matches(panel));
+    let windows = Windows {
+        earlier,
+        future: true,
+        keep: false,
+        reuse,
+    };
     let prepared = Prepared::new(
         panel,
         &card.models,
         global,
         (h, m),
         scaler,
-        earlier,
-        true,
+        windows,
         progress,
     )?;
     forecast_prepared(model, model.card.meta, levels, &prepared)

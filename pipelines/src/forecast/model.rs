@@ -2,7 +2,9 @@
 //! pool, the feature scaler, the data's fingerprint, the library version) and, for FFORMA,
 //! `fforma.safetensors`, whose SHA-256 `model.json` records and the reader checks; for
 //! PPO, the policy's checkpoint folder `ppo/` (its own `state.json` records every tensor
-//! file's SHA-256, checked on load).
+//! file's SHA-256, checked on load); and, when `fit` kept it, the per-series work
+//! `work.msgpack` (MessagePack: every f64 exact, NaN included), whose SHA-256 `model.json`
+//! records too.
 
 use std::path::Path;
 
@@ -16,13 +18,14 @@ use serde::{Deserialize, Serialize};
 
 use metablend_agents::ppo::PpoLearner;
 
-use super::{InputWindow, MetaLearner, PpoMetaOptions};
+use super::{InputWindow, KeptWork, MetaLearner, PpoMetaOptions};
 use crate::{Error, Result};
 
-/// The version of the folder's layout this build writes. Format 1 (before the PPO
-/// meta-combiner, the global MLP and the FFORMA options were recorded) is read too: its
-/// missing fields take the values it was fitted with (none, FFORMA's defaults).
-pub const MODEL_FORMAT: u32 = 2;
+/// The version of the folder's layout this build writes. Formats 1 (before the PPO
+/// meta-combiner, the global MLP and the FFORMA options were recorded) and 2 (before the
+/// kept work) are read too: their missing fields take the values they were fitted with
+/// (none, FFORMA's defaults, no work).
+pub const MODEL_FORMAT: u32 = 3;
 
 /// The oldest format this build reads.
 const OLDEST_FORMAT: u32 = 1;
@@ -30,6 +33,7 @@ const OLDEST_FORMAT: u32 = 1;
 const CARD: &str = "model.json";
 const LEARNER: &str = "fforma.safetensors";
 const PPO: &str = "ppo";
+const WORK: &str = "work.msgpack";
 
 /// Everything a meta-model is, except the learner's weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +84,9 @@ pub struct ModelCard {
     pub data_fingerprint: String,
     /// SHA-256 of `fforma.safetensors` (set when saved).
     pub learner_sha256: Option<String>,
+    /// SHA-256 of `work.msgpack`, when the model keeps its per-series work (set when saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_sha256: Option<String>,
 }
 
 /// A fitted meta-model.
@@ -90,6 +97,8 @@ pub struct MetaModel {
     pub learner: Option<Fforma>,
     /// The PPO policy's learner, with `meta = ppo`.
     pub ppo: Option<PpoLearner>,
+    /// The per-series work on the training panel, when `fit` kept it.
+    pub work: Option<KeptWork>,
 }
 
 impl MetaModel {
@@ -105,6 +114,12 @@ impl MetaModel {
             }
             if let Some(ppo) = &self.ppo {
                 ppo.save(tmp.join(PPO))?;
+            }
+            if let Some(work) = &self.work {
+                let path = tmp.join(WORK);
+                let bytes = rmp_serde::to_vec(work).expect("the work serialises");
+                std::fs::write(&path, bytes).map_err(|e| Error::folder(&path, e.to_string()))?;
+                card.work_sha256 = Some(file_sha256(&path)?);
             }
             let json = serde_json::to_string_pretty(&card).expect("the card serialises");
             let path = tmp.join(CARD);
@@ -169,8 +184,37 @@ impl MetaModel {
             }
             _ => None,
         };
-        Ok(Self { card, learner, ppo })
+        let work = match &card.work_sha256 {
+            Some(digest) => Some(load_work(&dir.join(WORK), digest, &card)?),
+            None => None,
+        };
+        Ok(Self {
+            card,
+            learner,
+            ppo,
+            work,
+        })
     }
+}
+
+/// The kept work of a model folder, checked against its digest and card: one entry per
+/// training series.
+fn load_work(path: &Path, digest: &str, card: &ModelCard) -> Result<KeptWork> {
+    verify_file(path, digest)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::folder(path, e.to_string()))?;
+    let work: KeptWork =
+        rmp_serde::from_slice(&bytes).map_err(|e| Error::folder(path, format!("damaged: {e}")))?;
+    if work.fits.len() != card.series {
+        return Err(Error::folder(
+            path,
+            format!(
+                "holds the work of {} series; the card says {} were fitted",
+                work.fits.len(),
+                card.series
+            ),
+        ));
+    }
+    Ok(work)
 }
 
 /// The PPO policy of a model folder, checked against its card: the observation must hold

@@ -11,7 +11,7 @@ use metablend_env::contextual::ContextPanel;
 use std::sync::Arc;
 
 use super::earlier::EarlierWindow;
-use super::work::{add_global, map_series, Plan, SeriesFit, SeriesFuture};
+use super::work::{add_global, map_series_reusing, KeptWork, Plan, SeriesFit, SeriesFuture};
 use crate::threads::on_all_cores;
 use crate::{Error, Result};
 
@@ -37,24 +37,43 @@ pub(crate) struct Prepared {
     pub ids: Vec<String>,
     /// Every gathered series' data digest (the model card's fingerprint is made of them).
     pub digests: Vec<String>,
+    /// The per-series work, when asked to keep it.
+    pub kept: Option<KeptWork>,
+}
+
+/// Which of the pool's work [`Prepared::new`] does, and what it keeps.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Windows<'a> {
+    /// Also the window before the validation window.
+    pub earlier: bool,
+    /// Also the steps after each series' end.
+    pub future: bool,
+    /// Keep a copy of the per-series work ([`Prepared::kept`]).
+    pub keep: bool,
+    /// The work of the same panel under the same plan, done before: only the future is
+    /// computed.
+    pub reuse: Option<&'a KeptWork>,
 }
 
 impl Prepared {
     /// Runs the pool (with a global MLP when `global` is given), the features and builds the
-    /// tasks for horizon `h` and season `m`; with `earlier` the pool on the earlier window
-    /// too, with `future` on the steps after each series' end. `scaler`: the meta-model's,
-    /// or `None` to fit one on these series.
-    #[allow(clippy::too_many_arguments)]
+    /// tasks for horizon `h` and season `m`, on the windows `windows` asks for. `scaler`:
+    /// the meta-model's, or `None` to fit one on these series.
     pub fn new(
         panel: &Panel,
         models: &[ModelSpec],
         global: Option<&GlobalMlpConfig>,
         (h, m): (usize, usize),
         scaler: Option<&FeatureScaler>,
-        earlier: bool,
-        future: bool,
+        windows: Windows<'_>,
         progress: &dyn metablend_core::Progress,
     ) -> Result<Self> {
+        let Windows {
+            earlier,
+            future,
+            keep,
+            reuse,
+        } = windows;
         let plan = Plan {
             horizon: h,
             period: m,
@@ -63,11 +82,12 @@ impl Prepared {
             future,
         };
         let mut names = plan.names()?;
+        let kept_fits = reuse.map(|k| &k.fits[..]);
         // Series are independent: every core, whatever the binary's global pool is.
         let works = on_all_cores(|| {
-            let mut works = map_series(panel, &plan, progress)?;
+            let mut works = map_series_reusing(panel, &plan, kept_fits, progress)?;
             if let Some(config) = global {
-                add_global(panel, &mut works, config, h)?;
+                add_global(panel, &mut works, config, h, reuse.is_some())?;
             }
             Ok::<_, Error>(works)
         })??;
@@ -76,8 +96,13 @@ impl Prepared {
         }
         let (fits, futures): (Vec<SeriesFit>, Vec<Option<SeriesFuture>>) =
             works.into_iter().map(|w| (w.fit, w.future)).unzip();
+        let kept = keep.then(|| KeptWork {
+            earlier,
+            fits: fits.clone(),
+        });
         let mut prepared = Self::gather(fits, names, scaler, earlier)?;
         prepared.futures = futures.into_iter().flatten().collect();
+        prepared.kept = kept;
         Ok(prepared)
     }
 
@@ -164,6 +189,7 @@ impl Prepared {
             futures: Vec::new(),
             ids,
             digests,
+            kept: None,
         })
     }
 

@@ -56,6 +56,8 @@ pub struct FitSettings {
     pub global_steps: Option<usize>,
     /// The meta-learner's seed.
     pub seed: u64,
+    /// Keep the per-series work with the model (see [`FitOptions::keep_work`]).
+    pub keep_work: bool,
 }
 
 impl Default for FitSettings {
@@ -75,6 +77,7 @@ impl Default for FitSettings {
             global_mlp: false,
             global_steps: None,
             seed: 0,
+            keep_work: true,
         }
     }
 }
@@ -143,6 +146,7 @@ impl FitSettings {
             steps: self.ppo_steps,
             action_map: self.action_map,
         };
+        opts.keep_work = self.keep_work;
         Ok(opts)
     }
 }

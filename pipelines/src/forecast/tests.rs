@@ -43,6 +43,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         fforma_shrink: false,
         ppo: Default::default(),
         global: None,
+        keep_work: true,
     }
 }
 
@@ -60,7 +61,11 @@ fn a_member_s_intervals_are_those_of_a_combination_that_picks_it_alone() {
     // intervals, calibrated on the same window, must be model k's own.
     let p = panel(20, 70);
     let (m, models) = resolve(&p, &options(MetaLearner::Equal)).unwrap();
-    let prepared = Prepared::new(&p, &models, None, (7, m), None, true, false, &Silent).unwrap();
+    let windows = Windows {
+        earlier: true,
+        ..Windows::default()
+    };
+    let prepared = Prepared::new(&p, &models, None, (7, m), None, windows, &Silent).unwrap();
     let ctx = prepared.ctx.as_ref().unwrap();
     let naive2 = prepared.naive2;
     let levels = [80.0, 95.0];
@@ -90,6 +95,7 @@ fn fit_save_load_forecast_continues_each_series() {
     assert_eq!(loaded.card, {
         let mut c = model.card.clone();
         c.learner_sha256 = loaded.card.learner_sha256.clone();
+        c.work_sha256 = loaded.card.work_sha256.clone();
         c
     });
     let a = forecast(&model, &p, &[80.0, 95.0], &Silent).unwrap();
@@ -169,14 +175,78 @@ fn fit_save_load_forecast_continues_each_series() {
     std::fs::write(&card_path, card.to_string()).unwrap();
     let old = MetaModel::load(&dir).unwrap();
     assert_eq!(forecast(&old, &p, &[80.0, 95.0], &Silent).unwrap(), a);
-    object_format(&card_path, 3);
+    object_format(&card_path, MODEL_FORMAT + 1);
     let err = MetaModel::load(&dir).err().unwrap().to_string();
-    assert!(err.contains("format 3"), "{err}");
+    assert!(
+        err.contains(&format!("format {}", MODEL_FORMAT + 1)),
+        "{err}"
+    );
     std::fs::write(&card_path, text).unwrap();
     // A damaged learner is an error naming the file.
     std::fs::write(dir.join("fforma.safetensors"), b"damaged").unwrap();
     let err = MetaModel::load(&dir).err().unwrap().to_string();
     assert!(err.contains("fforma.safetensors"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn forecast_of_the_fitted_panel_reuses_the_kept_work_with_the_same_result() {
+    let p = panel(20, 70);
+    let mut opts = options(MetaLearner::Fforma);
+    opts.global = Some(GlobalMlpConfig {
+        input: 14,
+        hidden: 8,
+        steps: 40,
+        ..GlobalMlpConfig::default()
+    });
+    let kept = fit(&p, &opts, &Silent).unwrap();
+    opts.keep_work = false;
+    let plain = fit(&p, &opts, &Silent).unwrap();
+    assert!(plain.work.is_none());
+    assert_eq!(
+        kept.card, plain.card,
+        "keeping the work changes nothing learnt"
+    );
+    let work = kept.work.as_ref().unwrap();
+    assert!(work.earlier && work.matches(&p));
+    assert_eq!(work.fits.len(), 22);
+    let with_earlier = work
+        .fits
+        .iter()
+        .filter_map(|f| f.pool.as_ref()?.earlier.as_ref());
+    assert!(with_earlier
+        .into_iter()
+        .all(|e| e.forecasts.len() == kept.card.names.len()));
+    let levels = [80.0, 95.0];
+    for lv in [&[][..], &levels[..]] {
+        let (a, b) = (
+            forecast(&kept, &p, lv, &Silent),
+            forecast(&plain, &p, lv, &Silent),
+        );
+        assert_eq!(a.unwrap(), b.unwrap(), "levels {lv:?}");
+    }
+    // Saved and loaded, the work is the same and checked.
+    let dir = std::env::temp_dir().join(format!("mb-kept-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    kept.save(&dir).unwrap();
+    let mut loaded = MetaModel::load(&dir).unwrap();
+    assert_eq!(loaded.work, kept.work);
+    let reference = forecast(&plain, &p, &levels, &Silent).unwrap();
+    // The kept work is what `forecast` reads for the fitted panel: altered, the forecasts
+    // follow it...
+    let fit0 = &mut loaded.work.as_mut().unwrap().fits[0];
+    fit0.pool.as_mut().unwrap().validation[0][0] += 100.0;
+    assert_ne!(forecast(&loaded, &p, &levels, &Silent).unwrap(), reference);
+    // ...and a panel with one value changed is not the fitted one: its work is done afresh.
+    let mut q = p.clone();
+    q.series[3].values[10] += 1.0;
+    assert!(!kept.work.as_ref().unwrap().matches(&q));
+    let fresh = forecast(&plain, &q, &levels, &Silent).unwrap();
+    assert_eq!(forecast(&loaded, &q, &levels, &Silent).unwrap(), fresh);
+    // A damaged work file is an error naming it.
+    std::fs::write(dir.join("work.msgpack"), b"damaged").unwrap();
+    let err = MetaModel::load(&dir).err().unwrap().to_string();
+    assert!(err.contains("work.msgpack"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -192,7 +262,12 @@ fn the_ppo_meta_combiner_is_saved_with_its_policy_and_forecasts_the_same() {
     let _ = std::fs::remove_dir_all(&dir);
     model.save(&dir).unwrap();
     let loaded = MetaModel::load(&dir).unwrap();
-    assert_eq!(loaded.card, model.card);
+    let card = ModelCard {
+        work_sha256: None,
+        ..loaded.card.clone()
+    };
+    assert_eq!(card, model.card);
+    assert!(loaded.card.work_sha256.is_some() && loaded.work == model.work);
     let a = forecast(&model, &p, &[80.0], &Silent).unwrap();
     let b = forecast(&loaded, &p, &[80.0], &Silent).unwrap();
     assert_eq!(a, b, "the saved policy gives the same weights");

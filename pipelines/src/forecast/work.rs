@@ -110,6 +110,31 @@ pub enum FutureForecasts {
     },
 }
 
+/// The per-series work `fit` did on its panel, kept with the meta-model: `forecast` of the
+/// same panel (every id and value unchanged, in the same order) takes each series'
+/// validation and earlier windows from here instead of running the pool on them again, and
+/// runs it only on the whole histories. The result is the same bit for bit (the work is a
+/// pure function of the series and the plan).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptWork {
+    /// Whether the earlier window was planned (where a series is long enough, its work has it).
+    pub earlier: bool,
+    /// Every series' work, in panel order (the global MLP's columns included).
+    pub fits: Vec<SeriesFit>,
+}
+
+impl KeptWork {
+    /// Whether `panel` is the panel this work was done on: the same ids and values, in order.
+    pub fn matches(&self, panel: &Panel) -> bool {
+        self.fits.len() == panel.series.len()
+            && self
+                .fits
+                .par_iter()
+                .zip(&panel.series)
+                .all(|(f, s)| f.id == s.id && f.digest == series_digest(&s.id, &s.values))
+    }
+}
+
 /// One series' work.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesWork {
@@ -129,6 +154,17 @@ pub(crate) fn min_length(h: usize, m: usize) -> usize {
 /// Each series' work under `plan`, in panel order, on the current thread pool.
 /// `progress` advances once per series.
 pub fn map_series(panel: &Panel, plan: &Plan, progress: &dyn Progress) -> Result<Vec<SeriesWork>> {
+    map_series_reusing(panel, plan, None, progress)
+}
+
+/// [`map_series`], with each series' pool work taken from `kept` (the work of the same
+/// series under the same plan, see [`KeptWork`]) where given: only the future is computed.
+pub(crate) fn map_series_reusing(
+    panel: &Panel,
+    plan: &Plan,
+    kept: Option<&[SeriesFit]>,
+    progress: &dyn Progress,
+) -> Result<Vec<SeriesWork>> {
     if plan.horizon == 0 || plan.period == 0 {
         return Err(Error::Settings(
             "a plan needs a horizon and a period of at least 1".into(),
@@ -141,7 +177,7 @@ pub fn map_series(panel: &Panel, plan: &Plan, progress: &dyn Progress) -> Result
             if progress.stop_requested() {
                 return Err(Error::Interrupted("during the pool forecasts".into()));
             }
-            let work = series_work(panel, i, plan);
+            let work = series_work(panel, i, plan, kept.map(|k| &k[i]));
             progress.advance(1);
             work
         })
@@ -152,16 +188,26 @@ pub fn map_series(panel: &Panel, plan: &Plan, progress: &dyn Progress) -> Result
     Ok(works)
 }
 
-fn series_work(panel: &Panel, i: usize, plan: &Plan) -> Result<SeriesWork> {
+fn series_work(
+    panel: &Panel,
+    i: usize,
+    plan: &Plan,
+    kept: Option<&SeriesFit>,
+) -> Result<SeriesWork> {
     let s = &panel.series[i];
     let (values, id) = (&s.values[..], s.id.as_str());
     let (h, m) = (plan.horizon, plan.period);
-    let features = usable(values, h, m)
-        .then(|| extract(values, m).ok())
-        .flatten();
-    let pool = match &features {
-        Some(f) => Some(pool_work(values, id, f.values.clone(), plan)?),
-        None => None,
+    let pool = match kept {
+        Some(fit) => fit.pool.clone(),
+        None => {
+            let features = usable(values, h, m)
+                .then(|| extract(values, m).ok())
+                .flatten();
+            match features {
+                Some(f) => Some(pool_work(values, id, f.values, plan)?),
+                None => None,
+            }
+        }
     };
     let future = if plan.future {
         let forecasts = match pool {
@@ -182,7 +228,10 @@ fn series_work(panel: &Panel, i: usize, plan: &Plan) -> Result<SeriesWork> {
     } else {
         None
     };
-    let digest = Fingerprint::new().text(id).numbers(values).finish();
+    let digest = match kept {
+        Some(fit) => fit.digest.clone(),
+        None => series_digest(id, values),
+    };
     Ok(SeriesWork {
         fit: SeriesFit {
             id: id.to_string(),
@@ -191,6 +240,11 @@ fn series_work(panel: &Panel, i: usize, plan: &Plan) -> Result<SeriesWork> {
         },
         future,
     })
+}
+
+/// SHA-256 of a series' id and values (what [`SeriesFit::digest`] holds).
+fn series_digest(id: &str, values: &[f64]) -> String {
+    Fingerprint::new().text(id).numbers(values).finish()
 }
 
 fn pool_work(values: &[f64], id: &str, features: Vec<f64>, plan: &Plan) -> Result<PoolWork> {
@@ -243,11 +297,14 @@ fn usable(values: &[f64], h: usize, m: usize) -> bool {
 /// Adds a global MLP's column to every window of `works` (the series of `panel`, in
 /// order): one network per window, trained across the eligible series on the values
 /// before that window. It needs every series at once, so only the local path has it.
+/// With `kept`, the validation and earlier windows came from [`KeptWork`], column
+/// included, and only the future gets it.
 pub(crate) fn add_global(
     panel: &Panel,
     works: &mut [SeriesWork],
     config: &GlobalMlpConfig,
     h: usize,
+    kept: bool,
 ) -> Result<()> {
     let eligible: Vec<usize> = (0..works.len())
         .filter(|&i| works[i].fit.pool.is_some())
@@ -258,10 +315,12 @@ pub(crate) fn add_global(
     let values = |i: usize| &panel.series[i].values[..];
     // The validation window: the values before it.
     let cut = |i: usize, c: usize| &values(i)[..values(i).len() - c];
-    let forecasts = global_forecasts(config, &eligible, h, |i| cut(i, h))?;
-    for (&i, f) in eligible.iter().zip(forecasts) {
-        if let Some(p) = works[i].fit.pool.as_mut() {
-            p.validation.push(f);
+    if !kept {
+        let forecasts = global_forecasts(config, &eligible, h, |i| cut(i, h))?;
+        for (&i, f) in eligible.iter().zip(forecasts) {
+            if let Some(p) = works[i].fit.pool.as_mut() {
+                p.validation.push(f);
+            }
         }
     }
     let with_future: Vec<usize> = eligible
@@ -280,6 +339,9 @@ pub(crate) fn add_global(
                 pool.push(f);
             }
         }
+    }
+    if kept {
+        return Ok(());
     }
     let with_earlier: Vec<usize> = eligible
         .iter()

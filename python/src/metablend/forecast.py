@@ -15,8 +15,10 @@ Settings (keywords): ``season`` (default: from the stamps, e.g. 7 for daily data
 ``models`` (the pool, e.g. ``"naive snaive ses theta auto_arima"`` or a list),
 ``meta`` (``"fforma"``, ``"ppo"``, ``"inverse"``, ``"best"``, ``"equal"``), ``preset``
 (``"m4-hourly"``, ``"m4-weekly"``), ``seed``, ``fforma_objective``, ``fforma_inputs``, ``fforma_shrink``,
-``ppo_steps``, ``action_map``, ``global_mlp``, ``global_steps``; ``fill`` says what to do
-with missing values (``"error"``, ``"previous"``, ``"drop"``).
+``ppo_steps``, ``action_map``, ``global_mlp``, ``global_steps``, ``keep_work`` (default
+``True``: ``fit`` keeps each series' work, so that ``predict`` on the fitted frame runs the
+pool once per series instead of three times, with the same numbers); ``fill`` says what to
+do with missing values (``"error"``, ``"previous"``, ``"drop"``).
 """
 
 from __future__ import annotations
