@@ -435,9 +435,10 @@ fn fit_prepared(
 /// Forecasts the `h` steps after each series of `panel` with a fitted meta-model: the pool
 /// refit on each series' whole history, combined with the weights the meta-model gives the
 /// series (also to series it was not fitted on), with prediction intervals at each of
-/// `levels` (percentages; see the `intervals` module for the method). On the panel the
-/// model was fitted on, the work the model kept (see [`FitOptions::keep_work`]) stands in
-/// for the pool's validation and earlier windows: the same forecasts, a third of the work.
+/// `levels` (percentages; see the `intervals` module for the method). For the series the
+/// model was fitted on, unchanged, the work the model kept (see [`FitOptions::keep_work`]
+/// and [`KeptWork`]) stands in for the pool's validation and earlier windows: the same
+/// forecasts, a third of the work.
 pub fn forecast(
     model: &MetaModel,
     panel: &Panel,
@@ -453,12 +454,13 @@ pub fn forecast(
     let reuse = model
         .work
         .as_ref()
-        .filter(|w| (w.earlier || !earlier) && w.matches(panel));
+        .filter(|w| w.earlier || !earlier)
+        .and_then(|w| w.for_panel(panel, global.is_some()));
     let windows = Windows {
         earlier,
         future: true,
         keep: false,
-        reuse,
+        reuse: reuse.as_deref(),
     };
     let prepared = Prepared::new(
         panel,

@@ -50,9 +50,9 @@ pub(crate) struct Windows<'a> {
     pub future: bool,
     /// Keep a copy of the per-series work ([`Prepared::kept`]).
     pub keep: bool,
-    /// The work of the same panel under the same plan, done before: only the future is
-    /// computed.
-    pub reuse: Option<&'a KeptWork>,
+    /// Per series, its work under the same plan done before (see [`KeptWork::for_panel`]):
+    /// only its future is computed. With a global MLP, every series has it or none.
+    pub reuse: Option<&'a [Option<&'a SeriesFit>]>,
 }
 
 impl Prepared {
@@ -82,10 +82,9 @@ impl Prepared {
             future,
         };
         let mut names = plan.names()?;
-        let kept_fits = reuse.map(|k| &k.fits[..]);
         // Series are independent: every core, whatever the binary's global pool is.
         let works = on_all_cores(|| {
-            let mut works = map_series_reusing(panel, &plan, kept_fits, progress)?;
+            let mut works = map_series_reusing(panel, &plan, reuse, progress)?;
             if let Some(config) = global {
                 add_global(panel, &mut works, config, h, reuse.is_some())?;
             }

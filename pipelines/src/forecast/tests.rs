@@ -251,6 +251,54 @@ fn forecast_of_the_fitted_panel_reuses_the_kept_work_with_the_same_result() {
 }
 
 #[test]
+fn without_a_global_mlp_each_unchanged_series_reuses_its_kept_work() {
+    let p = panel(20, 70);
+    let mut opts = options(MetaLearner::Fforma);
+    let mut kept = fit(&p, &opts, &Silent).unwrap();
+    opts.keep_work = false;
+    let plain = fit(&p, &opts, &Silent).unwrap();
+    // Another panel: s3 has a changed value, s0 is left out, and a new series joins.
+    let mut q = p.clone();
+    q.series[3].values[10] += 1.0;
+    let mut new = q.series[5].clone();
+    new.id = "new".into();
+    new.values.iter_mut().for_each(|v| *v *= 2.0);
+    q.series.remove(0);
+    q.series.push(new);
+    let levels = [80.0, 95.0];
+    let fresh = forecast(&plain, &q, &levels, &Silent).unwrap();
+    assert_eq!(forecast(&kept, &q, &levels, &Silent).unwrap(), fresh);
+    // Which series read their kept work: alter the work of s3 (changed) and s5 (unchanged).
+    let work = kept.work.as_mut().unwrap();
+    for i in [3, 5] {
+        work.fits[i].pool.as_mut().unwrap().validation[0][0] += 100.0;
+    }
+    let altered = forecast(&kept, &q, &levels, &Silent).unwrap();
+    // (Point forecasts and weights: the intervals pool every series' errors.)
+    let rows = |f: &Forecasts, id: &str| -> Vec<(f64, Vec<f64>, Vec<f64>)> {
+        let of_id = f.rows.iter().filter(|r| r.unique_id == id);
+        of_id
+            .map(|r| (r.forecast, r.models.clone(), r.weights.clone()))
+            .collect()
+    };
+    assert_eq!(
+        rows(&altered, "s3"),
+        rows(&fresh, "s3"),
+        "changed: worked afresh"
+    );
+    assert_eq!(
+        rows(&altered, "new"),
+        rows(&fresh, "new"),
+        "new: worked afresh"
+    );
+    assert_ne!(
+        rows(&altered, "s5"),
+        rows(&fresh, "s5"),
+        "unchanged: kept work"
+    );
+}
+
+#[test]
 fn the_ppo_meta_combiner_is_saved_with_its_policy_and_forecasts_the_same() {
     let p = panel(20, 70);
     let mut opts = options(MetaLearner::Ppo);

@@ -13,6 +13,7 @@ use metablend_ensemble::panel::Panel;
 use metablend_ensemble::ModelSpec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use super::intervals::series_scale;
 use super::output::fallback;
@@ -110,11 +111,12 @@ pub enum FutureForecasts {
     },
 }
 
-/// The per-series work `fit` did on its panel, kept with the meta-model: `forecast` of the
-/// same panel (every id and value unchanged, in the same order) takes each series'
-/// validation and earlier windows from here instead of running the pool on them again, and
-/// runs it only on the whole histories. The result is the same bit for bit (the work is a
-/// pure function of the series and the plan).
+/// The per-series work `fit` did on its panel, kept with the meta-model: `forecast` takes a
+/// series' features and validation and earlier windows from here instead of running the pool
+/// on them again, and runs it only on the whole history. The result is the same bit for bit:
+/// a series' work is a pure function of its id, its values and the plan. A global MLP's
+/// columns are not (its networks learn across the panel), so with one in the pool only the
+/// fitted panel itself reuses its work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeptWork {
     /// Whether the earlier window was planned (where a series is long enough, its work has it).
@@ -132,6 +134,33 @@ impl KeptWork {
                 .par_iter()
                 .zip(&panel.series)
                 .all(|(f, s)| f.id == s.id && f.digest == series_digest(&s.id, &s.values))
+    }
+
+    /// The kept work of each series of `panel` (in its order) that can stand in for its own:
+    /// with `whole_panel` (a global MLP in the pool) every series' when `panel` is the fitted
+    /// panel, else that of each series whose id and values are unchanged. `None` when no
+    /// series has any.
+    pub(crate) fn for_panel(
+        &self,
+        panel: &Panel,
+        whole_panel: bool,
+    ) -> Option<Vec<Option<&SeriesFit>>> {
+        if whole_panel {
+            return self
+                .matches(panel)
+                .then(|| self.fits.iter().map(Some).collect());
+        }
+        let by_id: HashMap<&str, &SeriesFit> =
+            self.fits.iter().map(|f| (f.id.as_str(), f)).collect();
+        let found: Vec<Option<&SeriesFit>> = panel
+            .series
+            .par_iter()
+            .map(|s| {
+                let fit = by_id.get(s.id.as_str()).copied();
+                fit.filter(|f| f.digest == series_digest(&s.id, &s.values))
+            })
+            .collect();
+        found.iter().any(Option::is_some).then_some(found)
     }
 }
 
@@ -157,12 +186,12 @@ pub fn map_series(panel: &Panel, plan: &Plan, progress: &dyn Progress) -> Result
     map_series_reusing(panel, plan, None, progress)
 }
 
-/// [`map_series`], with each series' pool work taken from `kept` (the work of the same
-/// series under the same plan, see [`KeptWork`]) where given: only the future is computed.
+/// [`map_series`], with series `i`'s pool work taken from `kept[i]` (the work of the same
+/// series under the same plan, see [`KeptWork`]) where given: only its future is computed.
 pub(crate) fn map_series_reusing(
     panel: &Panel,
     plan: &Plan,
-    kept: Option<&[SeriesFit]>,
+    kept: Option<&[Option<&SeriesFit>]>,
     progress: &dyn Progress,
 ) -> Result<Vec<SeriesWork>> {
     if plan.horizon == 0 || plan.period == 0 {
@@ -177,7 +206,7 @@ pub(crate) fn map_series_reusing(
             if progress.stop_requested() {
                 return Err(Error::Interrupted("during the pool forecasts".into()));
             }
-            let work = series_work(panel, i, plan, kept.map(|k| &k[i]));
+            let work = series_work(panel, i, plan, kept.and_then(|k| k[i]));
             progress.advance(1);
             work
         })
