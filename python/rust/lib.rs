@@ -44,6 +44,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(staged::fit_from_work, m)?)?;
     m.add_function(wrap_pyfunction!(staged::forecast_plan, m)?)?;
     m.add_function(wrap_pyfunction!(staged::combine_work, m)?)?;
+    m.add_function(wrap_pyfunction!(staged::kept_index, m)?)?;
     m.add_function(wrap_pyfunction!(staged::cv_plan, m)?)?;
     m.add_function(wrap_pyfunction!(staged::map_window_partition, m)?)?;
     m.add_function(wrap_pyfunction!(staged::fit_window_work, m)?)?;

@@ -6,9 +6,10 @@
 
 use metablend_ensemble::panel::Frequency;
 use metablend_pipelines::forecast::{
-    combine_gathered, cv_report, fit_gathered, fit_window, forecast_rows, map_series, map_window,
-    score_series, score_window, Calibration, CvOptions, CvPlan, FitSettings, Forecasts, ModelCard,
-    Plan, SeriesFit, SeriesFuture, SeriesScores, WindowTail,
+    combine_gathered, cv_report, fit_gathered, fit_window, forecast_rows, map_series,
+    map_series_kept, map_window, score_series, score_window, Calibration, CvOptions, CvPlan,
+    FitSettings, Forecasts, KeptIndex, ModelCard, Plan, SeriesFit, SeriesFuture, SeriesScores,
+    WindowTail,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -48,15 +49,18 @@ pub(crate) fn fit_plan<'py>(py: Python<'py>, settings: &str) -> PyResult<Bound<'
 }
 
 /// One partition's work: the ids, each series' `SeriesFit` and (with a forecast plan)
-/// `SeriesFuture` as bytes, and the partition's frequency as JSON.
+/// `SeriesFuture` as bytes, and the partition's frequency as JSON. With `kept` (a
+/// `kept_index`), the series found there compute only their future, and their `SeriesFit`
+/// is empty bytes (`combine_work` takes it from the model).
 #[allow(clippy::type_complexity)]
 #[pyfunction]
-#[pyo3(signature = (csv, plan, fill="error"))]
+#[pyo3(signature = (csv, plan, fill="error", kept=None))]
 pub(crate) fn map_partition<'py>(
     py: Python<'py>,
     csv: PanelData<'_>,
     plan: &[u8],
     fill: &str,
+    kept: Option<Vec<u8>>,
 ) -> PyResult<(
     Vec<String>,
     Vec<Bound<'py, PyBytes>>,
@@ -64,13 +68,22 @@ pub(crate) fn map_partition<'py>(
     String,
 )> {
     let plan: Plan = decode(plan, "plan")?;
+    let kept: Option<KeptIndex> = kept.map(|k| decode(&k, "kept work index")).transpose()?;
     let panel = panel(&csv, fill)?;
-    let works = interrupt::run(py, |p| map_series(&panel, &plan, p))?.or_raise()?;
+    let works = interrupt::run(py, |p| match &kept {
+        Some(index) => map_series_kept(&panel, &plan, index, p),
+        None => map_series(&panel, &plan, p),
+    })?
+    .or_raise()?;
     let mut ids = Vec::with_capacity(works.len());
     let (mut fits, mut futures) = (Vec::new(), Vec::new());
     for w in &works {
         ids.push(w.fit.id.clone());
-        fits.push(encode(py, &w.fit)?);
+        fits.push(if w.reused {
+            PyBytes::new(py, &[])
+        } else {
+            encode(py, &w.fit)?
+        });
         futures.push(w.future.as_ref().map(|f| encode(py, f)).transpose()?);
     }
     let frequency = serde_json::to_string(&panel.frequency).unwrap_or_default();
@@ -115,18 +128,62 @@ pub(crate) fn forecast_plan<'py>(
     encode(py, &Plan::for_forecast(model.model(), &levels).or_raise()?)
 }
 
+/// The index of the work `model` kept, for `map_partition` to skip it on a forecast at
+/// `levels`; `None` when it kept none (or none fit for intervals).
+#[pyfunction]
+pub(crate) fn kept_index<'py>(
+    py: Python<'py>,
+    model: PyRef<'_, PyMetaModel>,
+    levels: Vec<f64>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let work = model.model().work.as_ref();
+    let usable = work.filter(|w| w.earlier || levels.is_empty());
+    usable.map(|w| encode(py, &w.index())).transpose()
+}
+
 /// Each series' weights (`None` on the fallback) and the calibration (bytes; `None`
-/// without levels) that `model` gives the series' gathered work.
+/// without levels) that `model` gives the series' gathered work (`ids[i]`'s; empty bytes:
+/// the model's kept work of that series).
 #[allow(clippy::type_complexity)]
 #[pyfunction]
 pub(crate) fn combine_work<'py>(
     py: Python<'py>,
     model: PyRef<'_, PyMetaModel>,
+    ids: Vec<String>,
     fits: Vec<Vec<u8>>,
     levels: Vec<f64>,
 ) -> PyResult<(Vec<Option<Vec<f64>>>, Option<Bound<'py, PyBytes>>)> {
-    let fits: Vec<SeriesFit> = decode_all(&fits, "series work")?;
+    if ids.len() != fits.len() {
+        return Err(raise(
+            Kind::InvalidInput,
+            format!("{} ids for {} series' work", ids.len(), fits.len()),
+        ));
+    }
     let model = model.model();
+    let gathered = ids
+        .into_iter()
+        .zip(&fits)
+        .map(|(id, b)| {
+            let fit = (!b.is_empty())
+                .then(|| decode::<SeriesFit>(b, "series work"))
+                .transpose()?;
+            Ok((id, fit))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let fits: Vec<SeriesFit> = match &model.work {
+        Some(work) => work.complete(gathered).or_raise()?,
+        None => gathered
+            .into_iter()
+            .map(|(id, fit)| {
+                fit.ok_or_else(|| {
+                    raise(
+                        Kind::InvalidInput,
+                        format!("series {id}: no work, and the model kept none"),
+                    )
+                })
+            })
+            .collect::<PyResult<_>>()?,
+    };
     let combination = py
         .detach(|| combine_gathered(model, fits, &levels))
         .or_raise()?;

@@ -12,6 +12,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
 from engine_frames import POOL, gathered  # noqa: E402
+from metablend import _core  # noqa: E402
 from metablend.exceptions import InvalidInputError  # noqa: E402
 from metablend.forecast import MetaForecaster, features  # noqa: E402
 
@@ -44,7 +45,13 @@ def test_fit_and_predict_on_dask_equal_the_local_path_bit_for_bit(client, sorted
         ddf = dd.from_pandas(sorted_panel.sample(frac=1, random_state=partitions), npartitions=partitions)
         mf = MetaForecaster(meta=meta, **SETTINGS).fit(ddf)
         assert mf.card == local.card
+        # The workers skip the work the fit kept; without it they redo it: the same rows.
+        assert _core.kept_index(mf._model, [80.0, 95.0]) is not None
         got = gathered(mf.predict(level=[80, 95]))
+        pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
+        plain = MetaForecaster(meta=meta, keep_work=False, **SETTINGS).fit(ddf)
+        assert _core.kept_index(plain._model, [80.0, 95.0]) is None
+        got = gathered(plain.predict(level=[80, 95]))
         pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
     # A pandas frame with engine= runs there too; so do new series given to predict.
     mf = MetaForecaster(meta=meta, **SETTINGS).fit(sorted_panel, engine=client)

@@ -66,8 +66,8 @@ pub use staged_cv::{
     cv_report, fit_window, map_window, score_series, score_window, CvPlan, WindowFit, WindowTail,
 };
 pub use work::{
-    map_series, FutureForecasts, KeptWork, Plan, PoolWork, SeriesFit, SeriesFuture, SeriesWork,
-    WindowWork,
+    map_series, map_series_kept, FutureForecasts, KeptIndex, KeptWork, Plan, PoolWork, SeriesFit,
+    SeriesFuture, SeriesWork, WindowWork,
 };
 
 use std::fmt;

@@ -11,7 +11,7 @@ use metablend_env::contextual::ContextPanel;
 use std::sync::Arc;
 
 use super::earlier::EarlierWindow;
-use super::work::{add_global, map_series_reusing, KeptWork, Plan, SeriesFit, SeriesFuture};
+use super::work::{add_global, map_series_reusing, KeptWork, Known, Plan, SeriesFit, SeriesFuture};
 use crate::threads::on_all_cores;
 use crate::{Error, Result};
 
@@ -52,7 +52,7 @@ pub(crate) struct Windows<'a> {
     pub keep: bool,
     /// Per series, its work under the same plan done before (see [`KeptWork::for_panel`]):
     /// only its future is computed. With a global MLP, every series has it or none.
-    pub reuse: Option<&'a [Option<&'a SeriesFit>]>,
+    pub reuse: Option<&'a [Option<Known<'a>>]>,
 }
 
 impl Prepared {

@@ -2,7 +2,9 @@
 //! Ray or Spark through Fugue, as statsforecast runs there):
 //!
 //! 1. on the workers, [`map_series`](super::map_series) with a [`Plan`] computes each
-//!    series' work from that series alone;
+//!    series' work from that series alone ([`map_series_kept`](super::map_series_kept)
+//!    skips the validation work of the series whose work the meta-model kept; the driver
+//!    completes them with [`KeptWork::complete`]);
 //! 2. on the driver, [`fit_gathered`] trains the meta-learner from the gathered
 //!    [`SeriesFit`]s (features and validation windows: a few hundred numbers per series),
 //!    and [`combine_gathered`] gives each series its weights and the intervals' calibration;
@@ -23,7 +25,7 @@ use super::intervals::{self, Calibration};
 use super::model::{MetaModel, ModelCard};
 use super::output::{series_rows, ForecastRow};
 use super::prepare::Prepared;
-use super::work::{Plan, SeriesFit, SeriesFuture};
+use super::work::{KeptWork, Plan, SeriesFit, SeriesFuture};
 use super::{fit_prepared, needs_earlier_window, resolve_for, FitOptions};
 use crate::{Error, Result};
 
@@ -36,7 +38,7 @@ impl Plan {
             horizon: opts.horizon,
             period,
             models,
-            earlier: needs_earlier_window(opts),
+            earlier: needs_earlier_window(opts) || opts.keep_work,
             future: false,
         })
     }
@@ -91,15 +93,21 @@ pub fn fit_gathered(
 ) -> Result<MetaModel> {
     let plan = Plan::for_fit(opts)?;
     let earlier = plan.earlier;
+    let kept = opts.keep_work.then(|| KeptWork {
+        earlier,
+        fits: fits.clone(),
+    });
     let prepared = Prepared::gather(fits, plan.names()?, None, earlier)?;
-    fit_prepared(
+    let mut model = fit_prepared(
         frequency,
         opts,
         plan.period,
         plan.models,
         &prepared,
         progress,
-    )
+    )?;
+    model.work = kept;
+    Ok(model)
 }
 
 /// Each series' weights and the intervals' calibration.

@@ -45,6 +45,16 @@ fn options(meta: MetaLearner) -> FitOptions {
 /// `panel` cut into `parts` partitions (series `i` in partition `i % parts`), each mapped on
 /// its own, the partitions done last first, the work put back in panel order.
 fn map_partitioned(panel: &Panel, plan: &Plan, parts: usize) -> Vec<SeriesWork> {
+    map_partitioned_kept(panel, plan, None, parts)
+}
+
+/// [`map_partitioned`], each partition skipping the work kept in `index`.
+fn map_partitioned_kept(
+    panel: &Panel,
+    plan: &Plan,
+    index: Option<&KeptIndex>,
+    parts: usize,
+) -> Vec<SeriesWork> {
     let mut out: Vec<(usize, SeriesWork)> = Vec::new();
     for p in (0..parts).rev() {
         let idx: Vec<usize> = (0..panel.series.len()).filter(|i| i % parts == p).collect();
@@ -53,7 +63,10 @@ fn map_partitioned(panel: &Panel, plan: &Plan, parts: usize) -> Vec<SeriesWork> 
             format: panel.format,
             frequency: panel.frequency,
         };
-        let works = map_series(&part, plan, &Silent).unwrap();
+        let works = match index {
+            Some(index) => map_series_kept(&part, plan, index, &Silent).unwrap(),
+            None => map_series(&part, plan, &Silent).unwrap(),
+        };
         out.extend(idx.into_iter().zip(works));
     }
     out.sort_by_key(|(i, _)| *i);
@@ -74,8 +87,23 @@ fn staged(
         .collect();
     let model = fit_gathered(fits, opts, panel.frequency, &Silent).unwrap();
     let plan = Plan::for_forecast(&model, levels).unwrap();
-    let works = map_partitioned(panel, &plan, parts);
-    let (fits, futures): (Vec<_>, Vec<_>) = works.into_iter().map(|w| (w.fit, w.future)).unzip();
+    // As the engine does: the workers skip the work the model kept, the driver completes it.
+    let index = model.work.as_ref().map(KeptWork::index);
+    let works = map_partitioned_kept(panel, &plan, index.as_ref(), parts);
+    assert_eq!(
+        works.iter().any(|w| w.reused),
+        opts.keep_work,
+        "the kept work is skipped"
+    );
+    let gathered = works
+        .iter()
+        .map(|w| (w.fit.id.clone(), (!w.reused).then(|| w.fit.clone())))
+        .collect();
+    let fits = match &model.work {
+        Some(work) => work.complete(gathered).unwrap(),
+        None => works.iter().map(|w| w.fit.clone()).collect(),
+    };
+    let futures: Vec<_> = works.into_iter().map(|w| w.future).collect();
     let combination = combine_gathered(&model, fits, levels).unwrap();
     let mut rows = Vec::new();
     for (future, weights) in futures.iter().zip(&combination.weights) {
@@ -106,9 +134,12 @@ fn the_staged_path_is_the_local_one_bit_for_bit_whatever_the_partitions() {
     let levels = [80.0, 95.0];
     let mut earlier = options(MetaLearner::Fforma);
     earlier.fforma_inputs = InputWindow::Earlier;
+    let mut no_work = options(MetaLearner::Fforma);
+    no_work.keep_work = false;
     for opts in [
         options(MetaLearner::Fforma),
         earlier,
+        no_work,
         options(MetaLearner::Ppo),
         options(MetaLearner::InverseError),
     ] {
@@ -125,6 +156,43 @@ fn the_staged_path_is_the_local_one_bit_for_bit_whatever_the_partitions() {
             assert_eq!(forecasts, local_forecasts, "{} over {parts}", opts.meta);
         }
     }
+}
+
+#[test]
+fn a_staged_forecast_of_changed_series_redoes_only_their_work() {
+    let p = panel();
+    let levels = [80.0, 95.0];
+    let opts = options(MetaLearner::Fforma);
+    let plan = Plan::for_fit(&opts).unwrap();
+    let fits = map_partitioned(&p, &plan, 3).into_iter().map(|w| w.fit);
+    let model = fit_gathered(fits.collect(), &opts, p.frequency, &Silent).unwrap();
+    let mut q = p.clone();
+    q.series[2].values[7] += 0.5;
+    let plan = Plan::for_forecast(&model, &levels).unwrap();
+    let index = model.work.as_ref().unwrap().index();
+    let works = map_partitioned_kept(&q, &plan, Some(&index), 3);
+    let redone: Vec<&str> = works
+        .iter()
+        .filter(|w| !w.reused)
+        .map(|w| w.fit.id.as_str())
+        .collect();
+    assert_eq!(redone, ["s2"]);
+    let gathered = works
+        .iter()
+        .map(|w| (w.fit.id.clone(), (!w.reused).then(|| w.fit.clone())))
+        .collect();
+    let fits = model.work.as_ref().unwrap().complete(gathered).unwrap();
+    let staged = combine_gathered(&model, fits, &levels).unwrap();
+    let afresh = map_partitioned(&q, &plan, 3).into_iter().map(|w| w.fit);
+    let expected = combine_gathered(&model, afresh.collect(), &levels).unwrap();
+    assert_eq!(staged, expected);
+    // Work missing from both the workers and the model is an error naming the series.
+    let err = model
+        .work
+        .as_ref()
+        .unwrap()
+        .complete(vec![("nope".into(), None)]);
+    assert!(err.unwrap_err().to_string().contains("nope"));
 }
 
 #[test]

@@ -144,23 +144,54 @@ impl KeptWork {
         &self,
         panel: &Panel,
         whole_panel: bool,
-    ) -> Option<Vec<Option<&SeriesFit>>> {
+    ) -> Option<Vec<Option<Known<'_>>>> {
         if whole_panel {
             return self
                 .matches(panel)
-                .then(|| self.fits.iter().map(Some).collect());
+                .then(|| self.fits.iter().map(|f| Some(Known::Work(f))).collect());
         }
         let by_id: HashMap<&str, &SeriesFit> =
             self.fits.iter().map(|f| (f.id.as_str(), f)).collect();
-        let found: Vec<Option<&SeriesFit>> = panel
+        let found: Vec<Option<Known<'_>>> = panel
             .series
             .par_iter()
             .map(|s| {
                 let fit = by_id.get(s.id.as_str()).copied();
                 fit.filter(|f| f.digest == series_digest(&s.id, &s.values))
+                    .map(Known::Work)
             })
             .collect();
         found.iter().any(Option::is_some).then_some(found)
+    }
+
+    /// The index workers check their series against (see [`map_series_kept`]).
+    pub fn index(&self) -> KeptIndex {
+        KeptIndex {
+            earlier: self.earlier,
+            series: self
+                .fits
+                .iter()
+                .map(|f| (f.id.clone(), (f.digest.clone(), f.pool.is_some())))
+                .collect(),
+        }
+    }
+
+    /// The gathered work of a partitioned forecast, `(id, fit)` per series with `None`
+    /// where a worker reused the kept work ([`SeriesWork::reused`]), completed from here.
+    pub fn complete(&self, gathered: Vec<(String, Option<SeriesFit>)>) -> Result<Vec<SeriesFit>> {
+        let by_id: HashMap<&str, &SeriesFit> =
+            self.fits.iter().map(|f| (f.id.as_str(), f)).collect();
+        gathered
+            .into_iter()
+            .map(|(id, fit)| match fit {
+                Some(fit) => Ok(fit),
+                None => by_id.get(id.as_str()).map(|f| (*f).clone()).ok_or_else(|| {
+                    Error::Settings(format!(
+                        "series {id}: its work was left to the model's kept work, which lacks it"
+                    ))
+                }),
+            })
+            .collect()
     }
 }
 
@@ -171,6 +202,28 @@ pub struct SeriesWork {
     pub fit: SeriesFit,
     /// With [`Plan::future`].
     pub future: Option<SeriesFuture>,
+    /// The pool's validation work was not redone: the driver holds it (the meta-model's
+    /// [`KeptWork`], see [`map_series_kept`]), so `fit` has no pool work.
+    pub reused: bool,
+}
+
+/// What a worker needs to know of a meta-model's [`KeptWork`] to skip it: per kept series
+/// (by id), its digest and whether the pool ran on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptIndex {
+    /// Whether the kept work has the earlier window.
+    pub earlier: bool,
+    /// Id → (digest, eligible).
+    pub series: HashMap<String, (String, bool)>,
+}
+
+/// What is known of a series' work before it is done.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Known<'a> {
+    /// Its kept work.
+    Work(&'a SeriesFit),
+    /// That the driver holds its kept work, and whether the pool ran on the series.
+    Elsewhere { eligible: bool },
 }
 
 /// The shortest series the pool is run on has more than this many observations: the
@@ -191,7 +244,7 @@ pub fn map_series(panel: &Panel, plan: &Plan, progress: &dyn Progress) -> Result
 pub(crate) fn map_series_reusing(
     panel: &Panel,
     plan: &Plan,
-    kept: Option<&[Option<&SeriesFit>]>,
+    kept: Option<&[Option<Known<'_>>]>,
     progress: &dyn Progress,
 ) -> Result<Vec<SeriesWork>> {
     if plan.horizon == 0 || plan.period == 0 {
@@ -217,33 +270,59 @@ pub(crate) fn map_series_reusing(
     Ok(works)
 }
 
+/// [`map_series`] on a partition of a panel whose meta-model kept its work (`index`): a
+/// series whose id and values are in `index` computes only its future, and is marked
+/// [`SeriesWork::reused`]; the driver completes it with [`KeptWork::complete`].
+pub fn map_series_kept(
+    panel: &Panel,
+    plan: &Plan,
+    index: &KeptIndex,
+    progress: &dyn Progress,
+) -> Result<Vec<SeriesWork>> {
+    if plan.earlier && !index.earlier {
+        return map_series(panel, plan, progress);
+    }
+    let known: Vec<Option<Known<'_>>> = panel
+        .series
+        .par_iter()
+        .map(|s| {
+            let entry = index.series.get(&s.id);
+            entry
+                .filter(|(digest, _)| *digest == series_digest(&s.id, &s.values))
+                .map(|&(_, eligible)| Known::Elsewhere { eligible })
+        })
+        .collect();
+    map_series_reusing(panel, plan, Some(&known), progress)
+}
+
 fn series_work(
     panel: &Panel,
     i: usize,
     plan: &Plan,
-    kept: Option<&SeriesFit>,
+    kept: Option<Known<'_>>,
 ) -> Result<SeriesWork> {
     let s = &panel.series[i];
     let (values, id) = (&s.values[..], s.id.as_str());
     let (h, m) = (plan.horizon, plan.period);
-    let pool = match kept {
-        Some(fit) => fit.pool.clone(),
+    let (pool, eligible) = match kept {
+        Some(Known::Work(fit)) => (fit.pool.clone(), fit.pool.is_some()),
+        Some(Known::Elsewhere { eligible }) => (None, eligible),
         None => {
             let features = usable(values, h, m)
                 .then(|| extract(values, m).ok())
                 .flatten();
-            match features {
+            let pool = match features {
                 Some(f) => Some(pool_work(values, id, f.values, plan)?),
                 None => None,
-            }
+            };
+            let eligible = pool.is_some();
+            (pool, eligible)
         }
     };
     let future = if plan.future {
-        let forecasts = match pool {
-            Some(_) => {
-                FutureForecasts::Pool(forecast_history(&plan.models, values, h, id, "test")?.0)
-            }
-            None => {
+        let forecasts = match eligible {
+            true => FutureForecasts::Pool(forecast_history(&plan.models, values, h, id, "test")?.0),
+            false => {
                 let (name, values) = fallback(values, h, m)?;
                 FutureForecasts::Fallback { name, values }
             }
@@ -258,8 +337,8 @@ fn series_work(
         None
     };
     let digest = match kept {
-        Some(fit) => fit.digest.clone(),
-        None => series_digest(id, values),
+        Some(Known::Work(fit)) => fit.digest.clone(),
+        _ => series_digest(id, values),
     };
     Ok(SeriesWork {
         fit: SeriesFit {
@@ -268,6 +347,7 @@ fn series_work(
             pool,
         },
         future,
+        reused: matches!(kept, Some(Known::Elsewhere { .. })),
     })
 }
 

@@ -6,7 +6,9 @@ The per-series work (the pool's fits and forecasts, the features, the forecast r
 partitioned by series on the engine's workers, through the same Rust functions as the local
 path; the meta-learner trains on the driver from the gathered per-series work (features and
 validation windows: a few hundred numbers per series, never a history), and the fitted
-model's card and each series' weights go back to the workers for the forecasts.
+model's card and each series' weights go back to the workers for the forecasts. The work
+``fit`` kept is not redone: ``predict`` sends the workers an index of it (id and values'
+digest per series), and an unchanged series forecasts only its future.
 
 Series are gathered in ``unique_id`` order (a distributed frame has no row order), so the
 results equal the local path's on a frame sorted by ``unique_id``, bit for bit, whatever the
@@ -58,9 +60,12 @@ def panel_data(df: pd.DataFrame, cols: Columns) -> Union[str, Tuple[str, np.ndar
     return frame.to_csv(index=False)
 
 
-def _map_work(df: pd.DataFrame, plan: Any, cols: Any, fill: Any) -> pd.DataFrame:
-    """A worker's series: their work as bytes (the id column named as the input's)."""
-    ids, fits, futures, frequency = _core.map_partition(panel_data(df, tuple(cols)), plan, fill)
+def _map_work(df: pd.DataFrame, plan: Any, cols: Any, fill: Any, kept: Any = None) -> pd.DataFrame:
+    """A worker's series: their work as bytes (the id column named as the input's). With
+    ``kept`` (the model's kept-work index) the series found there only forecast their
+    future; their ``_fit`` is empty and the driver takes it from the model."""
+    ids, fits, futures, frequency = _core.map_partition(panel_data(df, tuple(cols)), plan, fill,
+                                                        kept)
     return pd.DataFrame(
         {
             cols[0]: pd.Series(ids, dtype=object),
@@ -79,12 +84,13 @@ def _by_series(cols: Columns) -> dict:
             "num": "CONCURRENCY*16"}
 
 
-def _work(fa: Any, df: Any, plan: bytes, cols: Columns, fill: str, **kwargs: Any) -> Any:
+def _work(fa: Any, df: Any, plan: bytes, cols: Columns, fill: str, kept: Optional[bytes] = None,
+          **kwargs: Any) -> Any:
     return fa.transform(
         df,
         _map_work,
         schema=f"{cols[0]}:str,_fit:bytes,_future:bytes,_frequency:str",
-        params={"plan": plan, "cols": list(cols), "fill": fill},
+        params={"plan": plan, "cols": list(cols), "fill": fill, "kept": kept},
         partition=_by_series(cols),
         **kwargs,
     )
@@ -174,9 +180,12 @@ def predict(
     with fa.engine_context(engine, engine_conf, infer_by=[df]):
         ds_kind = _ds_kind(fa, df, cols[1])
         # Persisted: the driver reads the validation work, the workers then the future's.
-        work = _work(fa, df, plan, cols, fill, persist=True)
+        # Series whose work the model kept (unchanged since fit) skip it.
+        kept = _core.kept_index(model, levels)
+        work = _work(fa, df, plan, cols, fill, kept, persist=True)
         gathered = _gathered(fa, work, cols, ["_fit"])
-        weights, calibration = _core.combine_work(model, list(gathered["_fit"]), levels)
+        weights, calibration = _core.combine_work(model, list(gathered[cols[0]].astype(str)),
+                                                  list(gathered["_fit"]), levels)
         from fugue import PandasDataFrame
 
         k = len(json.loads(card)["names"])
