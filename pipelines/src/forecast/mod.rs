@@ -45,6 +45,7 @@ mod cv_scores;
 mod earlier;
 mod features;
 mod intervals;
+mod kept;
 mod model;
 mod output;
 mod prepare;
@@ -58,6 +59,7 @@ pub use cv::{cross_validation, holdout, CvOptions, CvReport, CvScore, WindowScor
 pub use cv_scores::SeriesScores;
 pub use features::{panel_features, FeatureTable};
 pub use intervals::{Calibration, CalibrationInfo};
+pub use kept::{map_series_kept, KeptIndex, KeptWork};
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
 pub use settings::{FitSettings, Preset};
@@ -66,8 +68,7 @@ pub use staged_cv::{
     cv_report, fit_window, map_window, score_series, score_window, CvPlan, WindowFit, WindowTail,
 };
 pub use work::{
-    map_series, map_series_kept, FutureForecasts, KeptIndex, KeptWork, Plan, PoolWork, SeriesFit,
-    SeriesFuture, SeriesWork, WindowWork,
+    map_series, FutureForecasts, Plan, PoolWork, SeriesFit, SeriesFuture, SeriesWork, WindowWork,
 };
 
 use std::fmt;

@@ -11,7 +11,8 @@ use metablend_env::contextual::ContextPanel;
 use std::sync::Arc;
 
 use super::earlier::EarlierWindow;
-use super::work::{add_global, map_series_reusing, KeptWork, Known, Plan, SeriesFit, SeriesFuture};
+use super::kept::{KeptWork, Known};
+use super::work::{add_global, map_series_reusing, Plan, SeriesFit, SeriesFuture};
 use crate::threads::on_all_cores;
 use crate::{Error, Result};
 

@@ -22,10 +22,11 @@ use metablend_ensemble::ModelSpec;
 use serde::{Deserialize, Serialize};
 
 use super::intervals::{self, Calibration};
+use super::kept::KeptWork;
 use super::model::{MetaModel, ModelCard};
 use super::output::{series_rows, ForecastRow};
 use super::prepare::Prepared;
-use super::work::{KeptWork, Plan, SeriesFit, SeriesFuture};
+use super::work::{Plan, SeriesFit, SeriesFuture};
 use super::{fit_prepared, needs_earlier_window, resolve_for, FitOptions};
 use crate::{Error, Result};
 
