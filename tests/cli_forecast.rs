@@ -75,11 +75,11 @@ fn fit_then_forecast_a_users_panel() {
     let (ok, out, err) = fit(&dir.join("model-plain"), &["--fforma-shrink", "false"]);
     assert!(ok && !out.contains("shrunk toward"), "{out}{err}");
     let forecasts = dir.join("forecasts.csv");
-    let run = |out: &Path| {
+    let forecast_with = |model: &Path, out: &Path| {
         metablend(&[
             "forecast",
             "--model",
-            s(&model),
+            s(model),
             "--data",
             s(&data),
             "--out",
@@ -87,6 +87,7 @@ fn fit_then_forecast_a_users_panel() {
             "--no-progress",
         ])
     };
+    let run = |out: &Path| forecast_with(&model, out);
     let (ok, out, err) = run(&forecasts);
     assert!(ok, "{out}{err}");
     let text = std::fs::read_to_string(&forecasts).unwrap();
@@ -111,16 +112,7 @@ fn fit_then_forecast_a_users_panel() {
     let (ok, out, err) = fit(&no_work, &["--keep-work", "false"]);
     assert!(ok && !no_work.join("work.msgpack").exists(), "{out}{err}");
     let afresh = dir.join("afresh.csv");
-    let (ok, out, err) = metablend(&[
-        "forecast",
-        "--model",
-        s(&no_work),
-        "--data",
-        s(&data),
-        "--out",
-        s(&afresh),
-        "--no-progress",
-    ]);
+    let (ok, out, err) = forecast_with(&no_work, &afresh);
     assert!(ok, "{out}{err}");
     assert_eq!(std::fs::read(&afresh).unwrap(), text.as_bytes());
     // The input is never the output; a damaged model is an error naming the file.

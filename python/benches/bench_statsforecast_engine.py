@@ -11,11 +11,13 @@ few series before the timed run.
 
 import argparse
 import time
+from typing import Optional
 
 from bench_engine import SETTINGS, load
 
 
-def pool(m: int):
+def pool(m: int, arima_season: Optional[int] = None):
+    """The pool; AutoARIMA's ``season_length`` is ``m`` unless ``arima_season`` is given."""
     from statsforecast.models import (
         AutoARIMA,
         AutoETS,
@@ -29,7 +31,8 @@ def pool(m: int):
     return [Naive(), SeasonalNaive(season_length=m), RandomWalkWithDrift(),
             AutoETS(model="ANN", alias="SES"), Holt(),
             AutoETS(model="AAN", damped=True, alias="Damped"),
-            Theta(season_length=m), AutoARIMA(season_length=m)]
+            Theta(season_length=m),
+            AutoARIMA(season_length=m if arima_season is None else arima_season)]
 
 
 def main() -> None:

@@ -15,23 +15,7 @@ import statistics
 import time
 
 from bench_engine import SETTINGS, load
-
-
-def pool(m: int, arima_season: int):
-    from statsforecast.models import (
-        AutoARIMA,
-        AutoETS,
-        Holt,
-        Naive,
-        RandomWalkWithDrift,
-        SeasonalNaive,
-        Theta,
-    )
-
-    return [Naive(), SeasonalNaive(season_length=m), RandomWalkWithDrift(),
-            AutoETS(model="ANN", alias="SES"), Holt(),
-            AutoETS(model="AAN", damped=True, alias="Damped"),
-            Theta(season_length=m), AutoARIMA(season_length=arima_season)]
+from bench_statsforecast_engine import pool
 
 
 def main() -> None:

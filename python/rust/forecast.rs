@@ -34,10 +34,14 @@ pub(crate) fn panel(data: &PanelData<'_>, fill: &str) -> PyResult<Panel> {
     let (source, options) = ("the data frame", &PanelOptions { fill });
     match data {
         PanelData::Text(csv) => read_panel_from(csv.as_bytes(), source, options),
-        PanelData::Apart(csv, values) => {
-            let values = values.as_array().to_vec();
-            read_panel_with_values(csv.as_bytes(), source, options, &values)
-        }
+        PanelData::Apart(csv, values) => match values.as_slice() {
+            Ok(values) => read_panel_with_values(csv.as_bytes(), source, options, values),
+            // A strided array: its values copied into one row.
+            Err(_) => {
+                let values = values.as_array().to_vec();
+                read_panel_with_values(csv.as_bytes(), source, options, &values)
+            }
+        },
     }
     .or_raise()
 }

@@ -136,9 +136,8 @@ pub(crate) fn kept_index<'py>(
     model: PyRef<'_, PyMetaModel>,
     levels: Vec<f64>,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let work = model.model().work.as_ref();
-    let usable = work.filter(|w| w.earlier || levels.is_empty());
-    usable.map(|w| encode(py, &w.index())).transpose()
+    let work = model.model().kept_work(&levels);
+    work.map(|w| encode(py, &w.index())).transpose()
 }
 
 /// Each series' weights (`None` on the fallback) and the calibration (bytes; `None`
@@ -170,20 +169,7 @@ pub(crate) fn combine_work<'py>(
             Ok((id, fit))
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let fits: Vec<SeriesFit> = match &model.work {
-        Some(work) => work.complete(gathered).or_raise()?,
-        None => gathered
-            .into_iter()
-            .map(|(id, fit)| {
-                fit.ok_or_else(|| {
-                    raise(
-                        Kind::InvalidInput,
-                        format!("series {id}: no work, and the model kept none"),
-                    )
-                })
-            })
-            .collect::<PyResult<_>>()?,
-    };
+    let fits = model.complete_work(gathered).or_raise()?;
     let combination = py
         .detach(|| combine_gathered(model, fits, &levels))
         .or_raise()?;

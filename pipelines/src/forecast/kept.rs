@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::work::{map_series, map_series_reusing, series_digest, Plan, SeriesFit, SeriesWork};
-use crate::{Error, Result};
+use crate::Result;
 
 /// The per-series work `fit` did on its panel, kept with the meta-model: `forecast` takes a
 /// series' features and validation and earlier windows from here instead of running the pool
@@ -76,24 +76,6 @@ impl KeptWork {
                 .collect(),
         }
     }
-
-    /// The gathered work of a partitioned forecast, `(id, fit)` per series with `None`
-    /// where a worker reused the kept work ([`SeriesWork::reused`]), completed from here.
-    pub fn complete(&self, gathered: Vec<(String, Option<SeriesFit>)>) -> Result<Vec<SeriesFit>> {
-        let by_id: HashMap<&str, &SeriesFit> =
-            self.fits.iter().map(|f| (f.id.as_str(), f)).collect();
-        gathered
-            .into_iter()
-            .map(|(id, fit)| match fit {
-                Some(fit) => Ok(fit),
-                None => by_id.get(id.as_str()).map(|f| (*f).clone()).ok_or_else(|| {
-                    Error::Settings(format!(
-                        "series {id}: its work was left to the model's kept work, which lacks it"
-                    ))
-                }),
-            })
-            .collect()
-    }
 }
 
 /// What a worker needs to know of a meta-model's [`KeptWork`] to skip it: per kept series
@@ -111,13 +93,15 @@ pub struct KeptIndex {
 pub(crate) enum Known<'a> {
     /// Its kept work.
     Work(&'a SeriesFit),
-    /// That the driver holds its kept work, and whether the pool ran on the series.
-    Elsewhere { eligible: bool },
+    /// That the driver holds its kept work, whether the pool ran on the series, and the
+    /// series' digest (checked against its values already).
+    Elsewhere { eligible: bool, digest: &'a str },
 }
 
 /// [`map_series`] on a partition of a panel whose meta-model kept its work (`index`): a
 /// series whose id and values are in `index` computes only its future, and is marked
-/// [`SeriesWork::reused`]; the driver completes it with [`KeptWork::complete`].
+/// [`SeriesWork::reused`]; the driver completes it with
+/// [`MetaModel::complete_work`](super::MetaModel::complete_work).
 pub fn map_series_kept(
     panel: &Panel,
     plan: &Plan,
@@ -134,7 +118,10 @@ pub fn map_series_kept(
             let entry = index.series.get(&s.id);
             entry
                 .filter(|(digest, _)| *digest == series_digest(&s.id, &s.values))
-                .map(|&(_, eligible)| Known::Elsewhere { eligible })
+                .map(|(digest, eligible)| Known::Elsewhere {
+                    eligible: *eligible,
+                    digest,
+                })
         })
         .collect();
     map_series_reusing(panel, plan, Some(&known), progress)

@@ -291,7 +291,7 @@ pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<
     let (m, models) = resolve(panel, opts)?;
     let global = opts.global.as_ref();
     let windows = Windows {
-        earlier: needs_earlier_window(opts) || opts.keep_work,
+        earlier: fit_runs_earlier_window(opts),
         keep: opts.keep_work,
         ..Windows::default()
     };
@@ -307,6 +307,12 @@ pub fn fit(panel: &Panel, opts: &FitOptions, progress: &dyn Progress) -> Result<
 fn needs_earlier_window(opts: &FitOptions) -> bool {
     opts.meta == MetaLearner::Fforma
         && (opts.fforma_inputs == InputWindow::Earlier || opts.fforma_shrink)
+}
+
+/// Whether `fit` with `opts` runs the pool on the earlier window: when its learner needs it,
+/// or to keep it for the intervals of a later `forecast` ([`FitOptions::keep_work`]).
+fn fit_runs_earlier_window(opts: &FitOptions) -> bool {
+    needs_earlier_window(opts) || opts.keep_work
 }
 
 /// The season and the pool `opts` imply for `panel` (Naive2 added when missing).
@@ -453,9 +459,7 @@ pub fn forecast(
     let scaler = Some(&card.scaler);
     let earlier = !levels.is_empty();
     let reuse = model
-        .work
-        .as_ref()
-        .filter(|w| w.earlier || !earlier)
+        .kept_work(levels)
         .and_then(|w| w.for_panel(panel, global.is_some()));
     let windows = Windows {
         earlier,

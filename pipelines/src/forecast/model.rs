@@ -6,6 +6,7 @@
 //! `work.msgpack` (MessagePack: every f64 exact, NaN included), whose SHA-256 `model.json`
 //! records too.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use metablend_core::fs::checksum::{file_sha256, verify_file};
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use metablend_agents::ppo::PpoLearner;
 
-use super::{InputWindow, KeptWork, MetaLearner, PpoMetaOptions};
+use super::{InputWindow, KeptWork, MetaLearner, PpoMetaOptions, SeriesFit};
 use crate::{Error, Result};
 
 /// The version of the folder's layout this build writes. Formats 1 (before the PPO
@@ -215,6 +216,40 @@ fn load_work(path: &Path, digest: &str, card: &ModelCard) -> Result<KeptWork> {
         ));
     }
     Ok(work)
+}
+
+impl MetaModel {
+    /// The work the model kept, if it can serve a forecast with intervals at `levels`
+    /// (intervals need the earlier window).
+    pub fn kept_work(&self, levels: &[f64]) -> Option<&KeptWork> {
+        self.work
+            .as_ref()
+            .filter(|w| w.earlier || levels.is_empty())
+    }
+
+    /// The gathered work of a partitioned forecast, `(id, fit)` per series with `None` where
+    /// a worker reused the kept work ([`SeriesWork::reused`](super::SeriesWork::reused)),
+    /// completed from the kept work.
+    pub fn complete_work(
+        &self,
+        gathered: Vec<(String, Option<SeriesFit>)>,
+    ) -> Result<Vec<SeriesFit>> {
+        let kept = self.work.as_ref();
+        let by_id: HashMap<&str, &SeriesFit> = kept
+            .map(|w| w.fits.iter().map(|f| (f.id.as_str(), f)).collect())
+            .unwrap_or_default();
+        gathered
+            .into_iter()
+            .map(|(id, fit)| match fit {
+                Some(fit) => Ok(fit),
+                None => by_id.get(id.as_str()).map(|f| (*f).clone()).ok_or_else(|| {
+                    Error::Settings(format!(
+                        "series {id}: its work was left to the model's kept work, which lacks it"
+                    ))
+                }),
+            })
+            .collect()
+    }
 }
 
 /// The PPO policy of a model folder, checked against its card: the observation must hold

@@ -27,7 +27,7 @@ use super::model::{MetaModel, ModelCard};
 use super::output::{series_rows, ForecastRow};
 use super::prepare::Prepared;
 use super::work::{Plan, SeriesFit, SeriesFuture};
-use super::{fit_prepared, needs_earlier_window, resolve_for, FitOptions};
+use super::{fit_prepared, fit_runs_earlier_window, resolve_for, FitOptions};
 use crate::{Error, Result};
 
 impl Plan {
@@ -39,7 +39,7 @@ impl Plan {
             horizon: opts.horizon,
             period,
             models,
-            earlier: needs_earlier_window(opts) || opts.keep_work,
+            earlier: fit_runs_earlier_window(opts),
             future: false,
         })
     }

@@ -99,10 +99,7 @@ fn staged(
         .iter()
         .map(|w| (w.fit.id.clone(), (!w.reused).then(|| w.fit.clone())))
         .collect();
-    let fits = match &model.work {
-        Some(work) => work.complete(gathered).unwrap(),
-        None => works.iter().map(|w| w.fit.clone()).collect(),
-    };
+    let fits = model.complete_work(gathered).unwrap();
     let futures: Vec<_> = works.into_iter().map(|w| w.future).collect();
     let combination = combine_gathered(&model, fits, levels).unwrap();
     let mut rows = Vec::new();
@@ -181,17 +178,13 @@ fn a_staged_forecast_of_changed_series_redoes_only_their_work() {
         .iter()
         .map(|w| (w.fit.id.clone(), (!w.reused).then(|| w.fit.clone())))
         .collect();
-    let fits = model.work.as_ref().unwrap().complete(gathered).unwrap();
+    let fits = model.complete_work(gathered).unwrap();
     let staged = combine_gathered(&model, fits, &levels).unwrap();
     let afresh = map_partitioned(&q, &plan, 3).into_iter().map(|w| w.fit);
     let expected = combine_gathered(&model, afresh.collect(), &levels).unwrap();
     assert_eq!(staged, expected);
     // Work missing from both the workers and the model is an error naming the series.
-    let err = model
-        .work
-        .as_ref()
-        .unwrap()
-        .complete(vec![("nope".into(), None)]);
+    let err = model.complete_work(vec![("nope".into(), None)]);
     assert!(err.unwrap_err().to_string().contains("nope"));
 }
 

@@ -47,6 +47,13 @@ fn options(meta: MetaLearner) -> FitOptions {
     }
 }
 
+/// Damages `file` of the model folder `dir`: loading it is an error naming the file.
+fn assert_damage_is_named(dir: &std::path::Path, file: &str) {
+    std::fs::write(dir.join(file), b"damaged").unwrap();
+    let err = MetaModel::load(dir).err().unwrap().to_string();
+    assert!(err.contains(file), "{err}");
+}
+
 /// Sets the `format` of the card at `path`.
 fn object_format(path: &std::path::Path, format: u32) {
     let mut card: serde_json::Value =
@@ -183,9 +190,7 @@ fn fit_save_load_forecast_continues_each_series() {
     );
     std::fs::write(&card_path, text).unwrap();
     // A damaged learner is an error naming the file.
-    std::fs::write(dir.join("fforma.safetensors"), b"damaged").unwrap();
-    let err = MetaModel::load(&dir).err().unwrap().to_string();
-    assert!(err.contains("fforma.safetensors"), "{err}");
+    assert_damage_is_named(&dir, "fforma.safetensors");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -244,9 +249,7 @@ fn forecast_of_the_fitted_panel_reuses_the_kept_work_with_the_same_result() {
     let fresh = forecast(&plain, &q, &levels, &Silent).unwrap();
     assert_eq!(forecast(&loaded, &q, &levels, &Silent).unwrap(), fresh);
     // A damaged work file is an error naming it.
-    std::fs::write(dir.join("work.msgpack"), b"damaged").unwrap();
-    let err = MetaModel::load(&dir).err().unwrap().to_string();
-    assert!(err.contains("work.msgpack"), "{err}");
+    assert_damage_is_named(&dir, "work.msgpack");
     std::fs::remove_dir_all(&dir).ok();
 }
 

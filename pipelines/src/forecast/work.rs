@@ -180,7 +180,7 @@ fn series_work(
     let (h, m) = (plan.horizon, plan.period);
     let (pool, eligible) = match kept {
         Some(Known::Work(fit)) => (fit.pool.clone(), fit.pool.is_some()),
-        Some(Known::Elsewhere { eligible }) => (None, eligible),
+        Some(Known::Elsewhere { eligible, .. }) => (None, eligible),
         None => {
             let features = usable(values, h, m)
                 .then(|| extract(values, m).ok())
@@ -212,7 +212,8 @@ fn series_work(
     };
     let digest = match kept {
         Some(Known::Work(fit)) => fit.digest.clone(),
-        _ => series_digest(id, values),
+        Some(Known::Elsewhere { digest, .. }) => digest.to_string(),
+        None => series_digest(id, values),
     };
     Ok(SeriesWork {
         fit: SeriesFit {
