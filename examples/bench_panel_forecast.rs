@@ -7,13 +7,16 @@
 //! afresh: the pool on the validation window, the window before it and the whole history).
 //! Prints each run and the medians.
 //!
-//! `cargo run --release --example bench_panel_forecast -- [hourly|weekly] [runs] [threads] [series] [copies]`
-//! (default: hourly, 3 runs, all cores, every series, 1 copy).
+//! `cargo run --release --example bench_panel_forecast -- [hourly|weekly] [runs] [threads] [series] [copies] [pool]`
+//! (default: hourly, 3 runs, all cores, every series, 1 copy, the default pool; `pool` in
+//! `--pool`'s syntax, e.g. `"naive snaive:52 naive2:52 drift ses:52 holt:52 damped:52
+//! theta:52 auto_arima:52,approx"`).
 
 use std::time::Instant;
 
 use metablend::core::Silent;
 use metablend::ensemble::panel::{read_panel_file, PanelOptions};
+use metablend::ensemble::ModelSpec;
 use metablend::pipelines::forecast::{fit, forecast, FitOptions, MetaLearner};
 
 // The same allocator as the `metablend` binary.
@@ -51,10 +54,14 @@ fn main() -> anyhow::Result<()> {
         }));
     }
     let n = panel.series.len();
+    let models = args
+        .get(5)
+        .map(|text| ModelSpec::parse_list(text, season))
+        .transpose()?;
     let options = FitOptions {
         horizon,
         season: Some(season),
-        models: None,
+        models,
         meta: MetaLearner::Fforma,
         seed: 0,
         fforma_objective: Default::default(),

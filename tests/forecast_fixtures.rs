@@ -210,6 +210,67 @@ fn auto_arima_is_no_worse_than_statsforecast() {
     }
 }
 
+/// Auto ARIMA's approximation: above the length threshold the candidates are ranked by
+/// their CSS fits and the winner is the exact CSS-ML fit of the best-ranked orders; at or
+/// below it the search is the exact one.
+#[test]
+fn auto_arima_approximation_ranks_by_css_and_refits_exactly() {
+    let fixture = read_json("forecast/arima.json");
+    let mut approximated = 0;
+    for case in fixture["auto_arima"].as_array().unwrap() {
+        if case["settings"]["season_length"].as_u64() != Some(1) {
+            continue;
+        }
+        let name = case["series"].as_str().unwrap();
+        let y = floats(&fixture["series"][name]["y"]);
+        let fit_with = |threshold: Option<usize>| {
+            let mut auto = AutoArima::new(AutoArimaConfig {
+                approximate_above: threshold,
+                ..AutoArimaConfig::default()
+            })
+            .unwrap();
+            auto.fit(&y).unwrap();
+            auto
+        };
+        let exact = fit_with(None);
+        let at_length = fit_with(Some(y.len()));
+        assert_eq!(
+            at_length.fitted(),
+            exact.fitted(),
+            "{name}: not longer, so exact"
+        );
+        let approx = fit_with(Some(y.len() - 1));
+        let fit = approx.fitted().unwrap();
+        approximated += 1;
+        assert_eq!(
+            fit,
+            &Arima::estimate(fit.config, &y).unwrap(),
+            "{name}: the exact fit of the chosen orders"
+        );
+        let ranked: Vec<_> = approx
+            .trace()
+            .iter()
+            .filter_map(|(c, a)| a.map(|a| (c, a)))
+            .collect();
+        let best_css = ranked.iter().map(|(_, a)| *a).fold(f64::INFINITY, f64::min);
+        let (chosen, css_aicc) = ranked.iter().find(|(c, _)| **c == fit.config).unwrap();
+        assert_eq!(**chosen, fit.config);
+        // The first in CSS order unless its exact refit failed.
+        if *css_aicc > best_css {
+            let (first, _) = ranked.iter().find(|(_, a)| *a == best_css).unwrap();
+            let refit = Arima::estimate(**first, &y);
+            assert!(
+                refit.map_or(true, |f| !f.aicc.is_finite()
+                    || !Arima::roots_clear(&f, 1.01)),
+                "{name}: {} skipped",
+                first.label()
+            );
+        }
+        assert_eq!(approx.forecast(12).unwrap().len(), 12);
+    }
+    assert!(approximated > 0);
+}
+
 /// SES, Holt and damped Holt: the SSE within 1e-4 of statsmodels where the optimum is
 /// interior (sunspots), and no worse than the worse peer on the boundary cases.
 #[test]

@@ -111,11 +111,31 @@ impl ModelSpec {
     }
 }
 
+/// The series length above which `auto_arima:approx` ranks candidates by CSS
+/// (forecast::auto.arima's rule, `length(x) > 150`).
+pub const APPROXIMATE_ABOVE: usize = 150;
+
 impl FromStr for ModelSpec {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
         let (name, args) = s.trim().split_once(':').unwrap_or((s.trim(), ""));
+        // `approx`: auto ARIMA's CSS approximation (see `AutoArimaConfig::approximate_above`).
+        let (args, approx) = match name {
+            "auto_arima" => {
+                let kept: Vec<&str> = args.split(',').filter(|a| a.trim() != "approx").collect();
+                let approx = kept.len() < args.split(',').count();
+                (kept.join(","), approx)
+            }
+            _ => (args.to_string(), false),
+        };
+        let args = args.as_str();
+        let auto_arima = || {
+            Self::AutoArima(AutoArimaConfig {
+                approximate_above: approx.then_some(APPROXIMATE_ABOVE),
+                ..AutoArimaConfig::default()
+            })
+        };
         let nums = |args: &str| -> Result<Vec<usize>> {
             args.split(',')
                 .filter(|a| !a.is_empty() && *a != "c")
@@ -145,7 +165,10 @@ impl FromStr for ModelSpec {
             },
             "drift" => Self::Drift,
             "ses" | "holt" | "damped" | "auto_arima" if !args.is_empty() => {
-                let inner: ModelSpec = name.parse()?;
+                let inner: ModelSpec = match name {
+                    "auto_arima" => auto_arima(),
+                    _ => name.parse()?,
+                };
                 let m = period(args, None)?;
                 if m < 2 {
                     return Err(Error::Config(format!(
@@ -176,13 +199,13 @@ impl FromStr for ModelSpec {
                     )))
                 }
             },
-            "auto_arima" => Self::AutoArima(AutoArimaConfig::default()),
+            "auto_arima" => auto_arima(),
             "mlp" => Self::Mlp(MlpConfig::default()),
             "lstm" => Self::Lstm(LstmConfig::default()),
             other => {
                 return Err(Error::Config(format!(
                     "unknown model `{other}` (known: naive, naive2[:M], snaive:M, drift, ses[:M], holt[:M], \
-                     damped[:M], theta[:M], arima:P,D,Q[,c], auto_arima, mlp, lstm)"
+                     damped[:M], theta[:M], arima:P,D,Q[,c], auto_arima[:M][,approx], mlp, lstm)"
                 )))
             }
         };
@@ -219,10 +242,16 @@ impl fmt::Display for ModelSpec {
                     if c.constant { ",c" } else { "" }
                 )
             }
+            Self::AutoArima(c) if c.approximate_above.is_some() => write!(f, "auto_arima:approx"),
             Self::AutoArima(_) => write!(f, "auto_arima"),
             Self::Mlp(_) => write!(f, "mlp"),
             Self::Lstm(_) => write!(f, "lstm"),
-            Self::Adjusted { m, model } => write!(f, "{model}:{m}"),
+            Self::Adjusted { m, model } => match model.as_ref() {
+                Self::AutoArima(c) if c.approximate_above.is_some() => {
+                    write!(f, "auto_arima:{m},approx")
+                }
+                _ => write!(f, "{model}:{m}"),
+            },
         }
     }
 }
@@ -247,6 +276,8 @@ mod tests {
             "arima:1,1,1",
             "arima:2,0,1,c",
             "auto_arima",
+            "auto_arima:approx",
+            "auto_arima:52,approx",
             "mlp",
             "lstm",
         ] {

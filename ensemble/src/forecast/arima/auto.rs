@@ -1,8 +1,9 @@
 //! Automatic ARIMA order selection (Hyndman & Khandakar 2008, as forecast::auto.arima and
 //! statsforecast's `AutoARIMA` do it for non-seasonal data): d from repeated KPSS tests at
 //! level α, then a stepwise search over (p, q, constant) by AICc, each candidate fitted by
-//! exact CSS-ML (no approximation), candidates with an AR or MA root within 1.01 of the unit
-//! circle rejected.
+//! exact CSS-ML, candidates with an AR or MA root within 1.01 of the unit circle rejected.
+//! With [`AutoArimaConfig::approximate_above`], long series are searched on the candidates'
+//! CSS fits and only the winner is refit exactly (forecast::auto.arima's `approximation`).
 
 use std::collections::HashMap;
 
@@ -103,6 +104,11 @@ pub struct AutoArimaConfig {
     pub stepwise: bool,
     /// Most models to fit in the stepwise search.
     pub max_models: usize,
+    /// On series longer than this, rank the candidates by their conditional-sum-of-squares
+    /// fit and refit only the best by exact CSS-ML (forecast::auto.arima's
+    /// `approximation`, which it uses above 150 observations); `None`: every candidate
+    /// exact, as statsforecast's default.
+    pub approximate_above: Option<usize>,
 }
 
 impl Default for AutoArimaConfig {
@@ -118,6 +124,7 @@ impl Default for AutoArimaConfig {
             allow_constant: true,
             stepwise: true,
             max_models: 94,
+            approximate_above: None,
         }
     }
 }
@@ -180,6 +187,11 @@ impl AutoArima {
         let cfg = &self.config;
         let d = ndiffs_kpss(y, cfg.alpha, cfg.max_d);
         let constant_ok = cfg.allow_constant && d <= 1;
+        let approximate = cfg.approximate_above.is_some_and(|n| y.len() > n);
+        let estimate = match approximate {
+            true => Arima::estimate_css,
+            false => Arima::estimate,
+        };
         let mut tried: HashMap<ArimaConfig, Option<ArimaFit>> = HashMap::new();
         let mut trace = Vec::new();
         let mut try_fit = |c: ArimaConfig, tried: &mut HashMap<ArimaConfig, Option<ArimaFit>>| {
@@ -187,7 +199,7 @@ impl AutoArima {
                 return f.as_ref().map(|f| f.aicc);
             }
             let fit = if y.len() >= c.min_history() {
-                Arima::estimate(c, y)
+                estimate(c, y)
                     .ok()
                     .filter(|f| f.aicc.is_finite() && Arima::roots_clear(f, 1.01))
             } else {
@@ -273,15 +285,39 @@ impl AutoArima {
             }
         }
         self.trace = trace;
-        let (chosen, _) = best.ok_or_else(|| Error::FitFailed {
+        let no_fit = || Error::FitFailed {
             model: "auto_arima".into(),
             detail: format!("no candidate model could be fitted (d = {d})"),
-        })?;
+        };
+        let (chosen, _) = best.ok_or_else(no_fit)?;
+        if approximate {
+            return exact_refit(tried, y).ok_or_else(no_fit);
+        }
         Ok(tried
             .remove(&chosen)
             .flatten()
             .expect("the best candidate has a fit"))
     }
+}
+
+/// The approximation's last step (as forecast::auto.arima): the candidates in order of their
+/// CSS AICc, each refit by exact CSS-ML until one fits with its roots clear of the unit
+/// circle.
+fn exact_refit(tried: HashMap<ArimaConfig, Option<ArimaFit>>, y: &[f64]) -> Option<ArimaFit> {
+    let mut ranked: Vec<(ArimaConfig, f64)> = tried
+        .into_iter()
+        .filter_map(|(c, f)| f.map(|f| (c, f.aicc)))
+        .collect();
+    // Ties (rare) broken by the orders, so the choice does not depend on the map's order.
+    ranked.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then((a.0.p, a.0.q, a.0.constant).cmp(&(b.0.p, b.0.q, b.0.constant)))
+    });
+    ranked.into_iter().find_map(|(c, _)| {
+        Arima::estimate(c, y)
+            .ok()
+            .filter(|f| f.aicc.is_finite() && Arima::roots_clear(f, 1.01))
+    })
 }
 
 impl Forecaster for AutoArima {

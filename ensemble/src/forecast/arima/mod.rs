@@ -154,7 +154,26 @@ struct Problem<'a> {
     config: ArimaConfig,
 }
 
-impl Problem<'_> {
+/// The optimiser of both objectives. Forward differences with a small step: the objectives
+/// are smooth and cheap to evaluate exactly, and a gradient costs n + 1 evaluations instead
+/// of 2n.
+fn fit_bfgs() -> Bfgs {
+    Bfgs {
+        grad_step: 1e-7,
+        central: false,
+        ..Bfgs::default()
+    }
+}
+
+impl<'a> Problem<'a> {
+    fn new(w: &'a [f64], sample_mean: f64, config: ArimaConfig) -> Self {
+        Self {
+            w,
+            w_centred: w.iter().map(|v| v - sample_mean).collect(),
+            config,
+        }
+    }
+
     fn split(&self, x: &[f64], transformed: bool) -> (Vec<f64>, Vec<f64>) {
         let (p, q) = (self.config.p, self.config.q);
         if transformed {
@@ -228,30 +247,12 @@ impl Arima {
 
     /// Estimates the model by CSS-ML (see the module docs); does not touch `self`.
     pub fn estimate(config: ArimaConfig, y: &[f64]) -> Result<ArimaFit> {
-        config.validate()?;
+        let (w, sample_mean) = Self::differenced(config, y)?;
         let label = config.label();
-        crate::error::check_len(&label, y, config.min_history())?;
-        check_finite(&label, y)?;
-        let w = difference(y, config.d);
         let n = w.len() as f64;
-        let sample_mean = if config.constant {
-            w.iter().sum::<f64>() / n
-        } else {
-            0.0
-        };
-        let problem = Problem {
-            w: &w,
-            w_centred: w.iter().map(|v| v - sample_mean).collect(),
-            config,
-        };
+        let problem = Problem::new(&w, sample_mean, config);
         let dims = config.p + config.q;
-        // Forward differences with a small step: the objectives are smooth and cheap to
-        // evaluate exactly, and a gradient costs n + 1 evaluations instead of 2n.
-        let bfgs = Bfgs {
-            grad_step: 1e-7,
-            central: false,
-            ..Bfgs::default()
-        };
+        let bfgs = fit_bfgs();
         let css = bfgs.minimize(|x| problem.css_objective(x), &vec![0.0; dims]);
         // R's CSS-ML: ML from the CSS estimates. On short series the likelihood is often
         // multimodal and a fit is cheap, so a second start from zero is tried as well; on
@@ -303,6 +304,64 @@ impl Arima {
             nobs: w.len(),
             converged: best.converged,
         })
+    }
+
+    /// The conditional-sum-of-squares estimate alone (R's `arima(method = "CSS")`), what
+    /// auto ARIMA's approximation ranks candidates by: `sigma2` is the mean squared
+    /// conditional residual, `loglik` the conditional Gaussian log-likelihood, and the
+    /// information criteria follow forecast::auto.arima's `nstar·ln σ² + 2k` (up to a
+    /// constant shared by every candidate on the same series). The constant is the sample
+    /// mean (or drift) of the differenced series. Not for forecasting: `converged` says only
+    /// whether the CSS optimiser met its tolerance.
+    pub fn estimate_css(config: ArimaConfig, y: &[f64]) -> Result<ArimaFit> {
+        let (w, sample_mean) = Self::differenced(config, y)?;
+        let problem = Problem::new(&w, sample_mean, config);
+        let (p, q) = (config.p, config.q);
+        let css = fit_bfgs().minimize(|x| problem.css_objective(x), &vec![0.0; p + q]);
+        if !css.value.is_finite() {
+            return Err(Error::FitFailed {
+                model: config.label(),
+                detail: "no finite conditional sum of squares".into(),
+            });
+        }
+        let used = (w.len() - p) as f64;
+        let sigma2 = (2.0 * css.value).exp();
+        let nstar = w.len() as f64;
+        let k = config.n_params() as f64;
+        let aic = nstar * sigma2.ln() + 2.0 * k;
+        let dof = nstar - k - 1.0;
+        Ok(ArimaFit {
+            config,
+            ar: css.x[..p].to_vec(),
+            ma: css.x[p..p + q].to_vec(),
+            constant: sample_mean,
+            sigma2,
+            loglik: -0.5 * used * ((2.0 * std::f64::consts::PI * sigma2).ln() + 1.0),
+            aic,
+            aicc: if dof > 0.0 {
+                aic + 2.0 * k * (k + 1.0) / dof
+            } else {
+                f64::INFINITY
+            },
+            bic: nstar * sigma2.ln() + k * nstar.ln(),
+            nobs: w.len(),
+            converged: css.converged,
+        })
+    }
+
+    /// Checks `y` for `config` and returns Δ^d y and its sample mean (0 without a constant).
+    fn differenced(config: ArimaConfig, y: &[f64]) -> Result<(Vec<f64>, f64)> {
+        config.validate()?;
+        let label = config.label();
+        crate::error::check_len(&label, y, config.min_history())?;
+        check_finite(&label, y)?;
+        let w = difference(y, config.d);
+        let mean = if config.constant {
+            w.iter().sum::<f64>() / w.len() as f64
+        } else {
+            0.0
+        };
+        Ok((w, mean))
     }
 
     /// Sets a given estimate (from `estimate` or elsewhere) and filters `y` through it.
