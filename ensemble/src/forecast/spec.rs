@@ -123,9 +123,9 @@ impl FromStr for ModelSpec {
         // `approx`: auto ARIMA's CSS approximation (see `AutoArimaConfig::approximate_above`).
         let (args, approx) = match name {
             "auto_arima" => {
-                let kept: Vec<&str> = args.split(',').filter(|a| a.trim() != "approx").collect();
-                let approx = kept.len() < args.split(',').count();
-                (kept.join(","), approx)
+                let is_approx = |a: &str| a.trim() == "approx";
+                let rest: Vec<&str> = args.split(',').filter(|a| !is_approx(a)).collect();
+                (rest.join(","), args.split(',').any(is_approx))
             }
             _ => (args.to_string(), false),
         };

@@ -4,7 +4,8 @@
 //! 1. on the workers, [`map_series`](super::map_series) with a [`Plan`] computes each
 //!    series' work from that series alone ([`map_series_kept`](super::map_series_kept)
 //!    skips the validation work of the series whose work the meta-model kept; the driver
-//!    completes them with [`KeptWork::complete`]);
+//!    completes them with
+//!    [`MetaModel::complete_work`](super::MetaModel::complete_work));
 //! 2. on the driver, [`fit_gathered`] trains the meta-learner from the gathered
 //!    [`SeriesFit`]s (features and validation windows: a few hundred numbers per series),
 //!    and [`combine_gathered`] gives each series its weights and the intervals' calibration;

@@ -194,6 +194,14 @@ fn fit_save_load_forecast_continues_each_series() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// The model `opts` fits on `p` keeping its work, and the one it fits without.
+fn fit_kept_and_plain(p: &Panel, mut opts: FitOptions) -> (MetaModel, MetaModel) {
+    opts.keep_work = true;
+    let kept = fit(p, &opts, &Silent).unwrap();
+    opts.keep_work = false;
+    (kept, fit(p, &opts, &Silent).unwrap())
+}
+
 #[test]
 fn forecast_of_the_fitted_panel_reuses_the_kept_work_with_the_same_result() {
     let p = panel(20, 70);
@@ -204,9 +212,7 @@ fn forecast_of_the_fitted_panel_reuses_the_kept_work_with_the_same_result() {
         steps: 40,
         ..GlobalMlpConfig::default()
     });
-    let kept = fit(&p, &opts, &Silent).unwrap();
-    opts.keep_work = false;
-    let plain = fit(&p, &opts, &Silent).unwrap();
+    let (kept, plain) = fit_kept_and_plain(&p, opts);
     assert!(plain.work.is_none());
     assert_eq!(
         kept.card, plain.card,
@@ -256,10 +262,7 @@ fn forecast_of_the_fitted_panel_reuses_the_kept_work_with_the_same_result() {
 #[test]
 fn without_a_global_mlp_each_unchanged_series_reuses_its_kept_work() {
     let p = panel(20, 70);
-    let mut opts = options(MetaLearner::Fforma);
-    let mut kept = fit(&p, &opts, &Silent).unwrap();
-    opts.keep_work = false;
-    let plain = fit(&p, &opts, &Silent).unwrap();
+    let (mut kept, plain) = fit_kept_and_plain(&p, options(MetaLearner::Fforma));
     // Another panel: s3 has a changed value, s0 is left out, and a new series joins.
     let mut q = p.clone();
     q.series[3].values[10] += 1.0;
