@@ -105,6 +105,33 @@ fn fit_then_forecast_a_users_panel() {
     let again = dir.join("again.csv");
     assert!(run(&again).0);
     assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+    // Two series are too few to calibrate their own 80% intervals: by default the model's
+    // fitted series calibrate them (from the work it kept); on the panel's own, a clear error.
+    let two = dir.join("two.csv");
+    let panel_text = std::fs::read_to_string(&data).unwrap();
+    let rows: Vec<&str> = panel_text.lines().collect();
+    let picked = rows
+        .iter()
+        .filter(|l| l.starts_with("store1,") || l.starts_with("store2,"));
+    let renamed: Vec<String> = picked.map(|l| l.replacen("store", "shop", 1)).collect();
+    std::fs::write(&two, format!("{}\n{}\n", rows[0], renamed.join("\n"))).unwrap();
+    let forecast_two = |extra: &[&str]| {
+        let out = dir.join("two-forecasts.csv");
+        let mut args = vec!["forecast", "--model", s(&model), "--data", s(&two)];
+        args.extend_from_slice(&["--out", s(&out), "--no-progress", "--level", "80"]);
+        args.extend_from_slice(extra);
+        metablend(&args)
+    };
+    let (ok, out, err) = forecast_two(&[]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("of the model's fitted series"), "{out}");
+    let (ok, out, err) = forecast_two(&["--calibration", "model"]);
+    assert!(
+        ok && out.contains("of the model's fitted series"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = forecast_two(&["--calibration", "panel"]);
+    assert!(!ok && err.contains("needs at least 4 series"), "{err}");
     // The work `fit` kept stood in for the pool's validation windows: without it, the
     // same bytes.
     assert!(model.join("work.msgpack").exists());

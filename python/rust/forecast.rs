@@ -9,7 +9,8 @@ use std::path::Path;
 use metablend_ensemble::panel::{read_panel_from, read_panel_with_values, Panel, PanelOptions};
 use metablend_ensemble::FillPolicy;
 use metablend_pipelines::forecast::{
-    cross_validation, fit, forecast, CvOptions, FitSettings, Forecasts, MetaModel,
+    cross_validation, fit, forecast_with, CalibrateOn, CvOptions, FitSettings, ForecastOptions,
+    Forecasts, MetaModel,
 };
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -26,6 +27,15 @@ use crate::interrupt;
 pub(crate) enum PanelData<'py> {
     Apart(String, PyReadonlyArray1<'py, f64>),
     Text(String),
+}
+
+/// Intervals at `levels` calibrated on the series `calibration` names.
+pub(crate) fn forecast_options(levels: Vec<f64>, calibration: &str) -> PyResult<ForecastOptions> {
+    let calibrate_on: CalibrateOn = calibration.parse().or_raise()?;
+    Ok(ForecastOptions {
+        levels,
+        calibrate_on,
+    })
 }
 
 /// The panel in `data` with the fill policy named by `fill`.
@@ -163,19 +173,22 @@ pub(crate) fn columns<'py>(py: Python<'py>, f: &Forecasts) -> PyResult<Bound<'py
 
 #[pymethods]
 impl PyMetaModel {
-    /// Forecasts the horizon after each series of the panel, with intervals at `levels`;
-    /// returns the columns.
-    #[pyo3(signature = (csv, levels, fill="error"))]
+    /// Forecasts the horizon after each series of the panel, with intervals at `levels`
+    /// calibrated on the series `calibration` names (auto, panel or model); returns the
+    /// columns.
+    #[pyo3(signature = (csv, levels, fill="error", calibration="auto"))]
     fn forecast<'py>(
         &self,
         py: Python<'py>,
         csv: PanelData<'_>,
         levels: Vec<f64>,
         fill: &str,
+        calibration: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
         let panel = panel(&csv, fill)?;
+        let opts = forecast_options(levels, calibration)?;
         let model = &self.model;
-        let f = interrupt::run(py, |p| forecast(model, &panel, &levels, p))?.or_raise()?;
+        let f = interrupt::run(py, |p| forecast_with(model, &panel, &opts, p))?.or_raise()?;
         columns(py, &f)
     }
 

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::convert::from_json;
 use crate::errors::{raise, Kind, OrRaise};
-use crate::forecast::{columns, panel, PanelData, PyMetaModel};
+use crate::forecast::{columns, forecast_options, panel, PanelData, PyMetaModel};
 use crate::interrupt;
 
 fn encode<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyBytes>> {
@@ -118,40 +118,51 @@ pub(crate) fn fit_from_work(
     Ok(PyMetaModel::new(model))
 }
 
-/// The plan of the per-series map for forecasting with `model` at `levels`.
+/// The plan of the per-series map for forecasting with `model` at `levels`, calibrated on
+/// the series `calibration` names.
 #[pyfunction]
+#[pyo3(signature = (model, levels, calibration="auto"))]
 pub(crate) fn forecast_plan<'py>(
     py: Python<'py>,
     model: PyRef<'_, PyMetaModel>,
     levels: Vec<f64>,
+    calibration: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    encode(py, &Plan::for_forecast(model.model(), &levels).or_raise()?)
+    let opts = forecast_options(levels, calibration)?;
+    encode(py, &Plan::for_forecast(model.model(), &opts).or_raise()?)
 }
 
 /// The index of the work `model` kept, for `map_partition` to skip it on a forecast at
-/// `levels`; `None` when it kept none (or none fit for intervals).
+/// `levels` calibrated as `calibration` says; `None` when it kept none (or none fit for
+/// that forecast).
 #[pyfunction]
+#[pyo3(signature = (model, levels, calibration="auto"))]
 pub(crate) fn kept_index<'py>(
     py: Python<'py>,
     model: PyRef<'_, PyMetaModel>,
     levels: Vec<f64>,
+    calibration: &str,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let work = model.model().kept_work(&levels);
+    let opts = forecast_options(levels, calibration)?;
+    let work = model.model().kept_work(&opts);
     work.map(|w| encode(py, &w.index())).transpose()
 }
 
 /// Each series' weights (`None` on the fallback) and the calibration (bytes; `None`
-/// without levels) that `model` gives the series' gathered work (`ids[i]`'s; empty bytes:
-/// the model's kept work of that series).
+/// without levels; on the series `calibration` names) that `model` gives the series'
+/// gathered work (`ids[i]`'s; empty bytes: the model's kept work of that series).
 #[allow(clippy::type_complexity)]
 #[pyfunction]
+#[pyo3(signature = (model, ids, fits, levels, calibration="auto"))]
 pub(crate) fn combine_work<'py>(
     py: Python<'py>,
     model: PyRef<'_, PyMetaModel>,
     ids: Vec<String>,
     fits: Vec<Vec<u8>>,
     levels: Vec<f64>,
+    calibration: &str,
 ) -> PyResult<(Vec<Option<Vec<f64>>>, Option<Bound<'py, PyBytes>>)> {
+    let opts = forecast_options(levels, calibration)?;
     if ids.len() != fits.len() {
         return Err(raise(
             Kind::InvalidInput,
@@ -171,7 +182,7 @@ pub(crate) fn combine_work<'py>(
         .collect::<PyResult<Vec<_>>>()?;
     let fits = model.complete_work(gathered).or_raise()?;
     let combination = py
-        .detach(|| combine_gathered(model, fits, &levels))
+        .detach(|| combine_gathered(model, fits, &opts))
         .or_raise()?;
     let calibration = combination
         .calibration

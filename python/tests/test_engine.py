@@ -60,6 +60,15 @@ def test_fit_and_predict_on_dask_equal_the_local_path_bit_for_bit(client, sorted
     pd.testing.assert_frame_equal(got, expected(local.predict(level=[80])), check_exact=True)
 
 
+def test_new_series_on_dask_calibrated_on_the_fitted_ones_equal_the_local_path(client, sorted_panel):
+    mf = MetaForecaster(**SETTINGS).fit(sorted_panel)
+    renamed = sorted_panel.assign(unique_id=sorted_panel.unique_id + "-new")
+    want = expected(mf.predict(df=renamed, level=[80, 95], calibration="model"))
+    ddf = dd.from_pandas(renamed, npartitions=3)
+    got = gathered(mf.predict(df=ddf, level=[80, 95], calibration="model"))
+    pd.testing.assert_frame_equal(got[want.columns], want, check_exact=True)
+
+
 def test_features_on_dask_equal_the_local_ones(client, sorted_panel):
     ddf = dd.from_pandas(sorted_panel, npartitions=3)
     got = features(ddf, season=7).compute().sort_values("unique_id").reset_index(drop=True)

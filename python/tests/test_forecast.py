@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metablend.exceptions import InvalidInputError
 from metablend.forecast import MetaForecaster, cross_validation, features
 
 POOL = "naive snaive:7 drift ses:7 theta:7"
@@ -49,6 +50,25 @@ def test_predict_on_the_fitted_frame_reuses_fit_s_work_with_the_same_numbers(dai
     assert (tmp_path / "kept" / "work.msgpack").exists()
     assert not (tmp_path / "plain" / "work.msgpack").exists()
     assert "work_sha256" in MetaForecaster.load(str(tmp_path / "kept")).card
+
+
+def test_a_few_new_series_are_calibrated_on_the_fitted_ones(daily_panel):
+    mf = MetaForecaster(h=7, models=POOL).fit(daily_panel)
+    # The fitted series under new ids, three of them: too few for their own 95% intervals.
+    renamed = daily_panel.assign(unique_id="new-" + daily_panel.unique_id)
+    few = renamed[renamed.unique_id.isin(["new-s0", "new-s1", "new-s2"])]
+    with pytest.raises(InvalidInputError, match="needs at least"):
+        mf.predict(df=few, level=[80, 95], calibration="panel")
+    auto = mf.predict(df=few, level=[80, 95])
+    model = mf.predict(df=few, level=[80, 95], calibration="model")
+    pd.testing.assert_frame_equal(auto, model)
+    # Calibrated on the fitted series, the renamed ones get the fitted ones' rows.
+    fitted = mf.predict(level=[80, 95])
+    want = fitted[fitted.unique_id.isin(["s0", "s1", "s2"])].reset_index(drop=True)
+    got = model.assign(unique_id=model.unique_id.str.removeprefix("new-"))
+    pd.testing.assert_frame_equal(got, want)
+    with pytest.raises(InvalidInputError, match="auto, panel or model"):
+        mf.predict(df=few, level=[80], calibration="elsewhere")
 
 
 def test_fforma_shrinks_toward_the_best_member(daily_panel):

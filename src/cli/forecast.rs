@@ -6,7 +6,7 @@ use metablend::core::fs::{check_output_file, write_text};
 use metablend::core::Predictions;
 use metablend::ensemble::panel::{read_panel_file, PanelOptions};
 use metablend::ensemble::FillPolicy;
-use metablend::pipelines::forecast::{forecast, MetaModel};
+use metablend::pipelines::forecast::{forecast_with, CalibrateOn, ForecastOptions, MetaModel};
 use metablend::pipelines::single::next_step;
 
 use crate::terminal::Terminal;
@@ -34,6 +34,13 @@ pub struct ForecastArgs {
     /// Prediction intervals at these levels (percentages), e.g. `--level 80 95`.
     #[arg(long, num_args = 1..)]
     level: Vec<f64>,
+    /// Whose errors calibrate the intervals: `panel` (the forecast panel's own series),
+    /// `model` (the series the model was fitted on, from the work it kept: intervals for a
+    /// panel of a few series, and a third less pool work on new series) or `auto` (the
+    /// panel's where enough of its series have the window before validation, else the
+    /// model's).
+    #[arg(long, value_enum, default_value_t = CalibrateOn::Auto, requires = "level")]
+    calibration: CalibrateOn,
     /// Missing values: error, previous (carry forward) or drop.
     #[arg(long, default_value = "error")]
     fill: FillPolicy,
@@ -98,12 +105,11 @@ fn run_panel(args: &ForecastArgs, model: &Path, data: &Path, out: &Path) -> anyh
     check_output_file(out, &[data, model])?;
     let model = MetaModel::load(model)?;
     let panel = read_panel_file(data, &PanelOptions { fill: args.fill })?;
-    let forecasts = forecast(
-        &model,
-        &panel,
-        &args.level,
-        &Terminal::new(!args.no_progress),
-    )?;
+    let opts = ForecastOptions {
+        levels: args.level.clone(),
+        calibrate_on: args.calibration,
+    };
+    let forecasts = forecast_with(&model, &panel, &opts, &Terminal::new(!args.no_progress))?;
     forecasts.write_csv(out)?;
     println!(
         "{} series × {} steps written to {}",
@@ -111,6 +117,16 @@ fn run_panel(args: &ForecastArgs, model: &Path, data: &Path, out: &Path) -> anyh
         forecasts.horizon,
         out.display()
     );
+    if let Some(c) = &forecasts.calibration {
+        let whose = match c.on {
+            CalibrateOn::Model => "the model's fitted",
+            _ => "the panel's",
+        };
+        println!(
+            "intervals calibrated on the {} window of {} of {whose} series",
+            c.window, c.series
+        );
+    }
     let fallbacks = forecasts.fallbacks();
     if !fallbacks.is_empty() {
         println!(

@@ -12,7 +12,10 @@ use super::cv_scores::{aggregate, score_rows, SeriesScores};
 use super::intervals::series_scale;
 use super::output::ForecastRow;
 use super::prepare::{Prepared, Windows};
-use super::{fit_prepared, forecast_prepared, resolve, FitOptions, Forecasts, MetaLearner};
+use super::{
+    fit_prepared, forecast_prepared, resolve, CalibrateOn, FitOptions, ForecastOptions, Forecasts,
+    MetaLearner,
+};
 use crate::{Error, Result};
 
 /// What [`cross_validation`] runs.
@@ -200,9 +203,14 @@ fn run_window(
         &prepared,
         progress,
     )?;
+    // The window's own series calibrate, as a forecast of this panel would.
+    let forecast_opts = ForecastOptions {
+        levels: opts.levels.clone(),
+        calibrate_on: CalibrateOn::Panel,
+    };
     let mut outputs = Vec::new();
     for meta in metas(opts.fit.meta) {
-        let f = forecast_prepared(&model, meta, &opts.levels, &prepared)?;
+        let f = forecast_prepared(&model, meta, &forecast_opts, &prepared)?;
         outputs.push((method_label(meta, opts.fit.meta), f));
     }
     let scored = score_window(window, history, actual, &outputs, m, &opts.levels)?;

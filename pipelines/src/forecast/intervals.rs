@@ -20,6 +20,12 @@
 //! step), and the calibration window behaves like the future one. The quantile is the
 //! `⌈(n + 1)·level⌉`-th smallest of n errors, so a level needs enough series
 //! (19 for 95%); with fewer, the interval is unavailable and an error says how many.
+//!
+//! Which series calibrate is [`CalibrateOn`]'s choice: the forecast panel's own, or those
+//! the model was fitted on (the work it kept), whose errors are as exchangeable with a new
+//! series' as the panel's are when the new series are of the same kind. A panel of a few
+//! series can then have intervals, and a panel of new series skips the earlier window's
+//! pool run (a third of the pool's work).
 
 use metablend_core::metrics;
 use metablend_env::contextual::ContextPanel;
@@ -28,9 +34,46 @@ use serde::{Deserialize, Serialize};
 use super::earlier::EarlierWindow;
 use crate::{Error, Result};
 
-/// Which window calibrated the combined forecasts' intervals, on how many series.
+/// Which series' errors calibrate the intervals of a forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum CalibrateOn {
+    /// The forecast panel's where enough of its series have the earlier window for every
+    /// level, else the model's fitted series' where the model kept their work with that
+    /// window, else the forecast panel's validation windows.
+    #[default]
+    Auto,
+    /// The forecast panel's own series (the earlier window where enough series have it,
+    /// else the validation window).
+    Panel,
+    /// The series the model was fitted on, from the work it kept: the forecast panel's pool
+    /// then runs on the validation window and the future only. Needs a model fitted with
+    /// its work kept (`keep_work`, the default).
+    Model,
+}
+
+impl std::str::FromStr for CalibrateOn {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "panel" => Ok(Self::Panel),
+            "model" => Ok(Self::Model),
+            other => Err(Error::Settings(format!(
+                "calibration `{other}`: choose auto, panel or model"
+            ))),
+        }
+    }
+}
+
+/// Which series and window calibrated the combined forecasts' intervals, on how many series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationInfo {
+    /// Whose series: [`CalibrateOn::Panel`] (the forecast panel's) or
+    /// [`CalibrateOn::Model`] (those the model was fitted on).
+    pub on: CalibrateOn,
     /// `earlier` (the window before the validation window) or `validation`.
     pub window: String,
     /// Series whose errors were pooled.
@@ -65,26 +108,32 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// Whether `n` series' errors are enough for an interval at every one of `levels`.
+pub(crate) fn enough(n: usize, levels: &[f64]) -> bool {
+    levels.iter().all(|&l| rank(n, l) <= n)
+}
+
 /// Calibrates the combination with `weights` (one row per task), and each pool model alone,
 /// on the earlier window where enough series have it, else on the validation windows; and
 /// Naive2 alone (pool column `naive2`) on the validation windows for the series that get the
-/// fallback.
+/// fallback. `on` says whose series these are.
 pub(crate) fn calibrate(
     ctx: &ContextPanel,
     earlier: Option<&EarlierWindow>,
     weights: &[Vec<f64>],
     naive2: usize,
     levels: &[f64],
+    on: CalibrateOn,
 ) -> Result<Calibration> {
     let k = ctx.model_names().len();
     let one_hot: Vec<Vec<f64>> = (0..k)
         .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
         .collect();
     let fallback = quantiles(&validation(ctx, &|_| &one_hot[naive2]), levels)?;
-    let enough = |n: usize| levels.iter().all(|&l| rank(n, l) <= n);
-    let earlier = earlier.filter(|e| enough(e.rows.len()));
+    let earlier = earlier.filter(|e| enough(e.rows.len(), levels));
     let combined = windows(ctx, earlier, &|i| &weights[i][..]);
     let info = CalibrationInfo {
+        on,
         window: if earlier.is_some() {
             "earlier"
         } else {
@@ -230,6 +279,7 @@ mod tests {
             members: vec![vec![vec![0.5, 1.0]]],
             fallback: vec![vec![2.0, 4.0]],
             info: CalibrationInfo {
+                on: CalibrateOn::Panel,
                 window: "earlier".into(),
                 series: 1,
             },

@@ -58,7 +58,7 @@ mod work;
 pub use cv::{cross_validation, holdout, CvOptions, CvReport, CvScore, WindowScore};
 pub use cv_scores::SeriesScores;
 pub use features::{panel_features, FeatureTable};
-pub use intervals::{Calibration, CalibrationInfo};
+pub use intervals::{CalibrateOn, Calibration, CalibrationInfo};
 pub use kept::{map_series_kept, KeptIndex, KeptWork};
 pub use model::{MetaModel, ModelCard, MODEL_FORMAT};
 pub use output::{ForecastRow, Forecasts};
@@ -439,30 +439,65 @@ fn fit_prepared(
     })
 }
 
+/// What [`forecast_with`] adds to the forecasts: intervals at `levels`, calibrated on the
+/// series `calibrate_on` names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ForecastOptions {
+    /// Interval levels (percentages); empty: no intervals.
+    pub levels: Vec<f64>,
+    /// Whose series' errors calibrate the intervals.
+    pub calibrate_on: CalibrateOn,
+}
+
+impl ForecastOptions {
+    /// Intervals at `levels`, calibrated as [`CalibrateOn::Auto`] chooses.
+    pub fn at(levels: &[f64]) -> Self {
+        Self {
+            levels: levels.to_vec(),
+            calibrate_on: CalibrateOn::Auto,
+        }
+    }
+
+    /// Whether the forecast panel's pool runs on the window before the validation window:
+    /// when its intervals may be calibrated there.
+    pub(crate) fn panel_earlier_window(&self) -> bool {
+        !self.levels.is_empty() && self.calibrate_on != CalibrateOn::Model
+    }
+}
+
 /// Forecasts the `h` steps after each series of `panel` with a fitted meta-model: the pool
 /// refit on each series' whole history, combined with the weights the meta-model gives the
 /// series (also to series it was not fitted on), with prediction intervals at each of
 /// `levels` (percentages; see the `intervals` module for the method). For the series the
 /// model was fitted on, unchanged, the work the model kept (see [`FitOptions::keep_work`]
 /// and [`KeptWork`]) stands in for the pool's validation and earlier windows: the same
-/// forecasts, a third of the work.
+/// forecasts, a third of the work. [`forecast_with`] with [`ForecastOptions::at`]`(levels)`.
 pub fn forecast(
     model: &MetaModel,
     panel: &Panel,
     levels: &[f64],
     progress: &dyn Progress,
 ) -> Result<Forecasts> {
-    intervals::check_levels(levels)?;
+    forecast_with(model, panel, &ForecastOptions::at(levels), progress)
+}
+
+/// [`forecast`] with the intervals' calibration chosen by `opts` (see [`CalibrateOn`]).
+pub fn forecast_with(
+    model: &MetaModel,
+    panel: &Panel,
+    opts: &ForecastOptions,
+    progress: &dyn Progress,
+) -> Result<Forecasts> {
+    intervals::check_levels(&opts.levels)?;
     let card = &model.card;
     let global = card.global.as_ref();
     let (h, m) = (card.horizon, card.period);
     let scaler = Some(&card.scaler);
-    let earlier = !levels.is_empty();
     let reuse = model
-        .kept_work(levels)
+        .kept_work(opts)
         .and_then(|w| w.for_panel(panel, global.is_some()));
     let windows = Windows {
-        earlier,
+        earlier: opts.panel_earlier_window(),
         future: true,
         keep: false,
         reuse: reuse.as_deref(),
@@ -476,54 +511,112 @@ pub fn forecast(
         windows,
         progress,
     )?;
-    forecast_prepared(model, model.card.meta, levels, &prepared)
+    forecast_prepared(model, model.card.meta, opts, &prepared)
 }
 
 /// [`forecast`] on the pool's work already done for a panel, combined by `meta`.
 fn forecast_prepared(
     model: &MetaModel,
     meta: MetaLearner,
-    levels: &[f64],
+    opts: &ForecastOptions,
     prepared: &Prepared,
 ) -> Result<Forecasts> {
-    let (weights, calibration) = combination(model, meta, levels, prepared)?;
+    let (weights, calibration) = combination(model, meta, opts, prepared)?;
     output::assemble(
         &model.card,
         prepared,
         &weights,
-        levels,
+        &opts.levels,
         calibration.as_ref(),
     )
 }
 
-/// Each eligible series' weights under `meta`, and the intervals' calibration at `levels`
-/// (`None` without levels).
+/// Each eligible series' weights under `meta`, and the intervals' calibration at the
+/// levels of `opts` (`None` without levels).
 fn combination(
     model: &MetaModel,
     meta: MetaLearner,
-    levels: &[f64],
+    opts: &ForecastOptions,
     prepared: &Prepared,
 ) -> Result<(Vec<Vec<f64>>, Option<Calibration>)> {
     let weights = weights(model, meta, prepared)?;
-    let calibration = match (&prepared.ctx, levels.is_empty()) {
-        (_, true) => None,
-        (Some(ctx), false) => {
-            let earlier = prepared.earlier.as_ref();
-            Some(intervals::calibrate(
-                ctx,
-                earlier,
-                &weights,
-                prepared.naive2,
-                levels,
-            )?)
-        }
-        (None, false) => {
-            return Err(Error::Settings(
-                "intervals need series long enough for the pool to calibrate on".into(),
-            ))
-        }
+    if opts.levels.is_empty() {
+        return Ok((weights, None));
+    }
+    let levels = &opts.levels[..];
+    let on_panel = || match &prepared.ctx {
+        Some(ctx) => intervals::calibrate(
+            ctx,
+            prepared.earlier.as_ref(),
+            &weights,
+            prepared.naive2,
+            levels,
+            CalibrateOn::Panel,
+        ),
+        None => Err(Error::Settings(
+            "intervals need series long enough for the pool to calibrate on, and the panel \
+             has none (calibrate on the model's fitted series instead)"
+                .into(),
+        )),
     };
-    Ok((weights, calibration))
+    let calibration = match opts.calibrate_on {
+        CalibrateOn::Panel => on_panel()?,
+        CalibrateOn::Model => calibrate_on_model(model, meta, levels)?,
+        CalibrateOn::Auto if auto_takes_the_model(model, prepared, levels) => {
+            calibrate_on_model(model, meta, levels)?
+        }
+        CalibrateOn::Auto => on_panel()?,
+    };
+    Ok((weights, Some(calibration)))
+}
+
+/// Whether [`CalibrateOn::Auto`] calibrates on the model's fitted series: when too few of
+/// the panel's series have the earlier window for every level, and enough of the model's do.
+fn auto_takes_the_model(model: &MetaModel, prepared: &Prepared, levels: &[f64]) -> bool {
+    let enough_earlier = |n: usize| intervals::enough(n, levels);
+    let panel_has = prepared
+        .earlier
+        .as_ref()
+        .is_some_and(|e| enough_earlier(e.rows.len()));
+    let model_has = model.work.as_ref().is_some_and(|w| {
+        let with_earlier = w
+            .fits
+            .iter()
+            .filter(|f| f.pool.as_ref().is_some_and(|p| p.earlier.is_some()));
+        w.earlier && enough_earlier(with_earlier.count())
+    });
+    !panel_has && model_has
+}
+
+/// The calibration at `levels` on the series `model` was fitted on, from the work it kept,
+/// each combined with the weights `meta` gives it.
+fn calibrate_on_model(model: &MetaModel, meta: MetaLearner, levels: &[f64]) -> Result<Calibration> {
+    let card = &model.card;
+    let kept = model.work.as_ref().filter(|w| w.earlier).ok_or_else(|| {
+        Error::Settings(
+            "calibration on the model's series needs the work it kept with the earlier \
+             window (fit with keep_work, the default); calibrate on the panel instead"
+                .into(),
+        )
+    })?;
+    let fitted = Prepared::gather(
+        kept.fits.clone(),
+        card.names.clone(),
+        Some(&card.scaler),
+        true,
+    )?;
+    let ctx = fitted.ctx.as_ref().ok_or_else(|| {
+        Error::Settings("the model's kept work has no series the pool ran on".into())
+    })?;
+    let weights = weights(model, meta, &fitted)?;
+    intervals::calibrate(
+        ctx,
+        fitted.earlier.as_ref(),
+        &weights,
+        fitted.naive2,
+        levels,
+        CalibrateOn::Model,
+    )
 }
 
 /// Each eligible series' weights under `meta`.

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use metablend_agents::ppo::PpoLearner;
 
-use super::{InputWindow, KeptWork, MetaLearner, PpoMetaOptions, SeriesFit};
+use super::{ForecastOptions, InputWindow, KeptWork, MetaLearner, PpoMetaOptions, SeriesFit};
 use crate::{Error, Result};
 
 /// The version of the folder's layout this build writes. Formats 1 (before the PPO
@@ -219,12 +219,12 @@ fn load_work(path: &Path, digest: &str, card: &ModelCard) -> Result<KeptWork> {
 }
 
 impl MetaModel {
-    /// The work the model kept, if it can serve a forecast with intervals at `levels`
-    /// (intervals need the earlier window).
-    pub fn kept_work(&self, levels: &[f64]) -> Option<&KeptWork> {
+    /// The work the model kept, if it can stand in for a forecast panel's with `opts` (where
+    /// the panel's intervals may be calibrated on the earlier window, the work needs it).
+    pub fn kept_work(&self, opts: &ForecastOptions) -> Option<&KeptWork> {
         self.work
             .as_ref()
-            .filter(|w| w.earlier || levels.is_empty())
+            .filter(|w| w.earlier || !opts.panel_earlier_window())
     }
 
     /// The gathered work of a partitioned forecast, `(id, fit)` per series with `None` where

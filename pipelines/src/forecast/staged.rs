@@ -28,7 +28,7 @@ use super::model::{MetaModel, ModelCard};
 use super::output::{series_rows, ForecastRow};
 use super::prepare::Prepared;
 use super::work::{Plan, SeriesFit, SeriesFuture};
-use super::{fit_prepared, fit_runs_earlier_window, resolve_for, FitOptions};
+use super::{fit_prepared, fit_runs_earlier_window, resolve_for, FitOptions, ForecastOptions};
 use crate::{Error, Result};
 
 impl Plan {
@@ -45,15 +45,15 @@ impl Plan {
         })
     }
 
-    /// What the workers compute to forecast with `model`, with intervals at `levels`.
-    pub fn for_forecast(model: &MetaModel, levels: &[f64]) -> Result<Self> {
-        intervals::check_levels(levels)?;
+    /// What the workers compute to forecast with `model` and `opts`.
+    pub fn for_forecast(model: &MetaModel, opts: &ForecastOptions) -> Result<Self> {
+        intervals::check_levels(&opts.levels)?;
         refuse_global(model.card.global.is_some())?;
         Ok(Self {
             horizon: model.card.horizon,
             period: model.card.period,
             models: model.card.models.clone(),
-            earlier: !levels.is_empty(),
+            earlier: opts.panel_earlier_window(),
             future: true,
         })
     }
@@ -122,16 +122,16 @@ pub struct Combination {
 }
 
 /// The combination `model` gives the series of `fits` (made with
-/// [`Plan::for_forecast`]`(model, levels)`), as [`forecast`](super::forecast) does.
+/// [`Plan::for_forecast`]`(model, opts)`), as [`forecast_with`](super::forecast_with) does.
 pub fn combine_gathered(
     model: &MetaModel,
     fits: Vec<SeriesFit>,
-    levels: &[f64],
+    opts: &ForecastOptions,
 ) -> Result<Combination> {
-    let plan = Plan::for_forecast(model, levels)?;
+    let plan = Plan::for_forecast(model, opts)?;
     let card = &model.card;
     let prepared = Prepared::gather(fits, card.names.clone(), Some(&card.scaler), plan.earlier)?;
-    let (weights, calibration) = super::combination(model, card.meta, levels, &prepared)?;
+    let (weights, calibration) = super::combination(model, card.meta, opts, &prepared)?;
     Ok(Combination {
         weights: prepared.per_series(weights),
         calibration,

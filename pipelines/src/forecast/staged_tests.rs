@@ -86,7 +86,7 @@ fn staged(
         .map(|w| w.fit)
         .collect();
     let model = fit_gathered(fits, opts, panel.frequency, &Silent).unwrap();
-    let plan = Plan::for_forecast(&model, levels).unwrap();
+    let plan = Plan::for_forecast(&model, &ForecastOptions::at(levels)).unwrap();
     // As the engine does: the workers skip the work the model kept, the driver completes it.
     let index = model.work.as_ref().map(KeptWork::index);
     let works = map_partitioned_kept(panel, &plan, index.as_ref(), parts);
@@ -101,7 +101,7 @@ fn staged(
         .collect();
     let fits = model.complete_work(gathered).unwrap();
     let futures: Vec<_> = works.into_iter().map(|w| w.future).collect();
-    let combination = combine_gathered(&model, fits, levels).unwrap();
+    let combination = combine_gathered(&model, fits, &ForecastOptions::at(levels)).unwrap();
     let mut rows = Vec::new();
     for (future, weights) in futures.iter().zip(&combination.weights) {
         rows.extend(
@@ -165,7 +165,7 @@ fn a_staged_forecast_of_changed_series_redoes_only_their_work() {
     let model = fit_gathered(fits.collect(), &opts, p.frequency, &Silent).unwrap();
     let mut q = p.clone();
     q.series[2].values[7] += 0.5;
-    let plan = Plan::for_forecast(&model, &levels).unwrap();
+    let plan = Plan::for_forecast(&model, &ForecastOptions::at(&levels)).unwrap();
     let index = model.work.as_ref().unwrap().index();
     let works = map_partitioned_kept(&q, &plan, Some(&index), 3);
     let redone: Vec<&str> = works
@@ -179,13 +179,55 @@ fn a_staged_forecast_of_changed_series_redoes_only_their_work() {
         .map(|w| (w.fit.id.clone(), (!w.reused).then(|| w.fit.clone())))
         .collect();
     let fits = model.complete_work(gathered).unwrap();
-    let staged = combine_gathered(&model, fits, &levels).unwrap();
+    let staged = combine_gathered(&model, fits, &ForecastOptions::at(&levels)).unwrap();
     let afresh = map_partitioned(&q, &plan, 3).into_iter().map(|w| w.fit);
-    let expected = combine_gathered(&model, afresh.collect(), &levels).unwrap();
+    let expected =
+        combine_gathered(&model, afresh.collect(), &ForecastOptions::at(&levels)).unwrap();
     assert_eq!(staged, expected);
     // Work missing from both the workers and the model is an error naming the series.
     let err = model.complete_work(vec![("nope".into(), None)]);
     assert!(err.unwrap_err().to_string().contains("nope"));
+}
+
+#[test]
+fn a_staged_forecast_calibrated_on_the_models_series_skips_the_earlier_window() {
+    let p = panel();
+    let opts = options(MetaLearner::Fforma);
+    let model = fit(&p, &opts, &Silent).unwrap();
+    let fopts = ForecastOptions {
+        levels: vec![80.0, 95.0],
+        calibrate_on: CalibrateOn::Model,
+    };
+    let plan = Plan::for_forecast(&model, &fopts).unwrap();
+    assert!(
+        !plan.earlier,
+        "the model's series calibrate: no earlier window here"
+    );
+    // New series: the fitted ones under new ids.
+    let mut q = p.clone();
+    for s in &mut q.series {
+        s.id = format!("{}-new", s.id);
+    }
+    let index = model.work.as_ref().unwrap().index();
+    let works = map_partitioned_kept(&q, &plan, Some(&index), 3);
+    assert!(works.iter().all(|w| !w.reused));
+    assert!(works
+        .iter()
+        .filter_map(|w| w.fit.pool.as_ref())
+        .all(|pool| pool.earlier.is_none()));
+    let fits = works.iter().map(|w| w.fit.clone()).collect();
+    let staged = combine_gathered(&model, fits, &fopts).unwrap();
+    let local = forecast_with(&model, &q, &fopts, &Silent).unwrap();
+    assert_eq!(
+        staged.calibration.as_ref().unwrap().info,
+        local.calibration.unwrap()
+    );
+    let weights: Vec<_> = local
+        .rows
+        .chunks(model.card.horizon)
+        .map(|rows| (!rows[0].weights.is_empty()).then(|| rows[0].weights.clone()))
+        .collect();
+    assert_eq!(staged.weights, weights);
 }
 
 #[test]
@@ -209,7 +251,9 @@ fn the_staged_path_refuses_what_needs_every_series_at_once() {
         .into_iter()
         .map(|w| w.fit)
         .collect();
-    let e = combine_gathered(&model, fits, &[]).unwrap_err().to_string();
+    let e = combine_gathered(&model, fits, &ForecastOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("series s0") && e.contains("pool"), "{e}");
 }
 

@@ -80,7 +80,8 @@ fn a_member_s_intervals_are_those_of_a_combination_that_picks_it_alone() {
         let mut hot = vec![0.0; models.len()];
         hot[k] = 1.0;
         let weights = vec![hot; prepared.eligible.len()];
-        let c = intervals::calibrate(ctx, prepared.earlier.as_ref(), &weights, naive2, &levels)
+        let earlier = prepared.earlier.as_ref();
+        let c = intervals::calibrate(ctx, earlier, &weights, naive2, &levels, CalibrateOn::Panel)
             .unwrap();
         assert_eq!(c.info.window, "earlier");
         assert_eq!(c.quantiles, c.members[k], "model {k}");
@@ -112,13 +113,28 @@ fn fit_save_load_forecast_continues_each_series() {
     // Calibrated on the window before the validation window (it chose no weights).
     let info = a.calibration.clone().unwrap();
     assert_eq!((info.window.as_str(), info.series), ("earlier", 20));
-    // Series too short for that window: the validation window is used, and said.
+    // Series too short for that window: the model's fitted series have it, and calibrate
+    // (auto); on the panel's own, the validation window is used, and said.
     let mut long_horizon = options(MetaLearner::InverseError);
     long_horizon.horizon = 12;
     let m12 = fit(&p, &long_horizon, &Silent).unwrap();
-    let c = forecast(&m12, &panel(20, 40), &[80.0], &Silent).unwrap();
+    let short = panel(20, 40);
+    let c = forecast(&m12, &short, &[80.0], &Silent).unwrap();
     let info = c.calibration.unwrap();
-    assert_eq!((info.window.as_str(), info.series), ("validation", 20));
+    assert_eq!(
+        (info.on, info.window.as_str(), info.series),
+        (CalibrateOn::Model, "earlier", 20)
+    );
+    let on_panel = ForecastOptions {
+        levels: vec![80.0],
+        calibrate_on: CalibrateOn::Panel,
+    };
+    let c = forecast_with(&m12, &short, &on_panel, &Silent).unwrap();
+    let info = c.calibration.unwrap();
+    assert_eq!(
+        (info.on, info.window.as_str(), info.series),
+        (CalibrateOn::Panel, "validation", 20)
+    );
     let first = &a.rows[0];
     assert_eq!(
         (first.unique_id.as_str(), first.ds.clone()),
@@ -601,4 +617,71 @@ fn features_of_every_series_in_panel_order() {
     assert!(text.starts_with("unique_id,x_acf1,"));
     assert_eq!(text.lines().count(), 9);
     assert!(text.lines().nth(7).unwrap().starts_with("short,,"));
+}
+
+#[test]
+fn new_series_may_be_calibrated_on_the_models_fitted_series() {
+    let p = panel(20, 70);
+    let (kept, plain) = fit_kept_and_plain(&p, options(MetaLearner::Fforma));
+    let levels = [80.0, 95.0];
+    let on = |calibrate_on| ForecastOptions {
+        levels: levels.to_vec(),
+        calibrate_on,
+    };
+    // The fitted panel under new ids: the same series, none of their work kept.
+    let mut renamed = p.clone();
+    for s in &mut renamed.series {
+        s.id = format!("new-{}", s.id);
+    }
+    let fitted = forecast(&kept, &p, &levels, &Silent).unwrap();
+    assert_eq!(fitted.calibration.as_ref().unwrap().on, CalibrateOn::Panel);
+    let new = forecast_with(&kept, &renamed, &on(CalibrateOn::Model), &Silent).unwrap();
+    let info = new.calibration.clone().unwrap();
+    assert_eq!(
+        (info.on, info.window.as_str()),
+        (CalibrateOn::Model, "earlier")
+    );
+    // Calibrated on the fitted series' errors, which are the renamed ones': the same rows.
+    let unnamed = |f: &Forecasts| -> Vec<ForecastRow> {
+        let rows = f.rows.iter().cloned();
+        rows.map(|mut r| {
+            r.unique_id = r.unique_id.trim_start_matches("new-").to_string();
+            r
+        })
+        .collect()
+    };
+    assert_eq!(unnamed(&new), unnamed(&fitted));
+    // On the fitted panel itself, the model's series are the panel's.
+    let again = forecast_with(&kept, &p, &on(CalibrateOn::Model), &Silent).unwrap();
+    assert_eq!(again.rows, fitted.rows);
+    // Three series are too few for their own 95% intervals: auto takes the model's.
+    let few = Panel {
+        series: renamed.series[..3].to_vec(),
+        ..renamed.clone()
+    };
+    let too_few = |e: Error| {
+        let e = e.to_string();
+        assert!(e.contains("needs at least") && e.contains("has 3"), "{e}");
+    };
+    too_few(forecast_with(&kept, &few, &on(CalibrateOn::Panel), &Silent).unwrap_err());
+    let auto = forecast(&kept, &few, &levels, &Silent).unwrap();
+    assert_eq!(auto.calibration.as_ref().unwrap().on, CalibrateOn::Model);
+    assert_eq!(auto.rows[..], new.rows[..3 * 7]);
+    // A model that kept no work has no fitted series to calibrate on.
+    let e = forecast_with(&plain, &few, &on(CalibrateOn::Model), &Silent).unwrap_err();
+    assert!(e.to_string().contains("kept"), "{e}");
+    too_few(forecast(&plain, &few, &levels, &Silent).unwrap_err());
+    // Without levels there is nothing to calibrate: the option changes nothing.
+    let plain_rows = forecast(&kept, &few, &[], &Silent).unwrap();
+    let model_rows = forecast_with(
+        &kept,
+        &few,
+        &ForecastOptions {
+            levels: Vec::new(),
+            calibrate_on: CalibrateOn::Model,
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(plain_rows, model_rows);
 }

@@ -171,21 +171,23 @@ def predict(
     cols: Columns,
     engine: Any,
     engine_conf: Any,
+    calibration: str = "auto",
 ) -> Any:
-    """The forecast rows of every series of ``df`` over ``engine``, as the engine's frame."""
+    """The forecast rows of every series of ``df`` over ``engine``, as the engine's frame;
+    the intervals calibrated on the series ``calibration`` names (auto, panel or model)."""
     fa = _fugue()
     levels = [float(x) for x in levels]
-    plan = _core.forecast_plan(model, levels)
+    plan = _core.forecast_plan(model, levels, calibration)
     card = model.card_json()
     with fa.engine_context(engine, engine_conf, infer_by=[df]):
         ds_kind = _ds_kind(fa, df, cols[1])
         # Persisted: the driver reads the validation work, the workers then the future's.
         # Series whose work the model kept (unchanged since fit) skip it.
-        kept = _core.kept_index(model, levels)
+        kept = _core.kept_index(model, levels, calibration)
         work = _work(fa, df, plan, cols, fill, kept, persist=True)
         gathered = _gathered(fa, work, cols, ["_fit"])
         weights, calibration = _core.combine_work(model, list(gathered[cols[0]].astype(str)),
-                                                  list(gathered["_fit"]), levels)
+                                                  list(gathered["_fit"]), levels, calibration)
         from fugue import PandasDataFrame
 
         k = len(json.loads(card)["names"])

@@ -129,6 +129,7 @@ class MetaForecaster:
         level: Optional[Sequence[float]] = None,
         df: Any = None,
         *,
+        calibration: str = "auto",
         engine: Any = None,
         engine_conf: Any = None,
     ) -> Any:
@@ -136,7 +137,11 @@ class MetaForecaster:
         new series are welcome). Columns: ``unique_id``, ``ds``, ``metablend``, its
         ``metablend-lo-L``/``-hi-L`` per level, each pool model with its own intervals, the
         weights ``w_<model>`` and ``fallback`` (the rule used for a series too short for
-        the pool). On an engine's frame (or with ``engine=``; default: the fit's engine
+        the pool). ``calibration``: whose errors calibrate the intervals, ``"panel"``
+        (``df``'s own series), ``"model"`` (the fitted series, from the work the model kept:
+        intervals for a few series, a third less work on new ones) or ``"auto"`` (the
+        panel's where enough of its series have the window before validation, else the
+        model's). On an engine's frame (or with ``engine=``; default: the fit's engine
         for the fitted frame) the forecasts are made on the workers and returned as the
         engine's frame, in no particular row order."""
         model = self._fitted()
@@ -150,8 +155,9 @@ class MetaForecaster:
             engine, engine_conf = self._engine
         if _engine.is_distributed(data, engine):
             return _engine.predict(model, data, level or [], self.fill, self._cols, engine,
-                                   engine_conf)
-        cols = model.forecast(_panel(data, *self._cols), [float(x) for x in (level or [])], self.fill)
+                                   engine_conf, calibration)
+        levels = [float(x) for x in (level or [])]
+        cols = model.forecast(_panel(data, *self._cols), levels, self.fill, calibration)
         out = pd.DataFrame(cols)
         out["ds"] = _ds_like(out["ds"], data[self._cols[1]])
         if self._cols[0] != "unique_id":
