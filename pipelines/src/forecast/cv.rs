@@ -13,8 +13,7 @@ use super::intervals::series_scale;
 use super::output::ForecastRow;
 use super::prepare::{Prepared, Windows};
 use super::{
-    fit_prepared, forecast_prepared, resolve, CalibrateOn, FitOptions, ForecastOptions, Forecasts,
-    MetaLearner,
+    fit_prepared, forecast_prepared, resolve, FitOptions, ForecastOptions, Forecasts, MetaLearner,
 };
 use crate::{Error, Result};
 
@@ -204,10 +203,7 @@ fn run_window(
         progress,
     )?;
     // The window's own series calibrate, as a forecast of this panel would.
-    let forecast_opts = ForecastOptions {
-        levels: opts.levels.clone(),
-        calibrate_on: CalibrateOn::Panel,
-    };
+    let forecast_opts = ForecastOptions::on_panel(&opts.levels);
     let mut outputs = Vec::new();
     for meta in metas(opts.fit.meta) {
         let f = forecast_prepared(&model, meta, &forecast_opts, &prepared)?;

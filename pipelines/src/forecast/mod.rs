@@ -458,6 +458,15 @@ impl ForecastOptions {
         }
     }
 
+    /// Intervals at `levels` calibrated on the forecast panel's own series, as a
+    /// cross-validation window's are.
+    pub(crate) fn on_panel(levels: &[f64]) -> Self {
+        Self {
+            levels: levels.to_vec(),
+            calibrate_on: CalibrateOn::Panel,
+        }
+    }
+
     /// Whether the forecast panel's pool runs on the window before the validation window:
     /// when its intervals may be calibrated there.
     pub(crate) fn panel_earlier_window(&self) -> bool {

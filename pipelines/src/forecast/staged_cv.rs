@@ -16,9 +16,7 @@ use super::model::ModelCard;
 use super::output::ForecastRow;
 use super::prepare::Prepared;
 use super::work::{map_series, Plan, SeriesFit, SeriesFuture};
-use super::{
-    combination, fit_prepared, needs_earlier_window, CalibrateOn, ForecastOptions, MetaLearner,
-};
+use super::{combination, fit_prepared, needs_earlier_window, ForecastOptions, MetaLearner};
 use crate::{Error, Result};
 
 /// What every stage of a staged cross-validation needs to know.
@@ -148,10 +146,7 @@ pub fn fit_window(
         progress,
     )?;
     let (mut weights, mut calibrations) = (Vec::new(), Vec::new());
-    let forecast_opts = ForecastOptions {
-        levels: plan.levels.clone(),
-        calibrate_on: CalibrateOn::Panel,
-    };
+    let forecast_opts = ForecastOptions::on_panel(&plan.levels);
     for &meta in &plan.metas {
         let (w, c) = combination(&model, meta, &forecast_opts, &prepared)?;
         weights.push(prepared.per_series(w));
