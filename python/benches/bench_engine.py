@@ -5,7 +5,10 @@ partitioned), FFORMA, M4's horizons and periods. Checks that every run's forecas
 the local path's.
 
     python python/benches/bench_engine.py [--frequencies weekly hourly] [--series N]
-        [--workers 1 2]
+        [--copies C] [--workers 1 2]
+
+``--copies C`` repeats the panel C times under new ids, to tell the engine's fixed cost per
+call (scheduling, the shuffle's start, gathering) from its cost per series.
 """
 
 import argparse
@@ -20,12 +23,14 @@ REPO = Path(__file__).resolve().parents[2]
 SETTINGS = {"hourly": dict(h=48, season=24), "weekly": dict(h=13, season=52)}
 
 
-def load(frequency: str, series: int) -> pd.DataFrame:
+def load(frequency: str, series: int, copies: int = 1) -> pd.DataFrame:
     df = pd.read_csv(REPO / "data" / "m4" / f"{frequency}_train.csv.gz")
     df.columns = ["unique_id", "ds", "y"]
     ids = sorted(df["unique_id"].unique())[:series] if series else None
     if ids is not None:
         df = df[df["unique_id"].isin(ids)]
+    if copies > 1:
+        df = pd.concat([df.assign(unique_id=df["unique_id"] + f"_{c}") for c in range(copies)])
     return df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
 
@@ -50,6 +55,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frequencies", nargs="+", default=["weekly", "hourly"])
     ap.add_argument("--series", type=int, default=0, help="first N series by id (0: all)")
+    ap.add_argument("--copies", type=int, default=1, help="the panel repeated under new ids")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
     import dask.dataframe as dd
@@ -57,7 +63,7 @@ def main() -> None:
 
     cores = os.cpu_count()
     for frequency in args.frequencies:
-        df = load(frequency, args.series)
+        df = load(frequency, args.series, args.copies)
         n = df["unique_id"].nunique()
         settings = SETTINGS[frequency]
         fit, pred, want = run(df, settings)

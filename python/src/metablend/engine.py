@@ -192,7 +192,7 @@ def predict(
 
         k = len(json.loads(card)["names"])
         per_series = _weights_frame(gathered[cols[0]], [weights], k, cols[0])
-        joined = fa.inner_join(fa.select_columns(work, [cols[0], "_future"]), per_series)
+        joined = _beside(fa, work, [cols[0], "_future"], per_series)
         rows = fa.transform(
             joined,
             _forecast_rows,
@@ -250,6 +250,15 @@ def _weights_frame(ids: pd.Series, weights: List[List[Optional[List[float]]]], k
     return PandasDataFrame(frame, ",".join([f"{id_col}:str"] + [f"{n}:double" for n in names]))
 
 
+def _beside(fa: Any, work: Any, columns: List[str], per_series: Any) -> Any:
+    """``work``'s ``columns`` with each series' row of ``per_series`` beside them. The
+    per-series rows are a few numbers a series, so they go to the workers whole, as one
+    partition (a broadcast): the engine joins them to each of the work's partitions where it
+    lies instead of shuffling the work (Dask merges blockwise, Spark broadcasts)."""
+    small = fa.broadcast(fa.repartition(per_series, {"num": 1}))
+    return fa.inner_join(fa.select_columns(work, columns), small)
+
+
 def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[float], fill: str,
                      cols: Columns, engine: Any, engine_conf: Any) -> str:
     """The rolling-origin report (JSON) of ``df`` over ``engine``: per window, the workers
@@ -275,7 +284,7 @@ def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[fl
             )
             k = len(json.loads(card)["names"])
             per_series = _weights_frame(gathered[cols[0]], weights, k, cols[0])
-            joined = fa.inner_join(fa.select_columns(work, [cols[0], "_tail"]), per_series)
+            joined = _beside(fa, work, [cols[0], "_tail"], per_series)
             shares = fa.transform(
                 joined,
                 _score_rows,
