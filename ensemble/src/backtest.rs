@@ -208,6 +208,7 @@ pub fn holdout_panel(
     }
     let tables: Vec<Predictions> = train
         .par_iter()
+        .with_max_len(1)
         .zip(test)
         .map(|(tr, te)| {
             if tr.name != te.name {

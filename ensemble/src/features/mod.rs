@@ -202,6 +202,7 @@ pub fn extract(x: &[f64], freq: usize) -> Result<Features> {
 pub fn extract_all(series: &[&[f64]], freq: usize) -> Result<Vec<Features>> {
     series
         .par_iter()
+        .with_max_len(1)
         .enumerate()
         .map(|(i, x)| extract(x, freq).map_err(|e| Error::InvalidInput(format!("series {i}: {e}"))))
         .collect()

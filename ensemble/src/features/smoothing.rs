@@ -109,8 +109,10 @@ fn run(y: &[f64], m: usize, p: &[f64], states: &[f64], mut each: impl FnMut(usiz
     let (alpha, beta, gamma) = (p[0], p[1], p[2]);
     let (mut l, mut b) = (states[0], states[1]);
     let mut season = states[2..].to_vec();
+    // The season's slot, t mod m, kept by a counter: a division per step costs more than
+    // the step's arithmetic.
+    let mut slot = 0;
     for (t, &yt) in y.iter().enumerate() {
-        let slot = t % m;
         let s_old = season[slot];
         let lb = l + b;
         each(t, yt - (lb + s_old));
@@ -118,6 +120,7 @@ fn run(y: &[f64], m: usize, p: &[f64], states: &[f64], mut each: impl FnMut(usiz
         b = beta * (l_new - l) + (1.0 - beta) * b;
         season[slot] = gamma * (yt - lb) + (1.0 - gamma) * s_old;
         l = l_new;
+        slot = if slot + 1 == m { 0 } else { slot + 1 };
     }
 }
 

@@ -130,8 +130,11 @@ pub fn forecast_window(
     progress: &dyn Progress,
 ) -> Result<(WindowForecasts, Vec<PoolFailure>)> {
     let naive2 = naive2_index(specs)?;
+    // One series per job, so an expensive series late in the panel does not leave the
+    // other cores idle.
     let rows: Vec<(Vec<Vec<f64>>, Vec<PoolFailure>)> = train
         .par_iter()
+        .with_max_len(1)
         .map(|s| {
             if progress.stop_requested() {
                 return Err(Error::Interrupted(format!("pool forecasts of {}", s.name)));

@@ -42,6 +42,7 @@ pub fn panel_features(
         panel
             .series
             .par_iter()
+            .with_max_len(1)
             .map(|s| {
                 if progress.stop_requested() {
                     return Err(Error::Interrupted("during the features".into()));

@@ -152,8 +152,11 @@ pub(crate) fn map_series_reusing(
         ));
     }
     progress.start("pool", panel.series.len() as u64);
+    // One series per job: series differ in cost by orders of magnitude, and rayon's
+    // default chunks left one core working alone for a third of a new panel's forecast.
     let works = (0..panel.series.len())
         .into_par_iter()
+        .with_max_len(1)
         .map(|i| {
             if progress.stop_requested() {
                 return Err(Error::Interrupted("during the pool forecasts".into()));

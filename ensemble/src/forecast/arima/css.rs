@@ -4,24 +4,24 @@
 
 /// 0.5·ln(mean squared conditional residual) of ARMA(ar, ma) on the demeaned series `x`.
 pub(crate) fn objective(x: &[f64], ar: &[f64], ma: &[f64]) -> f64 {
-    const RING: usize = 16;
     let (p, q) = (ar.len(), ma.len());
     let n = x.len();
-    if n <= p || q >= RING {
+    if n <= p {
         return f64::INFINITY;
     }
-    // The last q residuals in a ring buffer (q ≤ 10), indexed by t mod RING.
-    let mut resid = [0.0; RING];
+    // Residuals before p stay zero. Slices of the past, newest first, keep the loops free
+    // of index arithmetic and bounds checks; the sums run in R's order.
+    let mut resid = vec![0.0; n];
     let mut ssq = 0.0;
     for t in p..n {
         let mut e = x[t];
-        for (i, a) in ar.iter().enumerate() {
-            e -= a * x[t - 1 - i];
+        for (a, v) in ar.iter().zip(x[t - p..t].iter().rev()) {
+            e -= a * v;
         }
-        for (j, m) in ma.iter().enumerate().take(t) {
-            e -= m * resid[(t - 1 - j) % RING];
+        for (m, r) in ma.iter().zip(resid[t - q.min(t)..t].iter().rev()) {
+            e -= m * r;
         }
-        resid[t % RING] = e;
+        resid[t] = e;
         ssq += e * e;
     }
     let value = 0.5 * (ssq.max(f64::MIN_POSITIVE) / (n - p) as f64).ln();

@@ -247,18 +247,36 @@ impl Arima {
 
     /// Estimates the model by CSS-ML (see the module docs); does not touch `self`.
     pub fn estimate(config: ArimaConfig, y: &[f64]) -> Result<ArimaFit> {
+        Self::estimate_after_css(config, y, None)
+    }
+
+    /// [`Arima::estimate`], given the CSS estimate's AR then MA coefficients where they are
+    /// known (auto ARIMA's approximation ranked the candidates by [`Arima::estimate_css`],
+    /// which minimises the same objective from the same start): the same fit, without
+    /// minimising the CSS objective again.
+    pub(crate) fn estimate_after_css(
+        config: ArimaConfig,
+        y: &[f64],
+        css_estimate: Option<Vec<f64>>,
+    ) -> Result<ArimaFit> {
         let (w, sample_mean) = Self::differenced(config, y)?;
         let label = config.label();
         let n = w.len() as f64;
         let problem = Problem::new(&w, sample_mean, config);
         let dims = config.p + config.q;
         let bfgs = fit_bfgs();
-        let css = bfgs.minimize(|x| problem.css_objective(x), &vec![0.0; dims]);
+        let css = match css_estimate {
+            Some(x) if x.len() == dims => x,
+            _ => {
+                bfgs.minimize(|x| problem.css_objective(x), &vec![0.0; dims])
+                    .x
+            }
+        };
         // R's CSS-ML: ML from the CSS estimates. On short series the likelihood is often
         // multimodal and a fit is cheap, so a second start from zero is tried as well; on
         // long ones only if the first start fails.
         let mut best: Option<Minimum> = None;
-        for start in [problem.ml_start(&css.x), vec![0.0; dims]] {
+        for start in [problem.ml_start(&css), vec![0.0; dims]] {
             if best.as_ref().is_some_and(|b| b.value.is_finite()) && w.len() > SECOND_START_MAX_N {
                 break;
             }
