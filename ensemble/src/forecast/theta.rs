@@ -13,28 +13,28 @@ use crate::error::{check_finite, check_len};
 use crate::optim::brent;
 use crate::{Error, Result};
 
-/// A series' mean and total sum of squares about it, which every lag's autocorrelation
-/// shares: computed once, not once per lag.
-struct Moments {
+/// A series with its mean and total sum of squares about it, which every lag's
+/// autocorrelation shares: computed once, not once per lag.
+struct Autocorrelation<'a> {
+    y: &'a [f64],
     mean: f64,
     denom: f64,
 }
 
-impl Moments {
-    fn of(y: &[f64]) -> Self {
+impl<'a> Autocorrelation<'a> {
+    fn of(y: &'a [f64]) -> Self {
         let mean = y.iter().sum::<f64>() / y.len() as f64;
         let denom = y.iter().map(|v| (v - mean).powi(2)).sum();
-        Self { mean, denom }
+        Self { y, mean, denom }
     }
 
-    /// The sample autocorrelation at lag k of `y`, the series these moments are of
-    /// (demeaned, divided by the total sum of squares).
-    fn acf(&self, y: &[f64], k: usize) -> f64 {
-        let (n, mean) = (y.len(), self.mean);
-        if self.denom == 0.0 || k >= n {
+    /// The sample autocorrelation at lag k (demeaned, divided by the total sum of squares).
+    fn at(&self, k: usize) -> f64 {
+        let (y, mean) = (self.y, self.mean);
+        if self.denom == 0.0 || k >= y.len() {
             return 0.0;
         }
-        (k..n)
+        (k..y.len())
             .map(|i| (y[i] - mean) * (y[i - k] - mean))
             .sum::<f64>()
             / self.denom
@@ -47,10 +47,10 @@ pub fn m4_seasonality_test(y: &[f64], m: usize) -> bool {
     if m <= 1 || y.len() < 3 * m {
         return false;
     }
-    let moments = Moments::of(y);
-    let s: f64 = (1..m).map(|k| moments.acf(y, k).powi(2)).sum();
+    let acf = Autocorrelation::of(y);
+    let s: f64 = (1..m).map(|k| acf.at(k).powi(2)).sum();
     let limit = 1.645 * ((1.0 + 2.0 * s) / y.len() as f64).sqrt();
-    moments.acf(y, m).abs() > limit
+    acf.at(m).abs() > limit
 }
 
 /// Classical multiplicative seasonal indices (R's `decompose`): a centred moving average of

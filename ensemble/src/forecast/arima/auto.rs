@@ -304,17 +304,18 @@ impl AutoArima {
 /// CSS AICc, each refit by exact CSS-ML (from the CSS estimate the ranking made) until one
 /// fits with its roots clear of the unit circle.
 fn exact_refit(tried: HashMap<ArimaConfig, Option<ArimaFit>>, y: &[f64]) -> Option<ArimaFit> {
-    let mut ranked: Vec<(ArimaConfig, f64, Vec<f64>)> = tried
+    let mut ranked: Vec<(ArimaConfig, ArimaFit)> = tried
         .into_iter()
-        .filter_map(|(c, f)| f.map(|f| (c, f.aicc, [f.ar, f.ma].concat())))
+        .filter_map(|(c, f)| f.map(|f| (c, f)))
         .collect();
     // Ties (rare) broken by the orders, so the choice does not depend on the map's order.
     ranked.sort_by(|a, b| {
-        a.1.total_cmp(&b.1)
+        a.1.aicc
+            .total_cmp(&b.1.aicc)
             .then((a.0.p, a.0.q, a.0.constant).cmp(&(b.0.p, b.0.q, b.0.constant)))
     });
-    ranked.into_iter().find_map(|(c, _, css)| {
-        Arima::estimate_after_css(c, y, Some(css))
+    ranked.into_iter().find_map(|(c, css)| {
+        Arima::estimate_after_css(c, y, Some([css.ar, css.ma].concat()))
             .ok()
             .filter(|f| f.aicc.is_finite() && Arima::roots_clear(f, 1.01))
     })
