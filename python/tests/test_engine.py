@@ -131,3 +131,33 @@ def test_cross_validation_on_dask_equals_the_local_one(client, sorted_panel):
         got = cross_validation(ddf, **kw)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert set(want["method"]) >= {"metablend (fforma)", "inverse_error", "naive2_7"}
+
+
+def test_the_engine_fingerprints_its_byte_parameters_by_digest(sorted_panel, monkeypatch):
+    """Fugue names each step by a hash of its parameters taken element by element: plain
+    bytes (a plan, a kept-work index) cost one hash per byte, which grows with the number of
+    series. Every byte parameter goes as a digest-named blob, and distinct bytes get
+    distinct names (Fugue may reuse a step whose name it has seen)."""
+    import fugue.api as fa
+    from triad.utils.hash import to_uuid
+
+    from metablend import engine
+    from metablend.forecast import cross_validation
+
+    seen = []
+    transform = fa.transform
+
+    def recording(*args, **kwargs):
+        seen.extend((kwargs.get("params") or {}).values())
+        return transform(*args, **kwargs)
+
+    monkeypatch.setattr(fa, "transform", recording)
+    mf = MetaForecaster(**SETTINGS).fit(sorted_panel, engine="native")
+    gathered(mf.predict(level=[80, 95]))
+    cross_validation(sorted_panel, h=7, n_windows=1, level=[80], season=7, models=POOL,
+                     engine="native")
+    blobs = [p for p in seen if isinstance(p, bytes)]
+    assert len(blobs) >= 5, seen  # fit's plan; predict's plan and kept index; cv's plans
+    assert all(isinstance(p, engine._Blob) for p in blobs)
+    one, other = engine._Blob(b"\x00" * 4096), engine._Blob(b"\x00" * 4095 + b"\x01")
+    assert to_uuid(one) == to_uuid(engine._Blob(bytes(one))) != to_uuid(other)

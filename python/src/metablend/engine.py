@@ -18,6 +18,7 @@ engine; every stage is a pure function of its input, so the result is unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
@@ -28,6 +29,20 @@ from . import _core
 from .exceptions import InvalidInputError
 
 Columns = Tuple[str, str, str]
+
+
+class _Blob(bytes):
+    """Bytes that Fugue fingerprints by their digest. Fugue names every step of its plan
+    by a hash of the step's parameters, taken element by element: for plain bytes, one
+    hash per byte, which cost the driver seconds per call for a plan and a kept-work index
+    of a few hundred series, and would grow with the number of series."""
+
+    def __uuid__(self) -> str:
+        return hashlib.sha256(self).hexdigest()
+
+
+def _blob(data: Optional[bytes]) -> Optional[_Blob]:
+    return None if data is None else _Blob(data)
 
 
 def is_distributed(df: Any, engine: Any) -> bool:
@@ -90,7 +105,7 @@ def _work(fa: Any, df: Any, plan: bytes, cols: Columns, fill: str, kept: Optiona
         df,
         _map_work,
         schema=f"{cols[0]}:str,_fit:bytes,_future:bytes,_frequency:str",
-        params={"plan": plan, "cols": list(cols), "fill": fill, "kept": kept},
+        params={"plan": _blob(plan), "cols": list(cols), "fill": fill, "kept": _blob(kept)},
         partition=_by_series(cols),
         **kwargs,
     )
@@ -197,7 +212,7 @@ def predict(
             joined,
             _forecast_rows,
             schema=_rows_schema(card, levels, calibration, ds_kind, cols),
-            params={"card": card, "levels": levels, "calibration": calibration,
+            params={"card": card, "levels": levels, "calibration": _blob(calibration),
                     "ds_kind": ds_kind, "cols": list(cols)},
         )
         return fa.get_native_as_df(rows)
@@ -274,7 +289,7 @@ def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[fl
                 df,
                 _map_window,
                 schema=f"{cols[0]}:str,_fit:bytes,_tail:bytes,_frequency:str",
-                params={"plan": plan, "window": window, "cols": list(cols), "fill": fill},
+                params={"plan": _blob(plan), "window": window, "cols": list(cols), "fill": fill},
                 partition=_by_series(cols),
                 persist=True,
             )
@@ -289,7 +304,7 @@ def cross_validation(df: Any, settings: str, n_windows: int, levels: Sequence[fl
                 joined,
                 _score_rows,
                 schema=f"{cols[0]}:str,_scores:bytes",
-                params={"card": card, "plan": plan, "calibrations": calibrations,
+                params={"card": card, "plan": _blob(plan), "calibrations": _blob(calibrations),
                         "shape": [len(weights), k], "cols": list(cols)},
             )
             cards.append(card)
