@@ -3,15 +3,19 @@
 //! taking earlier residuals as zero.
 
 /// 0.5·ln(mean squared conditional residual) of ARMA(ar, ma) on the demeaned series `x`.
-pub(crate) fn objective(x: &[f64], ar: &[f64], ma: &[f64]) -> f64 {
+/// `resid` is scratch for the residuals, kept by the caller across an optimiser's
+/// evaluations so that each evaluation allocates nothing.
+pub(crate) fn objective(x: &[f64], ar: &[f64], ma: &[f64], resid: &mut Vec<f64>) -> f64 {
     let (p, q) = (ar.len(), ma.len());
     let n = x.len();
     if n <= p {
         return f64::INFINITY;
     }
-    // Residuals before p stay zero. Slices of the past, newest first, keep the loops free
-    // of index arithmetic and bounds checks; the sums run in R's order.
-    let mut resid = vec![0.0; n];
+    // Residuals before p are zero; the rest are written before they are read. Slices of
+    // the past, newest first, keep the loops free of index arithmetic and bounds checks;
+    // the sums run in R's order.
+    resid.clear();
+    resid.resize(n, 0.0);
     let mut ssq = 0.0;
     for t in p..n {
         let mut e = x[t];

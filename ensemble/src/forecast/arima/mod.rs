@@ -206,9 +206,18 @@ impl<'a> Problem<'a> {
         }
     }
 
-    fn css_objective(&self, x: &[f64]) -> f64 {
+    /// The CSS objective at `x`, with `resid` as the residuals' scratch (see
+    /// [`css::objective`]).
+    fn css_objective(&self, x: &[f64], resid: &mut Vec<f64>) -> f64 {
         let (p, q) = (self.config.p, self.config.q);
-        css::objective(&self.w_centred, &x[..p], &x[p..p + q])
+        css::objective(&self.w_centred, &x[..p], &x[p..p + q], resid)
+    }
+
+    /// The CSS estimate from zero.
+    fn minimize_css(&self, bfgs: &Bfgs) -> Minimum {
+        let mut resid = Vec::with_capacity(self.w_centred.len());
+        let dims = self.config.p + self.config.q;
+        bfgs.minimize(|x| self.css_objective(x, &mut resid), &vec![0.0; dims])
     }
 
     /// Unconstrained ML start from (untransformed) CSS estimates; AR/MA parts that are not
@@ -267,10 +276,7 @@ impl Arima {
         let bfgs = fit_bfgs();
         let css = match css_estimate {
             Some(x) if x.len() == dims => x,
-            _ => {
-                bfgs.minimize(|x| problem.css_objective(x), &vec![0.0; dims])
-                    .x
-            }
+            _ => problem.minimize_css(&bfgs).x,
         };
         // R's CSS-ML: ML from the CSS estimates. On short series the likelihood is often
         // multimodal and a fit is cheap, so a second start from zero is tried as well; on
@@ -335,7 +341,7 @@ impl Arima {
         let (w, sample_mean) = Self::differenced(config, y)?;
         let problem = Problem::new(&w, sample_mean, config);
         let (p, q) = (config.p, config.q);
-        let css = fit_bfgs().minimize(|x| problem.css_objective(x), &vec![0.0; p + q]);
+        let css = problem.minimize_css(&fit_bfgs());
         if !css.value.is_finite() {
             return Err(Error::FitFailed {
                 model: config.label(),
