@@ -71,6 +71,7 @@ fn main() -> anyhow::Result<()> {
         fforma_objective: Default::default(),
         fforma_inputs: Default::default(),
         fforma_shrink: false,
+        fforma_bag: 1,
         ppo: Default::default(),
         global: None,
         keep_work: true,

@@ -85,6 +85,23 @@ def test_fforma_shrinks_toward_the_best_member(daily_panel):
         np.testing.assert_allclose(a.loc[rows, f"w_{name}"], expected, atol=1e-12)
 
 
+def test_a_bag_of_fforma_networks_averages_consecutive_seeds(daily_panel, tmp_path):
+    one = MetaForecaster(h=7, models=POOL, seed=4).fit(daily_panel)
+    bag = MetaForecaster(h=7, models=POOL, seed=3, fforma_bag=2).fit(daily_panel)
+    assert (one.card["fforma"]["bag"], bag.card["fforma"]["bag"]) == (1, 2)
+    seed3 = MetaForecaster(h=7, models=POOL, seed=3).fit(daily_panel).predict()
+    a, b = bag.predict(), one.predict()
+    rows = a.fallback.isna()
+    for name in bag.card["names"]:
+        mean = (seed3.loc[rows, f"w_{name}"] + b.loc[rows, f"w_{name}"]) / 2
+        np.testing.assert_allclose(a.loc[rows, f"w_{name}"], mean, atol=1e-12)
+    bag.save(tmp_path / "bag")
+    again = MetaForecaster.load(tmp_path / "bag").predict(df=daily_panel)
+    pd.testing.assert_frame_equal(again, a, check_exact=True)
+    with pytest.raises(InvalidInputError):
+        MetaForecaster(h=7, models=POOL, fforma_bag=0).fit(daily_panel)
+
+
 def test_the_same_numbers_as_the_command(daily_panel, tmp_path):
     binary = Path(os.environ.get("METABLEND_BIN", REPO / "target" / "debug" / "metablend"))
     if not binary.exists():

@@ -97,6 +97,10 @@ pub struct M4Args {
     /// each frequency's preset's; `--fforma-shrink false` turns it off).
     #[arg(long, num_args = 0..=1, default_missing_value = "true", requires = "official")]
     fforma_shrink: Option<bool>,
+    /// With --official and --meta fforma: networks in the learner's bag (default: each
+    /// frequency's preset's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000), requires = "official")]
+    fforma_bag: Option<u64>,
     /// With --official: the meta-learner's seed.
     #[arg(long, default_value_t = 0, requires = "official")]
     seed: u64,
@@ -117,6 +121,7 @@ fn run_official_files(args: &M4Args, dir: PathBuf) -> anyhow::Result<()> {
         fforma_objective: args.fforma_objective,
         fforma_inputs: args.fforma_inputs,
         fforma_shrink: args.fforma_shrink,
+        fforma_bag: args.fforma_bag.map(|b| b as usize),
         seed: args.seed,
         ..FitSettings::default()
     };

@@ -51,6 +51,11 @@ pub struct PanelFitArgs {
     /// Default: off; on with --preset m4-weekly (`--fforma-shrink false` turns it off).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     fforma_shrink: Option<bool>,
+    /// With --meta fforma: networks in the learner's bag, trained from seeds --seed,
+    /// --seed + 1, … and averaged (one network's weights depend on its seed). Default: 1;
+    /// 5 with the presets.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    fforma_bag: Option<u64>,
     /// With --meta ppo: env steps of PPO training (one series per step).
     #[arg(long, default_value_t = PpoMetaOptions::default().steps)]
     ppo_steps: u64,
@@ -92,6 +97,7 @@ impl PanelFitArgs {
             fforma_objective: self.fforma_objective,
             fforma_inputs: self.fforma_inputs,
             fforma_shrink: self.fforma_shrink,
+            fforma_bag: self.fforma_bag.map(|b| b as usize),
             ppo_steps: self.ppo_steps,
             action_map: self.action_map,
             global_mlp: self.global_mlp,

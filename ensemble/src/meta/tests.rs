@@ -187,3 +187,61 @@ fn bad_pools_and_panels_are_errors() {
     assert_eq!(rows[0].id, "B");
     assert!(published_rows("method_id\nA\n", M4Frequency::Hourly).is_err());
 }
+
+#[test]
+fn a_bag_averages_networks_from_consecutive_seeds_and_saves_them_all() {
+    let p = panel(6);
+    let pool = pool_for(&p);
+    let refs: Vec<&[f64]> = p.train.iter().map(|s| s.values.as_slice()).collect();
+    let features = extract_all(&refs, 24).unwrap();
+    let rows: Vec<usize> = (0..6).collect();
+    let scaler = FeatureScaler::fit(&features, &rows);
+    let ctx = context_panel(&pool, &features, &scaler, &p.train, 24).unwrap();
+    let config = |seed: u64, bag: usize| FformaConfig {
+        seed,
+        bag,
+        steps: 50,
+        ..FformaConfig::default()
+    };
+    let bagged = Fforma::fit(&config(3, 3), &ctx, &rows).unwrap();
+    assert_eq!(bagged.bag(), 3);
+    let got = bagged.weights(&ctx, &rows).unwrap();
+    let singles: Vec<Vec<Vec<f64>>> = (3..6)
+        .map(|seed| {
+            let one = Fforma::fit(&config(seed, 1), &ctx, &rows).unwrap();
+            one.weights(&ctx, &rows).unwrap()
+        })
+        .collect();
+    assert_ne!(singles[0], singles[1], "the seeds give different networks");
+    for (i, w) in got.iter().enumerate() {
+        for (k, v) in w.iter().enumerate() {
+            let mean = singles.iter().map(|s| s[i][k]).sum::<f64>() / 3.0;
+            assert!(
+                (v - mean).abs() < 1e-12,
+                "series {i} model {k}: {v} vs {mean}"
+            );
+        }
+    }
+    // One network is its own weights exactly.
+    let one = Fforma::fit(&config(3, 1), &ctx, &rows).unwrap();
+    assert_eq!(one.weights(&ctx, &rows).unwrap(), singles[0]);
+
+    let dir = std::env::temp_dir().join(format!("metablend-bag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fforma.safetensors");
+    bagged.save(&path).unwrap();
+    let loaded = Fforma::load(&path, &bagged.sizes(), 3).unwrap();
+    assert_eq!(loaded.weights(&ctx, &rows).unwrap(), got);
+    // A file with fewer networks than the card says is an error naming the missing one.
+    one.save(&path).unwrap();
+    let err = Fforma::load(&path, &one.sizes(), 2)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("fforma_bag1") && err.contains("missing"),
+        "{err}"
+    );
+    assert!(Fforma::fit(&config(0, 0), &ctx, &rows).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

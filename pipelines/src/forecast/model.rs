@@ -154,7 +154,8 @@ impl MetaModel {
             (MetaLearner::Fforma, Some(sizes), Some(digest)) => {
                 let path = dir.join(LEARNER);
                 verify_file(&path, digest)?;
-                let learner = Fforma::load(&path, sizes)?;
+                let bag = card.fforma.as_ref().map_or(1, |c| c.bag);
+                let learner = Fforma::load(&path, sizes, bag)?;
                 let features = card.scaler.dim();
                 if sizes.first() != Some(&(features + card.names.len())) {
                     return Err(Error::folder(

@@ -46,6 +46,8 @@ pub struct FitSettings {
     /// With FFORMA: shrink the weights toward the panel's best member (the amount chosen
     /// on series held out of the learner's training; default: the preset's, else off).
     pub fforma_shrink: Option<bool>,
+    /// With FFORMA: networks in the learner's bag (default: the preset's, else 1).
+    pub fforma_bag: Option<usize>,
     /// With PPO: env steps of training.
     pub ppo_steps: u64,
     /// With PPO: how actions become weights.
@@ -72,6 +74,7 @@ impl Default for FitSettings {
             fforma_objective: None,
             fforma_inputs: InputWindow::default(),
             fforma_shrink: None,
+            fforma_bag: None,
             ppo_steps: ppo.steps,
             action_map: ppo.action_map,
             global_mlp: false,
@@ -141,6 +144,14 @@ impl FitSettings {
         opts.fforma_inputs = self.fforma_inputs;
         if let Some(shrink) = self.fforma_shrink {
             opts.fforma_shrink = shrink;
+        }
+        if let Some(bag) = self.fforma_bag {
+            if bag == 0 {
+                return Err(Error::Settings(
+                    "fforma_bag: the learner's bag needs at least one network".into(),
+                ));
+            }
+            opts.fforma_bag = bag;
         }
         opts.ppo = PpoMetaOptions {
             steps: self.ppo_steps,

@@ -41,6 +41,7 @@ fn options(meta: MetaLearner) -> FitOptions {
         fforma_objective: Default::default(),
         fforma_inputs: Default::default(),
         fforma_shrink: false,
+        fforma_bag: 1,
         ppo: Default::default(),
         global: None,
         keep_work: true,
@@ -684,4 +685,22 @@ fn new_series_may_be_calibrated_on_the_models_fitted_series() {
     )
     .unwrap();
     assert_eq!(plain_rows, model_rows);
+}
+
+#[test]
+fn a_bagged_fforma_learner_saves_loads_and_forecasts_as_fitted() {
+    let p = panel(20, 70);
+    let mut opts = options(MetaLearner::Fforma);
+    opts.fforma_bag = 3;
+    let model = fit(&p, &opts, &Silent).unwrap();
+    assert_eq!(model.card.fforma.as_ref().map(|c| c.bag), Some(3));
+    let single = fit(&p, &options(MetaLearner::Fforma), &Silent).unwrap();
+    let dir = std::env::temp_dir().join(format!("mb-bag-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    model.save(&dir).unwrap();
+    let loaded = MetaModel::load(&dir).unwrap();
+    let a = forecast(&model, &p, &[80.0], &Silent).unwrap();
+    assert_eq!(a, forecast(&loaded, &p, &[80.0], &Silent).unwrap());
+    assert_ne!(a, forecast(&single, &p, &[80.0], &Silent).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

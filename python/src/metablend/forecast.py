@@ -14,7 +14,7 @@ The work runs in Rust through the same functions and settings as the ``metablend
 Settings (keywords): ``season`` (default: from the stamps, e.g. 7 for daily data),
 ``models`` (the pool, e.g. ``"naive snaive ses theta auto_arima"`` or a list),
 ``meta`` (``"fforma"``, ``"ppo"``, ``"inverse"``, ``"best"``, ``"equal"``), ``preset``
-(``"m4-hourly"``, ``"m4-weekly"``), ``seed``, ``fforma_objective``, ``fforma_inputs``, ``fforma_shrink``,
+(``"m4-hourly"``, ``"m4-weekly"``), ``seed``, ``fforma_objective``, ``fforma_inputs``, ``fforma_shrink``, ``fforma_bag``,
 ``ppo_steps``, ``action_map``, ``global_mlp``, ``global_steps``, ``keep_work`` (default
 ``True``: ``fit`` keeps each series' work, so that ``predict`` on the fitted frame runs the
 pool once per series instead of three times, with the same numbers); ``fill`` says what to
