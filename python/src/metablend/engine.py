@@ -34,8 +34,8 @@ Columns = Tuple[str, str, str]
 class _Blob(bytes):
     """Bytes that Fugue fingerprints by their digest. Fugue names every step of its plan
     by a hash of the step's parameters, taken element by element: for plain bytes, one
-    hash per byte, which cost the driver seconds per call for a plan and a kept-work index
-    of a few hundred series, and would grow with the number of series."""
+    hash per byte, 9 µs a byte on the driver (a quarter of a second per step name for M4
+    Weekly's kept-work index of 359 series, about a minute at 100,000 series)."""
 
     def __uuid__(self) -> str:
         return hashlib.sha256(self).hexdigest()
