@@ -256,23 +256,19 @@ impl Fforma {
 
     /// The bag's mean softmax weights (one network: its own, exactly).
     fn softmax_weights(&self, x: &Tensor) -> Result<Vec<Vec<f64>>> {
-        let mut mean: Vec<Vec<f64>> = Vec::new();
-        for net in &self.nets {
-            let w = candle_nn::ops::softmax(&net.forward(x)?, D::Minus1)?.to_vec2::<f32>()?;
-            if mean.is_empty() {
-                mean = vec![vec![0.0; w.first().map_or(0, Vec::len)]; w.len()];
-            }
-            for (m, row) in mean.iter_mut().zip(w) {
-                for (a, v) in m.iter_mut().zip(row) {
-                    *a += f64::from(v);
-                }
-            }
-        }
-        let bag = self.nets.len() as f64;
-        for v in mean.iter_mut().flatten() {
-            *v /= bag;
-        }
-        Ok(mean)
+        let per_net = self
+            .nets
+            .iter()
+            .map(|net| Ok(candle_nn::ops::softmax(&net.forward(x)?, D::Minus1)?.to_vec2::<f32>()?))
+            .collect::<Result<Vec<_>>>()?;
+        let bag = per_net.len() as f64;
+        let mean =
+            |i: usize, k: usize| per_net.iter().map(|w| f64::from(w[i][k])).sum::<f64>() / bag;
+        Ok(per_net[0]
+            .iter()
+            .enumerate()
+            .map(|(i, row)| (0..row.len()).map(|k| mean(i, k)).collect())
+            .collect())
     }
 
     /// The networks in the bag.
@@ -316,32 +312,42 @@ impl Fforma {
         })?;
         let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)?;
         let bad = |m: String| Error::InvalidInput(format!("{}: {m}", path.display()));
-        let mut nets = Vec::with_capacity(bag);
-        for b in 0..bag {
-            let mut rng = ChaCha8Rng::seed_from_u64(0);
-            let net = Mlp::uniform(sizes, Activation::Tanh, &mut rng, &Device::Cpu)?;
-            for (name, var) in net.named_vars(&prefix(b)) {
-                let t = tensors
-                    .get(&name)
-                    .ok_or_else(|| bad(format!("tensor {name} is missing")))?;
-                if t.dims() != var.dims() {
-                    return Err(bad(format!(
-                        "tensor {name} has shape {:?}, expected {:?}",
-                        t.dims(),
-                        var.dims()
-                    )));
-                }
-                let t = t.to_dtype(candle_core::DType::F32)?;
-                let values = t.flatten_all()?.to_vec1::<f32>()?;
-                if values.iter().any(|v| !v.is_finite()) {
-                    return Err(bad(format!("tensor {name} has NaN or inf")));
-                }
-                var.set(&t)?;
-            }
-            nets.push(net);
-        }
+        let nets = (0..bag)
+            .map(|b| load_net(&tensors, &prefix(b), sizes, &bad))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self { nets })
     }
+}
+
+/// The network of layer sizes `sizes` whose tensors are named `{prefix}.…` in `tensors`;
+/// `bad` turns a problem with one of them into the file's error.
+fn load_net(
+    tensors: &HashMap<String, Tensor>,
+    prefix: &str,
+    sizes: &[usize],
+    bad: &dyn Fn(String) -> Error,
+) -> Result<Mlp> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let net = Mlp::uniform(sizes, Activation::Tanh, &mut rng, &Device::Cpu)?;
+    for (name, var) in net.named_vars(prefix) {
+        let t = tensors
+            .get(&name)
+            .ok_or_else(|| bad(format!("tensor {name} is missing")))?;
+        if t.dims() != var.dims() {
+            return Err(bad(format!(
+                "tensor {name} has shape {:?}, expected {:?}",
+                t.dims(),
+                var.dims()
+            )));
+        }
+        let t = t.to_dtype(candle_core::DType::F32)?;
+        let values = t.flatten_all()?.to_vec1::<f32>()?;
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(bad(format!("tensor {name} has NaN or inf")));
+        }
+        var.set(&t)?;
+    }
+    Ok(net)
 }
 
 /// One network of the bag, from seed `seed`: full-batch AdamW on `objective` over inputs `x`.

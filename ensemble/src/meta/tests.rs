@@ -190,13 +190,7 @@ fn bad_pools_and_panels_are_errors() {
 
 #[test]
 fn a_bag_averages_networks_from_consecutive_seeds_and_saves_them_all() {
-    let p = panel(6);
-    let pool = pool_for(&p);
-    let refs: Vec<&[f64]> = p.train.iter().map(|s| s.values.as_slice()).collect();
-    let features = extract_all(&refs, 24).unwrap();
-    let rows: Vec<usize> = (0..6).collect();
-    let scaler = FeatureScaler::fit(&features, &rows);
-    let ctx = context_panel(&pool, &features, &scaler, &p.train, 24).unwrap();
+    let (_, ctx, rows) = tasks_of(6);
     let config = |seed: u64, bag: usize| FformaConfig {
         seed,
         bag,

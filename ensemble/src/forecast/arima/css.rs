@@ -11,11 +11,11 @@ pub(crate) fn objective(x: &[f64], ar: &[f64], ma: &[f64], resid: &mut Vec<f64>)
     if n <= p {
         return f64::INFINITY;
     }
-    // Residuals before p are zero; the rest are written before they are read. Slices of
-    // the past, newest first, keep the loops free of index arithmetic and bounds checks;
-    // the sums run in R's order.
-    resid.clear();
+    // Residuals before p are zero; the rest are written before they are read, so only
+    // those p are reset between evaluations. Slices of the past, newest first, keep the
+    // loops free of index arithmetic and bounds checks; the sums run in R's order.
     resid.resize(n, 0.0);
+    resid[..p].fill(0.0);
     let mut ssq = 0.0;
     for t in p..n {
         let mut e = x[t];
